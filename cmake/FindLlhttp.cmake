@@ -1,0 +1,81 @@
+# Finds llhttp and provides the target uvws::llhttp.
+#
+# An installed llhttp with a CMake package config (llhttp::llhttp) wins.
+# Otherwise the C sources in UVWS_LLHTTP_DIR (Debian's node-llhttp puts them
+# in /usr/share/llhttp) are compiled into the object library uvws_llhttp,
+# whose objects end up inside the uvws library itself. Sets Llhttp_FOUND and
+# Llhttp_VERSION, and Llhttp_INCLUDE_DIRS for code that only needs the header
+# (the tests, which reach internal headers that include llhttp.h).
+
+if(TARGET uvws::llhttp)
+  set(Llhttp_FOUND TRUE)
+  return()
+endif()
+
+set(_uvws_llhttp_target "")
+set(_uvws_llhttp_how "")
+set(Llhttp_INCLUDE_DIRS "")
+
+find_package(llhttp CONFIG QUIET)
+if(llhttp_FOUND)
+  foreach(_t llhttp::llhttp llhttp::llhttp_static llhttp::llhttp_shared)
+    if(TARGET ${_t})
+      set(_uvws_llhttp_target ${_t})
+      set(Llhttp_VERSION ${llhttp_VERSION})
+      set(_uvws_llhttp_how "CMake config ${llhttp_DIR}")
+      break()
+    endif()
+  endforeach()
+endif()
+
+if(_uvws_llhttp_target)
+  get_target_property(_uvws_imported ${_uvws_llhttp_target} IMPORTED)
+  get_target_property(_uvws_global ${_uvws_llhttp_target} IMPORTED_GLOBAL)
+  if(_uvws_imported AND NOT _uvws_global)
+    set_target_properties(${_uvws_llhttp_target} PROPERTIES
+      IMPORTED_GLOBAL TRUE)
+  endif()
+  unset(_uvws_imported)
+  unset(_uvws_global)
+  set(Llhttp_INCLUDE_DIRS
+    "$<TARGET_PROPERTY:${_uvws_llhttp_target},INTERFACE_INCLUDE_DIRECTORIES>")
+elseif(EXISTS "${UVWS_LLHTTP_DIR}/llhttp.c"
+       AND EXISTS "${UVWS_LLHTTP_INCLUDE_DIR}/llhttp.h")
+  add_library(uvws_llhttp OBJECT
+    "${UVWS_LLHTTP_DIR}/api.c"
+    "${UVWS_LLHTTP_DIR}/http.c"
+    "${UVWS_LLHTTP_DIR}/llhttp.c")
+  target_include_directories(uvws_llhttp PUBLIC "${UVWS_LLHTTP_INCLUDE_DIR}")
+  # The generated parser is not ours to fix: build it quietly, never with
+  # -Werror, and keep its symbols out of a shared uvws's ABI.
+  set_target_properties(uvws_llhttp PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    C_VISIBILITY_PRESET hidden)
+  if(MSVC)
+    target_compile_options(uvws_llhttp PRIVATE /w)
+  else()
+    target_compile_options(uvws_llhttp PRIVATE -w)
+  endif()
+  file(STRINGS "${UVWS_LLHTTP_INCLUDE_DIR}/llhttp.h" _uvws_ver
+    REGEX "^#define LLHTTP_VERSION_(MAJOR|MINOR|PATCH) +[0-9]+")
+  string(REGEX REPLACE
+    ".*MAJOR +([0-9]+).*MINOR +([0-9]+).*PATCH +([0-9]+).*"
+    "\\1.\\2.\\3" Llhttp_VERSION "${_uvws_ver}")
+  unset(_uvws_ver)
+  set(_uvws_llhttp_target uvws_llhttp)
+  set(_uvws_llhttp_how "sources in ${UVWS_LLHTTP_DIR}")
+  set(Llhttp_INCLUDE_DIRS "${UVWS_LLHTTP_INCLUDE_DIR}")
+endif()
+
+if(_uvws_llhttp_target)
+  add_library(uvws::llhttp ALIAS ${_uvws_llhttp_target})
+endif()
+
+include(FindPackageHandleStandardArgs)
+find_package_handle_standard_args(Llhttp
+  REQUIRED_VARS _uvws_llhttp_how _uvws_llhttp_target
+  VERSION_VAR Llhttp_VERSION
+  FAIL_MESSAGE "llhttp not found: install node-llhttp (Debian) or set \
+UVWS_LLHTTP_DIR and UVWS_LLHTTP_INCLUDE_DIR")
+unset(_uvws_llhttp_target)
+unset(_uvws_llhttp_how)
