@@ -1,0 +1,280 @@
+/* uvws-echo: a WebSocket echo server built on the public uvws API only.
+ *
+ * Every text and binary message is sent back unchanged, with the same
+ * opcode. Opens and closes are logged to stderr. SIGINT or SIGTERM closes the
+ * server (open connections get a 1001 close) and the process exits 0 once
+ * the loop is empty.
+ *
+ * The interop tests read the port from the one line printed on stdout:
+ *   listening on ws://127.0.0.1:8080/
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "uvws.h"
+
+typedef struct {
+  const char* host;
+  int port;
+  size_t max_message_size; /* 0: the library's default */
+} echo_config_t;
+
+static ws_server_t* server;
+static uv_signal_t sigint_handle;
+static uv_signal_t sigterm_handle;
+static int stopping;
+
+static void usage(FILE* out, const char* prog) {
+  fprintf(out,
+          "Usage: %s [options]\n"
+          "\n"
+          "A WebSocket echo server: every message is sent back unchanged.\n"
+          "\n"
+          "Options:\n"
+          "  --host H              IPv4 or IPv6 address to listen on"
+          " (127.0.0.1)\n"
+          "  --port P              port to listen on, 0 picks one (8080)\n"
+          "  --max-message-size N  largest message in bytes (16 MiB)\n"
+          "  --help                show this help\n",
+          prog);
+}
+
+/* Parses a decimal number with no sign, no junk and no overflow. */
+static int parse_uint(const char* s, unsigned long long max,
+                      unsigned long long* out) {
+  unsigned long long v;
+  char* end;
+
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0' || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Accepts "--name value" and "--name=value". Returns the value and advances
+ * *i past it, or returns NULL when argv[*i] is not this flag. *missing is set
+ * when the flag is there but its value is not. */
+static const char* flag_value(int argc, char** argv, int* i,
+                              const char* name, int* missing) {
+  size_t n;
+  const char* arg;
+
+  arg = argv[*i];
+  n = strlen(name);
+  if (strncmp(arg, name, n) != 0)
+    return NULL;
+  if (arg[n] == '=')
+    return arg + n + 1;
+  if (arg[n] != '\0')
+    return NULL;
+  if (*i + 1 >= argc) {
+    *missing = 1;
+    return NULL;
+  }
+  *i += 1;
+  return argv[*i];
+}
+
+/* Returns 0 to run, or the exit status: 0 after --help, 2 on a bad flag. */
+static int parse_args(int argc, char** argv, echo_config_t* config,
+                      int* exit_now) {
+  unsigned long long v;
+  const char* value;
+  int missing;
+  int i;
+
+  *exit_now = 0;
+  for (i = 1; i < argc; i++) {
+    missing = 0;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      usage(stdout, argv[0]);
+      *exit_now = 1;
+      return 0;
+    }
+    if ((value = flag_value(argc, argv, &i, "--host", &missing)) != NULL) {
+      if (*value == '\0')
+        goto bad;
+      config->host = value;
+    } else if ((value = flag_value(argc, argv, &i, "--port", &missing)) !=
+               NULL) {
+      if (parse_uint(value, 65535, &v) != 0)
+        goto bad;
+      config->port = (int) v;
+    } else if ((value = flag_value(argc, argv, &i, "--max-message-size",
+                                   &missing)) != NULL) {
+      if (parse_uint(value, SIZE_MAX, &v) != 0 || v == 0)
+        goto bad;
+      config->max_message_size = (size_t) v;
+    } else {
+      if (missing)
+        fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
+      else
+        fprintf(stderr, "%s: unknown option: %s\n", argv[0], argv[i]);
+      usage(stderr, argv[0]);
+      *exit_now = 1;
+      return 2;
+    }
+  }
+  return 0;
+
+bad:
+  fprintf(stderr, "%s: bad value for %s\n", argv[0], argv[i]);
+  usage(stderr, argv[0]);
+  *exit_now = 1;
+  return 2;
+}
+
+/* Formats addr as "1.2.3.4:5" or "[::1]:5". */
+static void format_addr(const struct sockaddr_storage* addr, char* out,
+                        size_t size) {
+  char ip[64];
+
+  if (addr->ss_family == AF_INET6) {
+    const struct sockaddr_in6* a6 = (const struct sockaddr_in6*) addr;
+    uv_ip6_name(a6, ip, sizeof(ip));
+    snprintf(out, size, "[%s]:%d", ip, ntohs(a6->sin6_port));
+  } else if (addr->ss_family == AF_INET) {
+    const struct sockaddr_in* a4 = (const struct sockaddr_in*) addr;
+    uv_ip4_name(a4, ip, sizeof(ip));
+    snprintf(out, size, "%s:%d", ip, ntohs(a4->sin_port));
+  } else {
+    snprintf(out, size, "unknown");
+  }
+}
+
+static void on_open(ws_conn_t* conn) {
+  struct sockaddr_storage addr;
+  char name[128];
+  int err;
+
+  err = ws_conn_peer_addr(conn, &addr);
+  if (err == 0)
+    format_addr(&addr, name, sizeof(name));
+  else
+    snprintf(name, sizeof(name), "%s", ws_err_name(err));
+  fprintf(stderr, "open %s\n", name);
+}
+
+static void on_message(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
+                       size_t len) {
+  int err;
+
+  err = ws_conn_send(conn, opcode, data, len);
+  /* WS_ECLOSED only means the close handshake has begun: nothing to echo
+   * to. Anything else is worth a line; WS_EQUEUEFULL drops the connection. */
+  if (err != 0 && err != WS_ECLOSED)
+    fprintf(stderr, "send failed: %s\n", ws_err_name(err));
+}
+
+static void on_close(ws_conn_t* conn, const ws_close_info_t* info) {
+  (void) conn;
+  if (info->error != 0) {
+    fprintf(stderr, "close %u clean=%d %s\n", (unsigned) info->code,
+            info->clean ? 1 : 0, ws_err_name(info->error));
+  } else {
+    fprintf(stderr, "close %u clean=%d %.*s\n", (unsigned) info->code,
+            info->clean ? 1 : 0, (int) info->reason_len,
+            info->reason != NULL ? info->reason : "");
+  }
+}
+
+static void on_signal(uv_signal_t* handle, int signum) {
+  (void) handle;
+  if (stopping)
+    return;
+  stopping = 1;
+  fprintf(stderr, "signal %d: stopping\n", signum);
+  /* With the listener, the connections and both signal handles closed, the
+   * loop has nothing left and uv_run() returns. */
+  ws_server_close(server, NULL);
+  uv_close((uv_handle_t*) &sigint_handle, NULL);
+  uv_close((uv_handle_t*) &sigterm_handle, NULL);
+}
+
+int main(int argc, char** argv) {
+  ws_server_callbacks_t callbacks;
+  ws_server_options_t options;
+  echo_config_t config;
+  uv_loop_t loop;
+  int exit_now;
+  int status;
+  int port;
+  int err;
+
+  config.host = "127.0.0.1";
+  config.port = 8080;
+  config.max_message_size = 0;
+  status = parse_args(argc, argv, &config, &exit_now);
+  if (exit_now)
+    return status;
+
+#ifdef SIGPIPE
+  /* A peer that vanishes mid-write must not kill the server. */
+  signal(SIGPIPE, SIG_IGN);
+#endif
+
+  err = uv_loop_init(&loop);
+  if (err != 0) {
+    fprintf(stderr, "uv_loop_init: %s\n", uv_strerror(err));
+    return 1;
+  }
+
+  ws_server_options_init(&options);
+  if (config.max_message_size != 0)
+    options.max_message_size = config.max_message_size;
+  /* Conformance suites open many connections in a row. */
+  options.max_connections = 100000;
+
+  memset(&callbacks, 0, sizeof(callbacks));
+  callbacks.on_open = on_open;
+  callbacks.on_message = on_message;
+  callbacks.on_close = on_close;
+
+  err = ws_server_new(&server, &loop, &options, &callbacks);
+  if (err != 0) {
+    fprintf(stderr, "ws_server_new: %s\n", ws_strerror(err));
+    uv_loop_close(&loop);
+    return 1;
+  }
+
+  err = ws_server_listen(server, config.host, config.port);
+  if (err != 0) {
+    fprintf(stderr, "listen on %s port %d: %s\n", config.host, config.port,
+            ws_strerror(err));
+    ws_server_close(server, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return 1;
+  }
+
+  uv_signal_init(&loop, &sigint_handle);
+  uv_signal_init(&loop, &sigterm_handle);
+  uv_signal_start(&sigint_handle, on_signal, SIGINT);
+  uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
+
+  port = ws_server_port(server);
+  if (strchr(config.host, ':') != NULL)
+    printf("listening on ws://[%s]:%d/\n", config.host, port);
+  else
+    printf("listening on ws://%s:%d/\n", config.host, port);
+  fflush(stdout);
+
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  err = uv_loop_close(&loop);
+  if (err != 0) {
+    fprintf(stderr, "uv_loop_close: %s\n", uv_strerror(err));
+    return 1;
+  }
+  return 0;
+}
