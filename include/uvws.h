@@ -1,0 +1,235 @@
+/* uvws: WebSocket (RFC 6455) servers that live inside a libuv loop.
+ *
+ * The library never runs the loop: attach a server to your uv_loop_t, run
+ * the loop yourself, and close the server with ws_server_close(). After the
+ * close callback the server holds no handles and no memory.
+ *
+ * Threading: every function must be called on the thread that runs the loop.
+ *
+ * Errors are negative ints. Functions that talk to libuv may also return
+ * libuv's error codes (UV_EADDRINUSE, ...); ws_strerror() and ws_err_name()
+ * describe both kinds. When a function that takes a callback returns an
+ * error, the callback is never called.
+ */
+#ifndef UVWS_H
+#define UVWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(UVWS_SHARED)
+#  if defined(BUILDING_UVWS)
+#    define WS_EXTERN __declspec(dllexport)
+#  else
+#    define WS_EXTERN __declspec(dllimport)
+#  endif
+#elif __GNUC__ >= 4
+#  define WS_EXTERN __attribute__((visibility("default")))
+#else
+#  define WS_EXTERN
+#endif
+
+#define UVWS_VERSION_MAJOR 0
+#define UVWS_VERSION_MINOR 1
+#define UVWS_VERSION_PATCH 0
+#define UVWS_VERSION_STRING "0.1.0"
+/* 0xMMmmpp: compare with ws_version() to check the library at run time. */
+#define UVWS_VERSION_HEX                                                      \
+  ((UVWS_VERSION_MAJOR << 16) | (UVWS_VERSION_MINOR << 8) | UVWS_VERSION_PATCH)
+
+WS_EXTERN unsigned int ws_version(void);
+WS_EXTERN const char* ws_version_string(void);
+
+/* Error codes. They never collide with libuv's (which are -1 .. -4095). */
+#define WS_ERRNO_MAP(XX)                                                      \
+  XX(EINVAL, -30001, "invalid argument")                                      \
+  XX(ENOMEM, -30002, "out of memory")                                         \
+  XX(ECLOSED, -30003, "connection is closing or closed")                      \
+  XX(EQUEUEFULL, -30004, "send queue limit exceeded")                         \
+  XX(EPROTO, -30005, "peer violated the WebSocket protocol")                  \
+  XX(ETOOBIG, -30006, "message larger than max_message_size")                 \
+  XX(ETIMEDOUT, -30007, "timed out")                                          \
+  XX(EEOF, -30008, "peer closed the TCP connection without a close frame")   \
+  XX(ESHUTDOWN, -30009, "server is closing")                                  \
+  XX(EINTERNAL, -30010, "internal error in the frame engine")
+
+typedef enum {
+#define WS__ERR_ENUM(name, value, msg) WS_##name = value,
+  WS_ERRNO_MAP(WS__ERR_ENUM)
+#undef WS__ERR_ENUM
+  WS_ERRNO_MAX = -30000
+} ws_errno_t;
+
+/* A message for any ws_ or libuv error code; "unknown error" otherwise. */
+WS_EXTERN const char* ws_strerror(int err);
+/* The symbolic name ("WS_EINVAL", "UV_EPIPE", ...). */
+WS_EXTERN const char* ws_err_name(int err);
+
+typedef enum {
+  WS_OP_TEXT = 1,
+  WS_OP_BINARY = 2
+} ws_opcode_t;
+
+/* Close codes a server commonly sends or reports (RFC 6455 section 7.4.1). */
+enum {
+  WS_CLOSE_NORMAL = 1000,
+  WS_CLOSE_GOING_AWAY = 1001,
+  WS_CLOSE_PROTOCOL_ERROR = 1002,
+  WS_CLOSE_UNSUPPORTED_DATA = 1003,
+  WS_CLOSE_NO_STATUS = 1005,   /* reported only: the close frame had no code */
+  WS_CLOSE_ABNORMAL = 1006,    /* reported only: no close frame at all */
+  WS_CLOSE_INVALID_DATA = 1007,
+  WS_CLOSE_POLICY = 1008,
+  WS_CLOSE_TOO_BIG = 1009,
+  WS_CLOSE_INTERNAL_ERROR = 1011
+};
+
+typedef struct ws_server_s ws_server_t;
+typedef struct ws_conn_s ws_conn_t;
+typedef struct ws_request_s ws_request_t;
+
+/* How a connection ended, passed to on_close. */
+typedef struct {
+  /* The peer's close code if its close frame arrived (1005 if it had none);
+   * otherwise the code we sent; otherwise 1006. */
+  uint16_t code;
+  /* The close reason that goes with code (UTF-8, not NUL-terminated). */
+  const char* reason;
+  size_t reason_len;
+  /* 1 if close frames went both ways before the TCP connection closed. */
+  int clean;
+  /* 0, or why the connection ended early: WS_EPROTO, WS_ETOOBIG (we failed
+   * the connection with 1002/1007 or 1009), WS_ETIMEDOUT (handshake, pong,
+   * idle or close timeout), WS_EEOF, WS_EQUEUEFULL, WS_ESHUTDOWN, or a libuv
+   * I/O error. */
+  int error;
+} ws_close_info_t;
+
+/* Every limit, with its default. Fill with ws_server_options_init() and
+ * change what you need; the server copies the struct. A zero timeout or
+ * interval disables that timer. */
+typedef struct {
+  size_t max_message_size;   /* 16 MiB; a larger message closes with 1009 */
+  size_t max_header_size;    /* 8 KiB for the whole request head; else 431 */
+  uint64_t handshake_timeout; /* 10000 ms from accept to a complete request */
+  uint64_t idle_timeout;     /* 0 (off): close with 1001 after this long
+                                without receiving any byte */
+  uint64_t ping_interval;    /* 30000 ms without receiving: send a ping */
+  uint64_t pong_timeout;     /* 10000 ms after that ping with nothing heard:
+                                drop the connection (WS_ETIMEDOUT) */
+  uint64_t close_timeout;    /* 5000 ms to finish a close handshake */
+  unsigned int max_connections; /* 10000; more are answered 503 and closed */
+  int backlog;               /* 511, the listen(2) backlog */
+  size_t max_queued_bytes;   /* 64 MiB per connection; a send beyond it
+                                fails with WS_EQUEUEFULL and drops the
+                                connection (1006, WS_EQUEUEFULL) */
+} ws_server_options_t;
+
+WS_EXTERN void ws_server_options_init(ws_server_options_t* options);
+
+/* Callbacks. Any may be NULL. They are copied by ws_server_new(). */
+typedef struct {
+  /* A valid upgrade request arrived. Return 0 to accept (after optionally
+   * ws_request_select_subprotocol() and ws_request_add_header()), or an HTTP
+   * status from 400 to 599 to refuse. NULL accepts every request. */
+  int (*on_handshake)(ws_conn_t* conn, ws_request_t* request);
+  /* The 101 response is queued; the connection may send. */
+  void (*on_open)(ws_conn_t* conn);
+  /* A whole message. data is valid only during the call. */
+  void (*on_message)(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
+                     size_t len);
+  /* A pong arrived (an answer to ws_conn_ping() or an automatic ping). */
+  void (*on_pong)(ws_conn_t* conn, const void* data, size_t len);
+  /* Called exactly once for every connection that got on_open, when its TCP
+   * connection closes. conn must not be used after this returns. */
+  void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
+  /* A complete HTTP request that is not a WebSocket upgrade. Answer with
+   * ws_request_respond(); the connection closes after the answer. NULL, or
+   * returning without answering, answers 426 Upgrade Required. */
+  void (*on_http)(ws_conn_t* conn, ws_request_t* request);
+} ws_server_callbacks_t;
+
+typedef void (*ws_server_close_cb)(ws_server_t* server);
+
+/* Creates a server on loop. options and callbacks may be NULL (defaults, no
+ * callbacks). Returns 0 or WS_EINVAL / WS_ENOMEM. */
+WS_EXTERN int ws_server_new(ws_server_t** server, uv_loop_t* loop,
+                            const ws_server_options_t* options,
+                            const ws_server_callbacks_t* callbacks);
+/* Listens on host (an IPv4 or IPv6 literal) and port (0 picks a free one).
+ * May be called again for more addresses. Returns 0 or a libuv error. */
+WS_EXTERN int ws_server_listen(ws_server_t* server, const char* host,
+                               int port);
+/* The local port of the first listener, or WS_EINVAL if none. */
+WS_EXTERN int ws_server_port(const ws_server_t* server);
+/* Stops listening, closes every open connection with 1001 (each gets its
+ * on_close), and calls cb once every handle is closed. The server's memory is
+ * freed after cb returns. cb may be NULL. Calling it twice does nothing. */
+WS_EXTERN void ws_server_close(ws_server_t* server, ws_server_close_cb cb);
+WS_EXTERN uv_loop_t* ws_server_loop(const ws_server_t* server);
+WS_EXTERN void* ws_server_get_data(const ws_server_t* server);
+WS_EXTERN void ws_server_set_data(ws_server_t* server, void* data);
+/* Connections accepted and not yet closed, handshaking ones included. */
+WS_EXTERN size_t ws_server_connection_count(const ws_server_t* server);
+
+/* Queues a text or binary message. The data is copied. Returns 0,
+ * WS_EINVAL, WS_ECLOSED (not open, or closing), or WS_EQUEUEFULL (the
+ * connection is dropped). Text must be valid UTF-8: that is the caller's
+ * duty, it is not checked. */
+WS_EXTERN int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode,
+                           const void* data, size_t len);
+/* Queues a ping with up to 125 bytes of payload. */
+WS_EXTERN int ws_conn_ping(ws_conn_t* conn, const void* data, size_t len);
+/* Starts the close handshake: code is 1000-1003, 1007-1011 or 3000-4999,
+ * reason up to 123 bytes of UTF-8. on_close follows once the peer answers
+ * or close_timeout passes. Returns 0, WS_EINVAL or WS_ECLOSED. */
+WS_EXTERN int ws_conn_close(ws_conn_t* conn, uint16_t code, const char* reason,
+                            size_t reason_len);
+WS_EXTERN void* ws_conn_get_data(const ws_conn_t* conn);
+WS_EXTERN void ws_conn_set_data(ws_conn_t* conn, void* data);
+WS_EXTERN ws_server_t* ws_conn_server(const ws_conn_t* conn);
+/* The peer's address. Returns 0 or a libuv error. */
+WS_EXTERN int ws_conn_peer_addr(const ws_conn_t* conn,
+                                struct sockaddr_storage* addr);
+/* Bytes queued for sending and not yet taken by the kernel. */
+WS_EXTERN size_t ws_conn_queued_bytes(const ws_conn_t* conn);
+/* The subprotocol picked in on_handshake, or NULL. */
+WS_EXTERN const char* ws_conn_subprotocol(const ws_conn_t* conn);
+
+/* The request seen by on_handshake and on_http. Strings are NUL-terminated
+ * and valid only during that callback. */
+WS_EXTERN const char* ws_request_method(const ws_request_t* request);
+/* The request target: path and query, as sent ("/chat?x=1"). */
+WS_EXTERN const char* ws_request_target(const ws_request_t* request);
+/* The first header with this name (case-insensitive), or NULL. */
+WS_EXTERN const char* ws_request_header(const ws_request_t* request,
+                                        const char* name);
+WS_EXTERN size_t ws_request_header_count(const ws_request_t* request);
+/* Header number index, in the order sent. Returns 0 or WS_EINVAL. */
+WS_EXTERN int ws_request_header_at(const ws_request_t* request, size_t index,
+                                   const char** name, const char** value);
+/* Picks one subprotocol the client offered in Sec-WebSocket-Protocol.
+ * Returns 0, or WS_EINVAL if the client did not offer it. */
+WS_EXTERN int ws_request_select_subprotocol(ws_request_t* request,
+                                            const char* protocol);
+/* Adds a header to the response (101, a refusal, or an on_http answer).
+ * Returns 0, WS_EINVAL (empty name, or CR/LF/NUL in name or value) or
+ * WS_ENOMEM. */
+WS_EXTERN int ws_request_add_header(ws_request_t* request, const char* name,
+                                    const char* value);
+/* Answers a plain HTTP request from on_http. content_type may be NULL.
+ * Returns 0, WS_EINVAL (bad status, not in on_http, or answered already) or
+ * WS_ENOMEM. */
+WS_EXTERN int ws_request_respond(ws_request_t* request, int status,
+                                 const char* content_type, const void* body,
+                                 size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* UVWS_H */

@@ -1,0 +1,107 @@
+/* wslay event contexts hold two 4 KiB buffers each, so connections borrow
+ * one only while they need it: while a fragmented message or a close
+ * handshake is under way, or during one call that feeds whole frames. */
+#include "uvws_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Free contexts kept for reuse; more are freed when returned. */
+#define WS__ENGINE_POOL_MAX 64
+
+static ssize_t ws__engine_recv(wslay_event_context_ptr ctx, uint8_t* buf,
+                               size_t len, int flags, void* user_data) {
+  ws__engine_t* engine;
+
+  (void) flags;
+  engine = user_data;
+  if (engine->in_len == 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    return -1;
+  }
+  if (len > engine->in_len)
+    len = engine->in_len;
+  memcpy(buf, engine->in, len);
+  engine->in += len;
+  engine->in_len -= len;
+  return (ssize_t) len;
+}
+
+static ssize_t ws__engine_send(wslay_event_context_ptr ctx,
+                               const uint8_t* data, size_t len, int flags,
+                               void* user_data) {
+  ws__engine_t* engine;
+
+  (void) flags;
+  engine = user_data;
+  if (ws__outq_append(&engine->conn->out, data, len, NULL, 0) != 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    return -1;
+  }
+  return (ssize_t) len;
+}
+
+static void ws__engine_on_msg(wslay_event_context_ptr ctx,
+                              const struct wslay_event_on_msg_recv_arg* arg,
+                              void* user_data) {
+  ws__engine_t* engine;
+
+  (void) ctx;
+  engine = user_data;
+  ws__conn_on_wslay_message(engine->conn, arg);
+}
+
+static const struct wslay_event_callbacks ws__engine_callbacks = {
+  ws__engine_recv, ws__engine_send, NULL, NULL, NULL, NULL,
+  ws__engine_on_msg
+};
+
+ws__engine_t* ws__engine_lend(ws_server_t* server, ws_conn_t* conn) {
+  ws__engine_t* engine;
+
+  engine = server->free_engines;
+  if (engine != NULL) {
+    server->free_engines = engine->next;
+    server->free_engine_count--;
+  } else {
+    engine = calloc(1, sizeof(*engine));
+    if (engine == NULL)
+      return NULL;
+    if (wslay_event_context_server_init(&engine->ctx, &ws__engine_callbacks,
+                                        engine) != 0) {
+      free(engine);
+      return NULL;
+    }
+    wslay_event_config_set_max_recv_msg_length(
+        engine->ctx, server->options.max_message_size);
+  }
+  engine->conn = conn;
+  engine->next = NULL;
+  return engine;
+}
+
+void ws__engine_return(ws_server_t* server, ws__engine_t* engine) {
+  if (server->free_engine_count >= WS__ENGINE_POOL_MAX) {
+    ws__engine_discard(engine);
+    return;
+  }
+  engine->conn = NULL;
+  engine->next = server->free_engines;
+  server->free_engines = engine;
+  server->free_engine_count++;
+}
+
+void ws__engine_discard(ws__engine_t* engine) {
+  wslay_event_context_free(engine->ctx);
+  free(engine);
+}
+
+void ws__engine_pool_free(ws_server_t* server) {
+  ws__engine_t* engine;
+
+  while ((engine = server->free_engines) != NULL) {
+    server->free_engines = engine->next;
+    ws__engine_discard(engine);
+  }
+  server->free_engine_count = 0;
+}

@@ -1,0 +1,64 @@
+#include "uvws_int.h"
+
+size_t ws__frame_header(unsigned char* out, unsigned int opcode,
+                        uint64_t payload_len) {
+  int i;
+
+  out[0] = (unsigned char) (0x80 | (opcode & 0x0f));
+  if (payload_len < 126) {
+    out[1] = (unsigned char) payload_len;
+    return 2;
+  }
+  if (payload_len <= 0xffff) {
+    out[1] = 126;
+    out[2] = (unsigned char) (payload_len >> 8);
+    out[3] = (unsigned char) payload_len;
+    return 4;
+  }
+  out[1] = 127;
+  for (i = 0; i < 8; i++)
+    out[2 + i] = (unsigned char) (payload_len >> (56 - 8 * i));
+  return 10;
+}
+
+int ws__frame_measure(const unsigned char* data, size_t len,
+                      uint64_t* total) {
+  unsigned int opcode;
+  uint64_t payload;
+  size_t header;
+  int i;
+
+  *total = 0;
+  if (len < 2)
+    return WS__FRAME_PARTIAL;
+  opcode = data[0] & 0x0f;
+  payload = data[1] & 0x7f;
+  header = 2;
+  /* Control frames must be final and carry at most 125 bytes. */
+  if ((opcode & 0x08) && (payload > 125 || !(data[0] & 0x80)))
+    return WS__FRAME_INVALID;
+  /* A close payload is empty or starts with a two-byte code. */
+  if (opcode == 0x8 && payload == 1)
+    return WS__FRAME_INVALID;
+  if (payload == 126) {
+    header = 4;
+    if (len < header)
+      return WS__FRAME_PARTIAL;
+    payload = ((uint64_t) data[2] << 8) | data[3];
+    if (payload < 126)
+      return WS__FRAME_INVALID; /* not the minimal encoding */
+  } else if (payload == 127) {
+    header = 10;
+    if (len < header)
+      return WS__FRAME_PARTIAL;
+    payload = 0;
+    for (i = 0; i < 8; i++)
+      payload = (payload << 8) | data[2 + i];
+    if (payload < 0x10000 || (payload >> 63))
+      return WS__FRAME_INVALID;
+  }
+  if (data[1] & 0x80)
+    header += 4;
+  *total = header + payload;
+  return len >= *total ? WS__FRAME_COMPLETE : WS__FRAME_PARTIAL;
+}

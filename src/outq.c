@@ -1,0 +1,136 @@
+#include "uvws_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Small sends share one owned segment of at least this size. */
+#define WS__SEG_MIN 4096
+
+ws__shared_t* ws__shared_new(size_t len) {
+  ws__shared_t* shared;
+
+  shared = malloc(offsetof(ws__shared_t, data) + (len ? len : 1));
+  if (shared == NULL)
+    return NULL;
+  shared->refcount = 1;
+  shared->len = len;
+  return shared;
+}
+
+void ws__shared_ref(ws__shared_t* shared) {
+  shared->refcount++;
+}
+
+void ws__shared_unref(ws__shared_t* shared) {
+  if (--shared->refcount == 0)
+    free(shared);
+}
+
+/* Bytes handed to uv_write never move, but appending after them in the same
+ * owned segment is safe: segments are never reallocated. */
+static int ws__outq_tail_writable(const ws__outq_t* q) {
+  return q->tail != NULL && q->tail->shared == NULL;
+}
+
+int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
+                    size_t blen) {
+  ws__seg_t* seg;
+  size_t need;
+  size_t cap;
+
+  need = alen + blen;
+  if (ws__outq_tail_writable(q) && q->tail->cap >= need) {
+    seg = q->tail;
+  } else {
+    cap = need > WS__SEG_MIN ? need : WS__SEG_MIN;
+    seg = malloc(sizeof(*seg) + cap);
+    if (seg == NULL)
+      return WS_ENOMEM;
+    seg->next = NULL;
+    seg->shared = NULL;
+    seg->base = (unsigned char*) (seg + 1);
+    seg->len = 0;
+    seg->cap = cap;
+    if (q->tail != NULL)
+      q->tail->next = seg;
+    else
+      q->head = seg;
+    q->tail = seg;
+  }
+  if (alen > 0)
+    memcpy(seg->base + seg->len, a, alen);
+  if (blen > 0)
+    memcpy(seg->base + seg->len + alen, b, blen);
+  seg->len += need;
+  seg->cap -= need;
+  q->bytes += need;
+  return 0;
+}
+
+int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared) {
+  ws__seg_t* seg;
+
+  seg = malloc(sizeof(*seg));
+  if (seg == NULL)
+    return WS_ENOMEM;
+  ws__shared_ref(shared);
+  seg->next = NULL;
+  seg->shared = shared;
+  seg->base = shared->data;
+  seg->len = shared->len;
+  seg->cap = 0;
+  if (q->tail != NULL)
+    q->tail->next = seg;
+  else
+    q->head = seg;
+  q->tail = seg;
+  q->bytes += shared->len;
+  return 0;
+}
+
+unsigned int ws__outq_bufs(const ws__outq_t* q, uv_buf_t* bufs,
+                           unsigned int max) {
+  const ws__seg_t* seg;
+  unsigned int n;
+
+  n = 0;
+  for (seg = q->head; seg != NULL && n < max; seg = seg->next)
+    if (seg->len > 0)
+      bufs[n++] = uv_buf_init((char*) seg->base, (unsigned int) seg->len);
+  return n;
+}
+
+static void ws__seg_free(ws__seg_t* seg) {
+  if (seg->shared != NULL)
+    ws__shared_unref(seg->shared);
+  free(seg);
+}
+
+void ws__outq_consume(ws__outq_t* q, size_t n) {
+  ws__seg_t* seg;
+
+  q->bytes -= n;
+  while ((seg = q->head) != NULL) {
+    if (n < seg->len) {
+      seg->base += n;
+      seg->len -= n;
+      return;
+    }
+    n -= seg->len;
+    q->head = seg->next;
+    if (q->head == NULL)
+      q->tail = NULL;
+    ws__seg_free(seg);
+  }
+}
+
+void ws__outq_clear(ws__outq_t* q) {
+  ws__seg_t* seg;
+
+  while ((seg = q->head) != NULL) {
+    q->head = seg->next;
+    ws__seg_free(seg);
+  }
+  q->tail = NULL;
+  q->bytes = 0;
+}

@@ -1,0 +1,281 @@
+/* Internal declarations shared by the library's source files. */
+#ifndef UVWS_INT_H
+#define UVWS_INT_H
+
+#include "uvws.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <llhttp.h>
+#include <wslay/wslay.h>
+
+/* An intrusive circular doubly linked list, in the manner of libuv's queue. */
+typedef struct ws__list_s {
+  struct ws__list_s* next;
+  struct ws__list_s* prev;
+} ws__list_t;
+
+#define WS__CONTAINER_OF(ptr, type, field)                                    \
+  ((type*) ((char*) (ptr) - offsetof(type, field)))
+
+void ws__list_init(ws__list_t* head);
+int ws__list_empty(const ws__list_t* head);
+void ws__list_insert_tail(ws__list_t* head, ws__list_t* node);
+/* Removes node if it is linked; a removed node reads as unlinked. */
+void ws__list_remove(ws__list_t* node);
+int ws__list_linked(const ws__list_t* node);
+
+/* ---- Output: a queue of owned and shared buffers ---- */
+
+/* Bytes shared by many connections (a broadcast frame), reference counted. */
+typedef struct ws__shared_s {
+  size_t refcount;
+  size_t len;
+  unsigned char data[1];
+} ws__shared_t;
+
+ws__shared_t* ws__shared_new(size_t len);
+void ws__shared_ref(ws__shared_t* shared);
+void ws__shared_unref(ws__shared_t* shared);
+
+typedef struct ws__seg_s {
+  struct ws__seg_s* next;
+  ws__shared_t* shared; /* NULL when the segment owns its bytes */
+  unsigned char* base;
+  size_t len;           /* bytes still to be written, starting at base */
+  size_t cap;           /* owned segments: room after base + len */
+} ws__seg_t;
+
+typedef struct {
+  ws__seg_t* head;
+  ws__seg_t* tail;
+  size_t bytes;
+} ws__outq_t;
+
+/* Appends a copy of the two pieces (a frame header and its payload). */
+int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
+                    size_t blen);
+int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared);
+/* Fills up to max buffers from the head; returns how many. */
+unsigned int ws__outq_bufs(const ws__outq_t* q, uv_buf_t* bufs,
+                           unsigned int max);
+/* Drops n written bytes from the head. */
+void ws__outq_consume(ws__outq_t* q, size_t n);
+void ws__outq_clear(ws__outq_t* q);
+
+/* ---- Frames ---- */
+
+/* Largest header a server writes: 2 bytes + 8 length bytes. */
+#define WS__MAX_HEADER 10
+
+/* Writes an unmasked, final frame header; returns its length. */
+size_t ws__frame_header(unsigned char* out, unsigned int opcode,
+                        uint64_t payload_len);
+
+enum {
+  WS__FRAME_INVALID = -1, /* a header wslay's frame layer would reject */
+  WS__FRAME_PARTIAL = 0,
+  WS__FRAME_COMPLETE = 1
+};
+
+/* Looks at the frame that starts at data. *total gets header + payload
+ * length once the header is complete (else 0). Returns a WS__FRAME_ value. */
+int ws__frame_measure(const unsigned char* data, size_t len,
+                      uint64_t* total);
+
+/* ---- The handshake ---- */
+
+typedef struct {
+  size_t name;   /* offsets into ws__handshake_t.text */
+  size_t value;
+} ws__header_t;
+
+typedef enum {
+  WS__HS_MORE = 0,    /* need more bytes */
+  WS__HS_UPGRADE,     /* a valid WebSocket upgrade request */
+  WS__HS_HTTP,        /* a complete plain HTTP request */
+  WS__HS_REFUSE       /* answer with status and close */
+} ws__hs_result_t;
+
+struct ws_request_s {
+  llhttp_t parser;
+  size_t max_size;
+  size_t consumed;       /* bytes of the request head seen so far */
+  char* text;            /* method, target, then name/value pairs, each NUL
+                            terminated */
+  size_t text_len;
+  size_t text_cap;
+  ws__header_t* headers;
+  size_t header_count;
+  size_t header_cap;
+  size_t target;         /* offset of the target in text */
+  int in_value;          /* the last bytes appended were a header value */
+  int complete;          /* the request head (and any body) is complete */
+  int status;            /* refusal status when result is WS__HS_REFUSE */
+  int is_upgrade;
+  const char* key;       /* Sec-WebSocket-Key, once validated */
+  /* The response under construction. */
+  char* extra;           /* added header lines, "Name: value\r\n"... */
+  size_t extra_len;
+  size_t extra_cap;
+  char* subprotocol;
+  int in_on_http;
+  int responded;
+  void* response;        /* ws__outq_t* the on_http answer goes to */
+};
+
+int ws__request_init(ws_request_t* req, size_t max_size);
+void ws__request_free(ws_request_t* req);
+/* Feeds bytes; *used gets how many belong to the request (the rest are
+ * WebSocket frames that came in the same read). */
+ws__hs_result_t ws__request_feed(ws_request_t* req, const char* data,
+                                 size_t len, size_t* used);
+/* Appends a complete response to q: 101 for status 101, else an error page
+ * (with Sec-WebSocket-Version: 13 on 426). */
+int ws__request_write_response(ws_request_t* req, int status,
+                               const char* content_type, const void* body,
+                               size_t body_len, ws__outq_t* q);
+const char* ws__status_reason(int status);
+
+void ws__sha1(const void* data, size_t len, unsigned char out[20]);
+/* Standard base64 with padding; out needs 4 * ceil(len / 3) + 1 bytes. */
+size_t ws__base64_encode(const unsigned char* in, size_t len, char* out);
+/* Decodes standard padded base64; returns the length or -1 if invalid or
+ * longer than outcap. */
+long ws__base64_decode(const char* in, size_t len, unsigned char* out,
+                       size_t outcap);
+/* The Sec-WebSocket-Accept value for a key: 28 characters plus NUL. */
+void ws__accept_key(const char* key, char out[29]);
+
+/* ---- Timeouts: a hashed wheel of connection deadlines ---- */
+
+#define WS__WHEEL_SLOTS 256
+
+typedef struct {
+  uv_timer_t timer;
+  uint64_t tick;            /* ms per slot */
+  uint64_t next_tick;       /* the next tick number to process */
+  ws__list_t slots[WS__WHEEL_SLOTS];
+  size_t count;
+} ws__wheel_t;
+
+/* ---- wslay contexts, lent to connections that need one ---- */
+
+typedef struct ws__engine_s {
+  wslay_event_context_ptr ctx;
+  ws_conn_t* conn;           /* the borrower */
+  struct ws__engine_s* next; /* free list */
+  /* The input being fed to wslay. */
+  const unsigned char* in;
+  size_t in_len;
+} ws__engine_t;
+
+/* ---- Connections ---- */
+
+typedef enum {
+  WS__CONN_HANDSHAKE = 0,
+  WS__CONN_OPEN,
+  WS__CONN_DRAIN,   /* closing: write what is queued, then close the TCP */
+  WS__CONN_CLOSED   /* uv_close called */
+} ws__conn_state_t;
+
+struct ws_conn_s {
+  uv_tcp_t tcp;
+  ws_server_t* server;
+  void* data;
+  ws__list_t node;          /* server->conns */
+  ws__list_t timeout_node;  /* a wheel slot */
+  ws__list_t dirty_node;    /* server->dirty: has output to flush */
+  uint64_t deadline;
+  uint64_t started;         /* loop time of accept, or of the close start */
+  uint64_t last_rx;         /* loop time of the last read */
+  uint64_t ping_sent;
+  ws_request_t* request;    /* during the handshake only */
+  ws__engine_t* engine;     /* lent while a frame engine is needed */
+  unsigned char* partial;   /* bytes of an incomplete frame */
+  size_t partial_len;
+  size_t partial_cap;
+  ws__outq_t out;
+  uv_write_t* write_req;    /* the one write in flight, or NULL */
+  size_t write_len;
+  char* subprotocol;
+  ws__conn_state_t state;
+  int error;                /* ws_close_info_t.error */
+  int pending_error;        /* drop the connection at the next flush */
+  unsigned int opened : 1;        /* on_open was called */
+  unsigned int in_fragment : 1;   /* a fragmented message is under way */
+  unsigned int close_queued : 1;  /* we queued a close frame */
+  unsigned int clean : 1;         /* close frames went both ways */
+  unsigned int in_engine : 1;     /* inside wslay_event_recv */
+  unsigned int ping_outstanding : 1;
+  unsigned int shutdown_sent : 1;
+  unsigned int detached : 1;      /* no socket (tests and fuzzing) */
+  uint16_t close_code;
+  uint8_t close_reason_len;
+  char close_reason[123];
+};
+
+struct ws_server_s {
+  uv_loop_t* loop;
+  void* data;
+  ws_server_options_t options;
+  ws_server_callbacks_t callbacks;
+  ws__list_t listeners;
+  ws__list_t conns;
+  ws__list_t dirty;
+  size_t conn_count;
+  size_t handle_count;       /* our handles not yet closed */
+  ws__wheel_t wheel;
+  uv_prepare_t flush;
+  ws__engine_t* free_engines;
+  size_t free_engine_count;
+  unsigned char* read_buf;   /* shared by every connection */
+  size_t read_buf_size;
+  int read_buf_busy;
+  int closing;
+  ws_server_close_cb close_cb;
+};
+
+/* conn.c */
+ws_conn_t* ws__conn_new(ws_server_t* server);
+/* Feeds received bytes; what is sent in answer goes to the output queue. */
+void ws__conn_feed(ws_conn_t* conn, const unsigned char* data, size_t len);
+void ws__conn_on_eof(ws_conn_t* conn, int error);
+/* The wheel says the deadline passed: act on it or reschedule. */
+void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now);
+/* Drops the connection at once: on_close(1006, error) if it was open. */
+void ws__conn_abort(ws_conn_t* conn, int error);
+int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
+                         size_t reason_len, int error);
+/* Answers the handshake with an HTTP error status and closes. */
+void ws__conn_refuse(ws_conn_t* conn, int status);
+void ws__conn_mark_dirty(ws_conn_t* conn);
+void ws__conn_flush(ws_conn_t* conn);
+/* Called when the connection's handle has closed: frees it. */
+void ws__conn_free(ws_conn_t* conn);
+
+void ws__conn_on_wslay_message(ws_conn_t* conn,
+                               const struct wslay_event_on_msg_recv_arg* arg);
+
+/* server.c */
+void ws__server_on_flush(uv_prepare_t* prepare);
+/* Finishes ws_server_close() once the last handle has closed. */
+void ws__server_maybe_closed(ws_server_t* server);
+
+/* utf8.c */
+int ws__utf8_valid(const unsigned char* s, size_t len);
+
+/* wheel.c */
+void ws__wheel_init(ws__wheel_t* wheel, uint64_t tick);
+void ws__wheel_schedule(ws_server_t* server, ws_conn_t* conn,
+                        uint64_t deadline);
+void ws__wheel_cancel(ws_server_t* server, ws_conn_t* conn);
+
+/* engine.c */
+ws__engine_t* ws__engine_lend(ws_server_t* server, ws_conn_t* conn);
+void ws__engine_return(ws_server_t* server, ws__engine_t* engine);
+void ws__engine_discard(ws__engine_t* engine);
+void ws__engine_pool_free(ws_server_t* server);
+
+#endif /* UVWS_INT_H */
