@@ -19,6 +19,7 @@ void ws__wheel_init(ws__wheel_t* wheel, uint64_t tick) {
 void ws__wheel_schedule(ws_server_t* server, ws_conn_t* conn,
                         uint64_t deadline) {
   ws__wheel_t* wheel;
+  uint64_t now_tick;
   uint64_t tick;
 
   wheel = &server->wheel;
@@ -27,7 +28,11 @@ void ws__wheel_schedule(ws_server_t* server, ws_conn_t* conn,
   if (deadline == 0)
     return;
   if (wheel->count == 0) {
-    wheel->next_tick = uv_now(server->loop) / wheel->tick;
+    /* Catch up after an idle spell, but never step back to a slot already
+     * handled in this tick: that would visit it again, forever. */
+    now_tick = uv_now(server->loop) / wheel->tick;
+    if (wheel->next_tick < now_tick)
+      wheel->next_tick = now_tick;
     uv_timer_start(&wheel->timer, ws__wheel_on_tick, wheel->tick,
                    wheel->tick);
   }
