@@ -181,9 +181,10 @@ static void ws__conn_close_handle(ws_conn_t* conn) {
 void ws__conn_abort(ws_conn_t* conn, int error) {
   if (conn->state == WS__CONN_CLOSED)
     return;
-  if (!conn->clean)
+  if (conn->close_code == 0)
     ws__conn_set_close_info(conn, WS_CLOSE_ABNORMAL, NULL, 0);
-  ws__conn_set_error(conn, error);
+  if (!conn->clean)
+    ws__conn_set_error(conn, error);
   ws__conn_close_handle(conn);
 }
 
