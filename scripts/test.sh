@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds uvws and runs every test twice: an optimized build with -Werror in
+# build/, then a debug build with ASan and UBSan in build-asan/.
+#
+#   --no-setup     do not install packages (scripts/setup.sh)
+#   --no-sanitize  skip the ASan/UBSan build
+set -euo pipefail
+
+setup=1
+sanitize=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-setup) setup=0 ;;
+    --no-sanitize) sanitize=0 ;;
+    -h|--help)
+      sed -n '2,7s/^# \{0,1\}//p' "$0"
+      exit 0
+      ;;
+    *)
+      echo "test.sh: unknown option: $arg" >&2
+      exit 2
+      ;;
+  esac
+done
+
+cd "$(dirname "$0")/.."
+if [ "$setup" -eq 1 ]; then
+  bash scripts/setup.sh
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== build/: RelWithDebInfo, -Werror"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUVWS_WERROR=ON
+cmake --build build -j "$jobs"
+(cd build && ctest --output-on-failure -j2)
+
+if [ "$sanitize" -eq 0 ]; then
+  exit 0
+fi
+
+# Prefer clang (a second compiler's warnings, and its sanitizers), if it
+# can build and run a sanitized program here; otherwise gcc.
+probe_dir=$(mktemp -d)
+trap 'rm -rf "$probe_dir"' EXIT
+printf 'int main(void) { return 0; }\n' > "$probe_dir/probe.c"
+asan_cc=
+for cc in clang gcc cc; do
+  if command -v "$cc" >/dev/null 2>&1 &&
+     "$cc" -fsanitize=address,undefined "$probe_dir/probe.c" \
+       -o "$probe_dir/probe" >/dev/null 2>&1 &&
+     "$probe_dir/probe"; then
+    asan_cc=$cc
+    break
+  fi
+done
+if [ -z "$asan_cc" ]; then
+  echo "test.sh: no compiler here can build with -fsanitize=address" >&2
+  exit 1
+fi
+
+echo "== build-asan/: Debug, ASan+UBSan with $asan_cc, -Werror"
+# CC only counts when build-asan/ is configured for the first time.
+CC=$asan_cc cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug \
+  -DUVWS_SANITIZE=ON -DUVWS_WERROR=ON
+cmake --build build-asan -j "$jobs"
+(
+  cd build-asan
+  export ASAN_OPTIONS=detect_leaks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  ctest --output-on-failure -j2
+)
