@@ -70,6 +70,20 @@ WS_EXTERN const char* ws_strerror(int err);
 /* The symbolic name ("WS_EINVAL", "UV_EPIPE", ...). */
 WS_EXTERN const char* ws_err_name(int err);
 
+typedef void* (*ws_malloc_func)(size_t size);
+typedef void* (*ws_realloc_func)(void* ptr, size_t size);
+typedef void* (*ws_calloc_func)(size_t count, size_t size);
+typedef void (*ws_free_func)(void* ptr);
+
+/* Replaces the functions uvws allocates with (malloc and friends by
+ * default), as uv_replace_allocator() does for libuv. Call it before any
+ * server exists. Allocations made inside wslay are not covered. Returns 0,
+ * or WS_EINVAL if any function is NULL. */
+WS_EXTERN int ws_replace_allocator(ws_malloc_func malloc_fn,
+                                   ws_realloc_func realloc_fn,
+                                   ws_calloc_func calloc_fn,
+                                   ws_free_func free_fn);
+
 typedef enum {
   WS_OP_TEXT = 1,
   WS_OP_BINARY = 2

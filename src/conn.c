@@ -14,12 +14,12 @@ static void ws__conn_schedule(ws_conn_t* conn);
 ws_conn_t* ws__conn_new(ws_server_t* server) {
   ws_conn_t* conn;
 
-  conn = calloc(1, sizeof(*conn));
+  conn = ws__calloc(1, sizeof(*conn));
   if (conn == NULL)
     return NULL;
-  conn->request = malloc(sizeof(*conn->request));
+  conn->request = ws__malloc(sizeof(*conn->request));
   if (conn->request == NULL) {
-    free(conn);
+    ws__free(conn);
     return NULL;
   }
   ws__request_init(conn->request, server->options.max_header_size);
@@ -393,7 +393,7 @@ static int ws__conn_keep_partial(ws_conn_t* conn, const unsigned char* data,
   unsigned char* p;
 
   if (need > conn->partial_cap) {
-    p = realloc(conn->partial, need);
+    p = ws__realloc(conn->partial, need);
     if (p == NULL)
       return WS_ENOMEM;
     conn->partial = p;
@@ -405,7 +405,7 @@ static int ws__conn_keep_partial(ws_conn_t* conn, const unsigned char* data,
 }
 
 static void ws__conn_drop_partial(ws_conn_t* conn) {
-  free(conn->partial);
+  ws__free(conn->partial);
   conn->partial = NULL;
   conn->partial_len = 0;
   conn->partial_cap = 0;
@@ -534,7 +534,7 @@ static void ws__conn_accept(ws_conn_t* conn) {
   conn->subprotocol = conn->request->subprotocol;
   conn->request->subprotocol = NULL;
   ws__request_free(conn->request);
-  free(conn->request);
+  ws__free(conn->request);
   conn->request = NULL;
   conn->state = WS__CONN_OPEN;
   conn->opened = 1;
@@ -596,7 +596,7 @@ void ws__conn_mark_dirty(ws_conn_t* conn) {
  * too, or the close timeout: closing with unread input would reset it. */
 static void ws__on_shutdown(uv_shutdown_t* req, int status) {
   (void) status;
-  free(req);
+  ws__free(req);
 }
 
 static void ws__conn_finish(ws_conn_t* conn) {
@@ -609,14 +609,14 @@ static void ws__conn_finish(ws_conn_t* conn) {
     ws__conn_close_handle(conn);
     return;
   }
-  req = malloc(sizeof(*req));
+  req = ws__malloc(sizeof(*req));
   if (req == NULL) {
     ws__conn_close_handle(conn);
     return;
   }
   req->data = conn;
   if (uv_shutdown(req, (uv_stream_t*) &conn->tcp, ws__on_shutdown) != 0) {
-    free(req);
+    ws__free(req);
     ws__conn_close_handle(conn);
   }
 }
@@ -625,7 +625,7 @@ static void ws__on_write(uv_write_t* req, int status) {
   ws_conn_t* conn;
 
   conn = req->data;
-  free(req);
+  ws__free(req);
   conn->write_req = NULL;
   if (status < 0) {
     ws__conn_abort(conn, status);
@@ -665,7 +665,7 @@ void ws__conn_flush(ws_conn_t* conn) {
       break;
   }
   if (conn->out.bytes > 0 && !conn->detached) {
-    conn->write_req = malloc(sizeof(*conn->write_req));
+    conn->write_req = ws__malloc(sizeof(*conn->write_req));
     if (conn->write_req == NULL) {
       ws__conn_abort(conn, WS_ENOMEM);
       return;
@@ -678,7 +678,7 @@ void ws__conn_flush(ws_conn_t* conn) {
     r = uv_write(conn->write_req, (uv_stream_t*) &conn->tcp, bufs, n,
                  ws__on_write);
     if (r != 0) {
-      free(conn->write_req);
+      ws__free(conn->write_req);
       conn->write_req = NULL;
       ws__conn_abort(conn, r);
     }
@@ -698,15 +698,15 @@ void ws__conn_free(ws_conn_t* conn) {
   server->conn_count--;
   if (conn->request != NULL) {
     ws__request_free(conn->request);
-    free(conn->request);
+    ws__free(conn->request);
   }
   /* A context given back mid-message would confuse its next borrower. */
   if (conn->engine != NULL)
     ws__engine_discard(conn->engine);
   ws__conn_drop_partial(conn);
   ws__outq_clear(&conn->out);
-  free(conn->subprotocol);
-  free(conn);
+  ws__free(conn->subprotocol);
+  ws__free(conn);
   ws__server_maybe_closed(server);
 }
 

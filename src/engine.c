@@ -64,12 +64,12 @@ ws__engine_t* ws__engine_lend(ws_server_t* server, ws_conn_t* conn) {
     server->free_engines = engine->next;
     server->free_engine_count--;
   } else {
-    engine = calloc(1, sizeof(*engine));
+    engine = ws__calloc(1, sizeof(*engine));
     if (engine == NULL)
       return NULL;
     if (wslay_event_context_server_init(&engine->ctx, &ws__engine_callbacks,
                                         engine) != 0) {
-      free(engine);
+      ws__free(engine);
       return NULL;
     }
     wslay_event_config_set_max_recv_msg_length(
@@ -93,7 +93,7 @@ void ws__engine_return(ws_server_t* server, ws__engine_t* engine) {
 
 void ws__engine_discard(ws__engine_t* engine) {
   wslay_event_context_free(engine->ctx);
-  free(engine);
+  ws__free(engine);
 }
 
 void ws__engine_pool_free(ws_server_t* server) {

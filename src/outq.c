@@ -9,7 +9,7 @@
 ws__shared_t* ws__shared_new(size_t len) {
   ws__shared_t* shared;
 
-  shared = malloc(offsetof(ws__shared_t, data) + (len ? len : 1));
+  shared = ws__malloc(offsetof(ws__shared_t, data) + (len ? len : 1));
   if (shared == NULL)
     return NULL;
   shared->refcount = 1;
@@ -23,7 +23,7 @@ void ws__shared_ref(ws__shared_t* shared) {
 
 void ws__shared_unref(ws__shared_t* shared) {
   if (--shared->refcount == 0)
-    free(shared);
+    ws__free(shared);
 }
 
 /* Bytes handed to uv_write never move, but appending after them in the same
@@ -43,7 +43,7 @@ int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
     seg = q->tail;
   } else {
     cap = need > WS__SEG_MIN ? need : WS__SEG_MIN;
-    seg = malloc(sizeof(*seg) + cap);
+    seg = ws__malloc(sizeof(*seg) + cap);
     if (seg == NULL)
       return WS_ENOMEM;
     seg->next = NULL;
@@ -70,7 +70,7 @@ int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
 int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared) {
   ws__seg_t* seg;
 
-  seg = malloc(sizeof(*seg));
+  seg = ws__malloc(sizeof(*seg));
   if (seg == NULL)
     return WS_ENOMEM;
   ws__shared_ref(shared);
@@ -103,7 +103,7 @@ unsigned int ws__outq_bufs(const ws__outq_t* q, uv_buf_t* bufs,
 static void ws__seg_free(ws__seg_t* seg) {
   if (seg->shared != NULL)
     ws__shared_unref(seg->shared);
-  free(seg);
+  ws__free(seg);
 }
 
 void ws__outq_consume(ws__outq_t* q, size_t n) {

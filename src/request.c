@@ -63,10 +63,10 @@ int ws__request_init(ws_request_t* req, size_t max_size) {
 }
 
 void ws__request_free(ws_request_t* req) {
-  free(req->text);
-  free(req->headers);
-  free(req->extra);
-  free(req->subprotocol);
+  ws__free(req->text);
+  ws__free(req->headers);
+  ws__free(req->extra);
+  ws__free(req->subprotocol);
   memset(req, 0, sizeof(*req));
 }
 
@@ -85,7 +85,7 @@ static int ws__grow(char** buf, size_t* cap, size_t len, size_t need,
     newcap *= 2;
   if (newcap > limit)
     newcap = limit;
-  p = realloc(*buf, newcap);
+  p = ws__realloc(*buf, newcap);
   if (p == NULL)
     return WS_ENOMEM;
   *buf = p;
@@ -389,11 +389,11 @@ int ws_request_select_subprotocol(ws_request_t* request,
   if (protocol == NULL || !request->is_upgrade ||
       !ws__header_has_token(request, "Sec-WebSocket-Protocol", protocol, 1))
     return WS_EINVAL;
-  copy = malloc(strlen(protocol) + 1);
+  copy = ws__malloc(strlen(protocol) + 1);
   if (copy == NULL)
     return WS_ENOMEM;
   strcpy(copy, protocol);
-  free(request->subprotocol);
+  ws__free(request->subprotocol);
   request->subprotocol = copy;
   return 0;
 }

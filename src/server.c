@@ -66,7 +66,7 @@ int ws_server_new(ws_server_t** pserver, uv_loop_t* loop,
   if (pserver == NULL || loop == NULL)
     return WS_EINVAL;
   *pserver = NULL;
-  server = calloc(1, sizeof(*server));
+  server = ws__calloc(1, sizeof(*server));
   if (server == NULL)
     return WS_ENOMEM;
   if (options != NULL)
@@ -74,15 +74,15 @@ int ws_server_new(ws_server_t** pserver, uv_loop_t* loop,
   else
     ws_server_options_init(&server->options);
   if (!ws__options_valid(&server->options)) {
-    free(server);
+    ws__free(server);
     return WS_EINVAL;
   }
   if (callbacks != NULL)
     server->callbacks = *callbacks;
   server->read_buf_size = WS__READ_BUF_SIZE;
-  server->read_buf = malloc(server->read_buf_size);
+  server->read_buf = ws__malloc(server->read_buf_size);
   if (server->read_buf == NULL) {
-    free(server);
+    ws__free(server);
     return WS_ENOMEM;
   }
   server->loop = loop;
@@ -129,7 +129,7 @@ static void ws__on_read(uv_stream_t* stream, ssize_t nread,
 }
 
 static void ws__on_refused_closed(uv_handle_t* handle) {
-  free(handle);
+  ws__free(handle);
 }
 
 static void ws__on_connection(uv_stream_t* listener, int status) {
@@ -143,7 +143,7 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
   conn = server->closing ? NULL : ws__conn_new(server);
   if (conn == NULL) {
     /* Take the connection off the backlog and drop it. */
-    spare = malloc(sizeof(*spare));
+    spare = ws__malloc(sizeof(*spare));
     if (spare == NULL)
       return;
     uv_tcp_init(server->loop, spare);
@@ -167,7 +167,7 @@ static void ws__on_listener_closed(uv_handle_t* handle) {
   ws_server_t* server;
 
   server = ((ws__listener_t*) handle)->server;
-  free(handle);
+  ws__free(handle);
   server->handle_count--;
   ws__server_maybe_closed(server);
 }
@@ -183,7 +183,7 @@ int ws_server_listen(ws_server_t* server, const char* host, int port) {
   if (uv_ip4_addr(host, port, (struct sockaddr_in*) &addr) != 0 &&
       uv_ip6_addr(host, port, (struct sockaddr_in6*) &addr) != 0)
     return WS_EINVAL;
-  listener = calloc(1, sizeof(*listener));
+  listener = ws__calloc(1, sizeof(*listener));
   if (listener == NULL)
     return WS_ENOMEM;
   listener->server = server;
@@ -254,8 +254,8 @@ void ws__server_maybe_closed(ws_server_t* server) {
   if (server->close_cb != NULL)
     server->close_cb(server);
   ws__engine_pool_free(server);
-  free(server->read_buf);
-  free(server);
+  ws__free(server->read_buf);
+  ws__free(server);
 }
 
 void ws_server_close(ws_server_t* server, ws_server_close_cb cb) {

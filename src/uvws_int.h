@@ -263,6 +263,13 @@ void ws__server_on_flush(uv_prepare_t* prepare);
 /* Finishes ws_server_close() once the last handle has closed. */
 void ws__server_maybe_closed(ws_server_t* server);
 
+/* alloc.c: every allocation of ours goes through ws_replace_allocator()'s
+ * functions (wslay's own allocations do not). */
+void* ws__malloc(size_t size);
+void* ws__calloc(size_t count, size_t size);
+void* ws__realloc(void* ptr, size_t size);
+void ws__free(void* ptr);
+
 /* utf8.c */
 int ws__utf8_valid(const unsigned char* s, size_t len);
 

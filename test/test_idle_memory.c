@@ -1,0 +1,115 @@
+/* An idle open connection holds one allocation of ours, under 1 KiB: no
+ * wslay context, no parser, no buffers. Counted with ws_replace_allocator(),
+ * after a handshake and a message exchange on each of 100 connections. */
+#include "harness.h"
+
+#define CONNS 100
+
+static size_t live_bytes;
+static size_t live_blocks;
+
+/* Each block carries its size in front. */
+static void* counting_malloc(size_t size) {
+  size_t* p;
+
+  p = malloc(sizeof(size_t) * 2 + size);
+  if (p == NULL)
+    return NULL;
+  p[0] = size;
+  live_bytes += size;
+  live_blocks++;
+  return p + 2;
+}
+
+static void counting_free(void* ptr) {
+  size_t* p;
+
+  if (ptr == NULL)
+    return;
+  p = (size_t*) ptr - 2;
+  live_bytes -= p[0];
+  live_blocks--;
+  free(p);
+}
+
+static void* counting_calloc(size_t count, size_t size) {
+  void* p;
+
+  p = counting_malloc(count * size);
+  if (p != NULL)
+    memset(p, 0, count * size);
+  return p;
+}
+
+static void* counting_realloc(void* ptr, size_t size) {
+  void* p;
+  size_t old;
+
+  if (ptr == NULL)
+    return counting_malloc(size);
+  p = counting_malloc(size);
+  if (p == NULL)
+    return NULL;
+  old = ((size_t*) ptr)[-2];
+  memcpy(p, ptr, old < size ? old : size);
+  counting_free(ptr);
+  return p;
+}
+
+static ws_conn_t* open_and_exchange(ws_server_t* server) {
+  static const char upgrade[] = HARNESS_UPGRADE;
+  unsigned char buf[1024];
+  ws_conn_t* conn;
+  size_t n;
+
+  conn = harness_conn(server);
+  harness_feed(conn, upgrade, sizeof(upgrade) - 1, 0);
+  n = harness_frame(buf, 0, 0, 1, "frag", 4);
+  n = harness_frame(buf, n, 1, 9, "ping", 4);
+  n = harness_frame(buf, n, 1, 0, "mented", 6);
+  n = harness_frame(buf, n, 1, 2, "partial", 7);
+  /* The last frame arrives in two reads. */
+  harness_feed(conn, buf, n - 3, 0);
+  harness_feed(conn, buf + n - 3, 3, 0);
+  harness_take(conn, buf, sizeof(buf));
+  return conn;
+}
+
+int main(void) {
+  ws_conn_t* conns[CONNS];
+  ws_server_callbacks_t cb;
+  ws_server_t* server;
+  uv_loop_t loop;
+  size_t bytes_before;
+  size_t blocks_before;
+  size_t per_conn;
+  int i;
+
+  ASSERT_EQ(WS_EINVAL, ws_replace_allocator(NULL, NULL, NULL, NULL));
+  ASSERT_EQ(0, ws_replace_allocator(counting_malloc, counting_realloc,
+                                    counting_calloc, counting_free));
+  ASSERT_EQ(0, uv_loop_init(&loop));
+  cb = harness_callbacks();
+  server = harness_server(&loop, NULL, &cb);
+  /* The first exchange fills the server's pool of wslay contexts. */
+  conns[0] = open_and_exchange(server);
+  bytes_before = live_bytes;
+  blocks_before = live_blocks;
+  for (i = 1; i < CONNS; i++) {
+    conns[i] = open_and_exchange(server);
+    ASSERT_EQ(WS__CONN_OPEN, conns[i]->state);
+  }
+  ASSERT_EQ(CONNS * strlen("T:10:fragmented|B:7|"), harness.log_len);
+  per_conn = (live_bytes - bytes_before) / (CONNS - 1);
+  printf("idle connection: %lu bytes in %lu block(s)\n",
+         (unsigned long) per_conn,
+         (unsigned long) ((live_blocks - blocks_before) / (CONNS - 1)));
+  ASSERT_EQ(CONNS - 1, live_blocks - blocks_before);
+  ASSERT_LE(per_conn, 1024 - 2 * sizeof(size_t));
+  for (i = 0; i < CONNS; i++)
+    harness_free(conns[i]);
+  harness_close_server(&loop, server);
+  ASSERT_EQ(0, live_bytes);
+  ASSERT_EQ(0, live_blocks);
+  return 0;
+}
