@@ -32,7 +32,8 @@ typedef struct {
   size_t log_len;
   int open_count;
   int close_count;
-  ws_close_info_t last_close;
+  ws_close_info_t last_close; /* reason points into last_reason */
+  char last_reason[123];
 } harness_log_t;
 
 static harness_log_t harness;
@@ -69,6 +70,9 @@ static inline void harness_on_close(ws_conn_t* conn, const ws_close_info_t* info
   (void) conn;
   harness.close_count++;
   harness.last_close = *info;
+  /* info->reason lives only as long as the connection. */
+  memcpy(harness.last_reason, info->reason, info->reason_len);
+  harness.last_close.reason = harness.last_reason;
   harness_logf("close:%u:%s|", info->code, info->clean ? "clean" : "unclean");
 }
 
