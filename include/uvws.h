@@ -106,6 +106,18 @@ enum {
 typedef struct ws_server_s ws_server_t;
 typedef struct ws_conn_s ws_conn_t;
 typedef struct ws_request_s ws_request_t;
+typedef struct ws_room_s ws_room_t;
+
+/* What a room broadcast does for a member whose queue is full (queued bytes
+ * plus the message would pass max_queued_bytes). */
+typedef enum {
+  /* Close the member with 1008 "slow consumer": the close frame is queued
+   * after what it already has, and the close timeout bounds the wait. */
+  WS_SLOW_CLOSE = 0,
+  /* Skip this message for that member and count it
+   * (ws_conn_skipped_messages()); the member stays. */
+  WS_SLOW_SKIP = 1
+} ws_slow_policy_t;
 
 /* How a connection ended, passed to on_close. */
 typedef struct {
@@ -142,6 +154,7 @@ typedef struct {
   size_t max_queued_bytes;   /* 64 MiB per connection; a send beyond it
                                 fails with WS_EQUEUEFULL and drops the
                                 connection (1006, WS_EQUEUEFULL) */
+  ws_slow_policy_t slow_policy; /* WS_SLOW_CLOSE, for room broadcasts */
 } ws_server_options_t;
 
 WS_EXTERN void ws_server_options_init(ws_server_options_t* options);
@@ -214,6 +227,40 @@ WS_EXTERN int ws_conn_peer_addr(const ws_conn_t* conn,
 WS_EXTERN size_t ws_conn_queued_bytes(const ws_conn_t* conn);
 /* The subprotocol picked in on_handshake, or NULL. */
 WS_EXTERN const char* ws_conn_subprotocol(const ws_conn_t* conn);
+/* Room broadcasts skipped for this connection under WS_SLOW_SKIP. */
+WS_EXTERN uint64_t ws_conn_skipped_messages(const ws_conn_t* conn);
+
+/* Rooms: sets of open connections that receive broadcasts. A connection
+ * may be in any number of rooms; one that closes leaves all of them before
+ * its on_close. Rooms still alive when the server closes are destroyed
+ * with it. */
+WS_EXTERN int ws_room_new(ws_room_t** room, ws_server_t* server);
+/* Destroys the room; its members stay connected. Safe from any callback.
+ * NULL does nothing. */
+WS_EXTERN void ws_room_destroy(ws_room_t* room);
+/* Returns 0, WS_EINVAL (another server's connection, or already a member)
+ * or WS_ECLOSED (the connection is not open) or WS_ENOMEM. */
+WS_EXTERN int ws_room_join(ws_room_t* room, ws_conn_t* conn);
+/* Returns 0, or WS_EINVAL if conn is not a member. */
+WS_EXTERN int ws_room_leave(ws_room_t* room, ws_conn_t* conn);
+WS_EXTERN int ws_room_contains(const ws_room_t* room, const ws_conn_t* conn);
+WS_EXTERN size_t ws_room_count(const ws_room_t* room);
+/* Calls cb for each member, in join order. cb may make any member leave,
+ * itself included, and may destroy the room (then iteration stops). */
+WS_EXTERN void ws_room_foreach(ws_room_t* room,
+                               void (*cb)(ws_conn_t* conn, void* arg),
+                               void* arg);
+/* Sends one message to every open member but except (may be NULL). The
+ * frame is encoded once and its bytes are shared by every receiver, in
+ * order with each receiver's own sends. Returns how many members it was
+ * queued for, or WS_EINVAL / WS_ENOMEM. Members whose queue is full get
+ * the server's slow_policy. */
+WS_EXTERN int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode,
+                                const void* data, size_t len,
+                                ws_conn_t* except);
+WS_EXTERN ws_server_t* ws_room_server(const ws_room_t* room);
+WS_EXTERN void* ws_room_get_data(const ws_room_t* room);
+WS_EXTERN void ws_room_set_data(ws_room_t* room, void* data);
 
 /* The request seen by on_handshake and on_http. Strings are NUL-terminated
  * and valid only during that callback. */

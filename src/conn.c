@@ -27,15 +27,16 @@ ws_conn_t* ws__conn_new(ws_server_t* server) {
   conn->state = WS__CONN_HANDSHAKE;
   conn->started = uv_now(server->loop);
   conn->last_rx = conn->started;
+  ws__list_init(&conn->rooms);
   ws__list_insert_tail(&server->conns, &conn->node);
   server->conn_count++;
   ws__conn_schedule(conn);
   return conn;
 }
 
-static int ws__conn_is_open(const ws_conn_t* conn) {
+int ws__conn_is_open(const ws_conn_t* conn) {
   return conn->state == WS__CONN_OPEN && !conn->close_queued &&
-         conn->pending_error == 0;
+         conn->pending_error == 0 && !conn->slow_close;
 }
 
 /* ---- Deadlines ---- */
@@ -165,6 +166,7 @@ static void ws__conn_close_handle(ws_conn_t* conn) {
   conn->state = WS__CONN_CLOSED;
   ws__wheel_cancel(server, conn);
   ws__list_remove(&conn->dirty_node);
+  ws__conn_leave_rooms(conn);
   if (conn->opened) {
     info.code = conn->close_code != 0 ? conn->close_code : WS_CLOSE_ABNORMAL;
     info.reason = conn->close_reason;
@@ -647,6 +649,13 @@ void ws__conn_flush(ws_conn_t* conn) {
     ws__conn_abort(conn, conn->pending_error);
     return;
   }
+  if (conn->slow_close && conn->state == WS__CONN_OPEN) {
+    conn->slow_close = 0;
+    ws__conn_start_close(conn, WS_CLOSE_POLICY, "slow consumer", 13,
+                         WS_EQUEUEFULL);
+    if (conn->state == WS__CONN_CLOSED)
+      return;
+  }
   if (conn->state == WS__CONN_CLOSED || conn->write_req != NULL)
     return;
   while (conn->out.bytes > 0 && !conn->detached) {
@@ -695,6 +704,7 @@ void ws__conn_free(ws_conn_t* conn) {
   ws__wheel_cancel(server, conn);
   ws__list_remove(&conn->dirty_node);
   ws__list_remove(&conn->node);
+  ws__conn_leave_rooms(conn);
   server->conn_count--;
   if (conn->request != NULL) {
     ws__request_free(conn->request);
@@ -708,6 +718,15 @@ void ws__conn_free(ws_conn_t* conn) {
   ws__free(conn->subprotocol);
   ws__free(conn);
   ws__server_maybe_closed(server);
+}
+
+void ws__conn_on_slow(ws_conn_t* conn) {
+  if (conn->server->options.slow_policy == WS_SLOW_SKIP) {
+    conn->skipped++;
+    return;
+  }
+  conn->slow_close = 1;
+  ws__conn_mark_dirty(conn);
 }
 
 /* ---- The public connection API ---- */
@@ -788,4 +807,8 @@ size_t ws_conn_queued_bytes(const ws_conn_t* conn) {
 
 const char* ws_conn_subprotocol(const ws_conn_t* conn) {
   return conn->subprotocol;
+}
+
+uint64_t ws_conn_skipped_messages(const ws_conn_t* conn) {
+  return conn->skipped;
 }

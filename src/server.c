@@ -89,6 +89,7 @@ int ws_server_new(ws_server_t** pserver, uv_loop_t* loop,
   ws__list_init(&server->listeners);
   ws__list_init(&server->conns);
   ws__list_init(&server->dirty);
+  ws__list_init(&server->rooms);
   ws__wheel_init(&server->wheel, ws__wheel_tick(&server->options));
   uv_timer_init(loop, &server->wheel.timer);
   uv_prepare_init(loop, &server->flush);
@@ -253,6 +254,7 @@ void ws__server_maybe_closed(ws_server_t* server) {
     return;
   if (server->close_cb != NULL)
     server->close_cb(server);
+  ws__server_destroy_rooms(server);
   ws__engine_pool_free(server);
   ws__free(server->read_buf);
   ws__free(server);

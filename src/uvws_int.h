@@ -200,6 +200,8 @@ struct ws_conn_s {
   uv_write_t* write_req;    /* the one write in flight, or NULL */
   size_t write_len;
   char* subprotocol;
+  ws__list_t rooms;         /* ws__member_t.conn_node */
+  uint64_t skipped;         /* broadcasts skipped under WS_SLOW_SKIP */
   ws__conn_state_t state;
   int error;                /* ws_close_info_t.error */
   int pending_error;        /* drop the connection at the next flush */
@@ -211,6 +213,7 @@ struct ws_conn_s {
   unsigned int ping_outstanding : 1;
   unsigned int shutdown_sent : 1;
   unsigned int detached : 1;      /* no socket (tests and fuzzing) */
+  unsigned int slow_close : 1;    /* close with 1008 at the next flush */
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
@@ -224,6 +227,7 @@ struct ws_server_s {
   ws__list_t listeners;
   ws__list_t conns;
   ws__list_t dirty;
+  ws__list_t rooms;
   size_t conn_count;
   size_t handle_count;       /* our handles not yet closed */
   ws__wheel_t wheel;
@@ -257,6 +261,32 @@ void ws__conn_free(ws_conn_t* conn);
 
 void ws__conn_on_wslay_message(ws_conn_t* conn,
                                const struct wslay_event_on_msg_recv_arg* arg);
+
+/* room.c */
+
+/* One connection in one room. */
+typedef struct {
+  ws_room_t* room;
+  ws_conn_t* conn;
+  ws__list_t room_node;
+  ws__list_t conn_node;
+} ws__member_t;
+
+struct ws_room_s {
+  ws_server_t* server;
+  void* data;
+  ws__list_t node;      /* server->rooms */
+  ws__list_t members;   /* ws__member_t.room_node */
+  size_t count;
+  ws__member_t* cursor; /* the next member ws_room_foreach() visits */
+  int* destroyed;       /* set by ws_room_destroy() during a foreach */
+};
+
+void ws__conn_leave_rooms(ws_conn_t* conn);
+void ws__server_destroy_rooms(ws_server_t* server);
+int ws__conn_is_open(const ws_conn_t* conn);
+/* The member's queue is full: skip or close, as slow_policy says. */
+void ws__conn_on_slow(ws_conn_t* conn);
 
 /* server.c */
 void ws__server_on_flush(uv_prepare_t* prepare);

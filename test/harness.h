@@ -28,7 +28,7 @@
   "\r\n"
 
 typedef struct {
-  char log[1 << 16];
+  char log[1 << 20];
   size_t log_len;
   int open_count;
   int close_count;

@@ -1,60 +1,10 @@
 /* An idle open connection holds one allocation of ours, under 1 KiB: no
  * wslay context, no parser, no buffers. Counted with ws_replace_allocator(),
  * after a handshake and a message exchange on each of 100 connections. */
+#include "counting_alloc.h"
 #include "harness.h"
 
 #define CONNS 100
-
-static size_t live_bytes;
-static size_t live_blocks;
-
-/* Each block carries its size in front. */
-static void* counting_malloc(size_t size) {
-  size_t* p;
-
-  p = malloc(sizeof(size_t) * 2 + size);
-  if (p == NULL)
-    return NULL;
-  p[0] = size;
-  live_bytes += size;
-  live_blocks++;
-  return p + 2;
-}
-
-static void counting_free(void* ptr) {
-  size_t* p;
-
-  if (ptr == NULL)
-    return;
-  p = (size_t*) ptr - 2;
-  live_bytes -= p[0];
-  live_blocks--;
-  free(p);
-}
-
-static void* counting_calloc(size_t count, size_t size) {
-  void* p;
-
-  p = counting_malloc(count * size);
-  if (p != NULL)
-    memset(p, 0, count * size);
-  return p;
-}
-
-static void* counting_realloc(void* ptr, size_t size) {
-  void* p;
-  size_t old;
-
-  if (ptr == NULL)
-    return counting_malloc(size);
-  p = counting_malloc(size);
-  if (p == NULL)
-    return NULL;
-  old = ((size_t*) ptr)[-2];
-  memcpy(p, ptr, old < size ? old : size);
-  counting_free(ptr);
-  return p;
-}
 
 static ws_conn_t* open_and_exchange(ws_server_t* server) {
   static const char upgrade[] = HARNESS_UPGRADE;
@@ -86,8 +36,7 @@ int main(void) {
   int i;
 
   ASSERT_EQ(WS_EINVAL, ws_replace_allocator(NULL, NULL, NULL, NULL));
-  ASSERT_EQ(0, ws_replace_allocator(counting_malloc, counting_realloc,
-                                    counting_calloc, counting_free));
+  counting_alloc_install();
   ASSERT_EQ(0, uv_loop_init(&loop));
   cb = harness_callbacks();
   server = harness_server(&loop, NULL, &cb);

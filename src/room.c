@@ -1,0 +1,191 @@
+/* Rooms and broadcast: one encoded frame shared by every member's queue. */
+#include "uvws_int.h"
+
+#include <string.h>
+
+int ws_room_new(ws_room_t** proom, ws_server_t* server) {
+  ws_room_t* room;
+
+  if (proom == NULL || server == NULL || server->closing)
+    return WS_EINVAL;
+  room = ws__calloc(1, sizeof(*room));
+  if (room == NULL)
+    return WS_ENOMEM;
+  room->server = server;
+  ws__list_init(&room->members);
+  ws__list_insert_tail(&server->rooms, &room->node);
+  *proom = room;
+  return 0;
+}
+
+static void ws__member_free(ws__member_t* member) {
+  ws_room_t* room;
+
+  room = member->room;
+  if (room->cursor == member)
+    room->cursor = member->room_node.next == &room->members
+                       ? NULL
+                       : WS__CONTAINER_OF(member->room_node.next,
+                                          ws__member_t, room_node);
+  ws__list_remove(&member->room_node);
+  ws__list_remove(&member->conn_node);
+  room->count--;
+  ws__free(member);
+}
+
+void ws_room_destroy(ws_room_t* room) {
+  if (room == NULL)
+    return;
+  while (!ws__list_empty(&room->members))
+    ws__member_free(WS__CONTAINER_OF(room->members.next, ws__member_t,
+                                     room_node));
+  if (room->destroyed != NULL)
+    *room->destroyed = 1;
+  ws__list_remove(&room->node);
+  ws__free(room);
+}
+
+static ws__member_t* ws__room_find(const ws_room_t* room,
+                                   const ws_conn_t* conn) {
+  const ws__list_t* node;
+  ws__member_t* member;
+
+  /* A connection is in few rooms: search its list, not the room's. */
+  for (node = conn->rooms.next; node != &conn->rooms; node = node->next) {
+    member = WS__CONTAINER_OF(node, ws__member_t, conn_node);
+    if (member->room == room)
+      return member;
+  }
+  return NULL;
+}
+
+int ws_room_join(ws_room_t* room, ws_conn_t* conn) {
+  ws__member_t* member;
+
+  if (room == NULL || conn == NULL || conn->server != room->server ||
+      ws__room_find(room, conn) != NULL)
+    return WS_EINVAL;
+  if (!ws__conn_is_open(conn))
+    return WS_ECLOSED;
+  member = ws__malloc(sizeof(*member));
+  if (member == NULL)
+    return WS_ENOMEM;
+  member->room = room;
+  member->conn = conn;
+  ws__list_insert_tail(&room->members, &member->room_node);
+  ws__list_insert_tail(&conn->rooms, &member->conn_node);
+  room->count++;
+  return 0;
+}
+
+int ws_room_leave(ws_room_t* room, ws_conn_t* conn) {
+  ws__member_t* member;
+
+  if (room == NULL || conn == NULL)
+    return WS_EINVAL;
+  member = ws__room_find(room, conn);
+  if (member == NULL)
+    return WS_EINVAL;
+  ws__member_free(member);
+  return 0;
+}
+
+int ws_room_contains(const ws_room_t* room, const ws_conn_t* conn) {
+  return room != NULL && conn != NULL && ws__room_find(room, conn) != NULL;
+}
+
+size_t ws_room_count(const ws_room_t* room) {
+  return room->count;
+}
+
+void ws_room_foreach(ws_room_t* room, void (*cb)(ws_conn_t* conn, void* arg),
+                     void* arg) {
+  ws__member_t* member;
+  int destroyed;
+
+  if (room == NULL || cb == NULL || ws__list_empty(&room->members))
+    return;
+  destroyed = 0;
+  room->destroyed = &destroyed;
+  /* The cursor moves on when the member it points at leaves. */
+  room->cursor = WS__CONTAINER_OF(room->members.next, ws__member_t,
+                                  room_node);
+  while (room->cursor != NULL) {
+    member = room->cursor;
+    room->cursor = member->room_node.next == &room->members
+                       ? NULL
+                       : WS__CONTAINER_OF(member->room_node.next,
+                                          ws__member_t, room_node);
+    cb(member->conn, arg);
+    if (destroyed)
+      return;
+  }
+  room->destroyed = NULL;
+}
+
+int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
+                      size_t len, ws_conn_t* except) {
+  ws__shared_t* frame;
+  ws__list_t* node;
+  ws_conn_t* conn;
+  size_t hlen;
+  size_t limit;
+  int queued;
+
+  if (room == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
+      (data == NULL && len > 0))
+    return WS_EINVAL;
+  if (room->count == 0)
+    return 0;
+  frame = ws__shared_new(WS__MAX_HEADER + len);
+  if (frame == NULL)
+    return WS_ENOMEM;
+  hlen = ws__frame_header(frame->data, (unsigned int) opcode, len);
+  if (len > 0)
+    memcpy(frame->data + hlen, data, len);
+  frame->len = hlen + len;
+  limit = room->server->options.max_queued_bytes;
+  queued = 0;
+  /* Nothing here calls back into user code, so the room and its members
+   * cannot change under this loop. */
+  for (node = room->members.next; node != &room->members; node = node->next) {
+    conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
+    if (conn == except || !ws__conn_is_open(conn))
+      continue;
+    if (conn->out.bytes + frame->len > limit) {
+      ws__conn_on_slow(conn);
+      continue;
+    }
+    if (ws__outq_append_shared(&conn->out, frame) != 0) {
+      ws__shared_unref(frame);
+      return WS_ENOMEM;
+    }
+    ws__conn_mark_dirty(conn);
+    queued++;
+  }
+  ws__shared_unref(frame);
+  return queued;
+}
+
+ws_server_t* ws_room_server(const ws_room_t* room) {
+  return room->server;
+}
+
+void* ws_room_get_data(const ws_room_t* room) {
+  return room->data;
+}
+
+void ws_room_set_data(ws_room_t* room, void* data) {
+  room->data = data;
+}
+
+void ws__conn_leave_rooms(ws_conn_t* conn) {
+  while (!ws__list_empty(&conn->rooms))
+    ws__member_free(WS__CONTAINER_OF(conn->rooms.next, ws__member_t,
+                                     conn_node));
+}
+
+void ws__server_destroy_rooms(ws_server_t* server) {
+  while (!ws__list_empty(&server->rooms))
+    ws_room_destroy(WS__CONTAINER_OF(server->rooms.next, ws_room_t, node));
+}
