@@ -10,6 +10,7 @@ static size_t live_bytes;
 static size_t live_blocks;
 static size_t big_allocs;      /* allocations of at least big_size bytes */
 static size_t big_size = (size_t) -1;
+static size_t peak_bytes;      /* the most live_bytes has been */
 
 /* Each block carries its size in front. */
 static inline void* counting_malloc(size_t size) {
@@ -23,6 +24,8 @@ static inline void* counting_malloc(size_t size) {
     big_allocs++;
   live_bytes += size;
   live_blocks++;
+  if (live_bytes > peak_bytes)
+    peak_bytes = live_bytes;
   return p + 2;
 }
 
