@@ -103,16 +103,18 @@ static inline void raw_close(raw_client_t* c) {
   uv_close((uv_handle_t*) &c->tcp, raw__closed);
 }
 
-/* Runs the loop until cond holds; fails after 10 seconds. */
-#define RUN_UNTIL(loop, cond)                                                 \
+/* Runs the loop until cond holds; fails after seconds. */
+#define RUN_UNTIL_LONG(loop, cond, seconds)                                   \
   do {                                                                        \
     uint64_t raw__start = uv_hrtime();                                        \
     while (!(cond)) {                                                         \
       uv_run((loop), UV_RUN_ONCE);                                            \
-      if (uv_hrtime() - raw__start > (uint64_t) 10e9)                         \
+      if (uv_hrtime() - raw__start > (uint64_t) (seconds) * 1000000000u)      \
         TEST__FAIL("timed out waiting for %s", #cond);                        \
     }                                                                         \
   } while (0)
+
+#define RUN_UNTIL(loop, cond) RUN_UNTIL_LONG(loop, cond, 10)
 
 /* The offset just past the HTTP response head, or 0 if not complete. */
 static inline size_t raw_head_len(const raw_client_t* c) {
