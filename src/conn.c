@@ -322,7 +322,42 @@ void ws__conn_on_wslay_message(ws_conn_t* conn,
   }
 }
 
-/* Tracks whether the frames fed leave a fragmented message open. */
+/* The UTF-8 state at the end of a text frame's payload, from the state at
+ * its start. wslay checks every whole frame, so the message before this
+ * point is valid and only its last character can be unfinished: it starts
+ * in the last three bytes, as a character of four bytes at most. */
+static uint32_t ws__frame_utf8_end(const unsigned char* frame, size_t total,
+                                   uint32_t state) {
+  const unsigned char* mask;
+  const unsigned char* payload;
+  unsigned char c;
+  size_t hsize;
+  size_t len;
+  size_t i;
+
+  if (!(frame[1] & 0x80))
+    return 0; /* unmasked: wslay fails the connection */
+  hsize = ws__frame_header_size(frame);
+  mask = frame + hsize - 4;
+  payload = frame + hsize;
+  len = total - hsize;
+  i = 0;
+  if (len > 3) {
+    i = len - 3;
+    state = 0;
+    /* Continuation bytes here end a character that began earlier. */
+    while (i < len && ((payload[i] ^ mask[i & 3]) & 0xc0) == 0x80)
+      i++;
+  }
+  for (; i < len; i++) {
+    c = payload[i] ^ mask[i & 3];
+    state = ws__utf8_step(state, c);
+  }
+  return state;
+}
+
+/* Tracks what the frames fed leave open: a fragmented message, and if it
+ * is text, where its UTF-8 stands. */
 static void ws__conn_track_fragments(ws_conn_t* conn,
                                      const unsigned char* frames,
                                      size_t len) {
@@ -334,13 +369,54 @@ static void ws__conn_track_fragments(ws_conn_t* conn,
          ws__frame_measure(frames, len, &total) == WS__FRAME_COMPLETE) {
     opcode = frames[0] & 0x0f;
     fin = frames[0] & 0x80;
-    if (opcode == WSLAY_TEXT_FRAME || opcode == WSLAY_BINARY_FRAME)
+    if (opcode == WSLAY_TEXT_FRAME || opcode == WSLAY_BINARY_FRAME) {
       conn->in_fragment = !fin;
-    else if (opcode == WSLAY_CONTINUATION_FRAME && fin)
+      conn->fragment_text = !fin && opcode == WSLAY_TEXT_FRAME;
+      conn->message_utf8 = 0;
+    }
+    if (conn->fragment_text &&
+        (opcode == WSLAY_TEXT_FRAME || opcode == WSLAY_CONTINUATION_FRAME))
+      conn->message_utf8 = ws__frame_utf8_end(frames, (size_t) total,
+                                              conn->message_utf8);
+    if (opcode == WSLAY_CONTINUATION_FRAME && fin) {
       conn->in_fragment = 0;
+      conn->fragment_text = 0;
+    }
     frames += total;
     len -= (size_t) total;
   }
+}
+
+/* Checks the UTF-8 of a text frame's payload as it arrives, before the
+ * frame is whole and wslay sees it, so bad text fails at once. */
+static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
+  const unsigned char* p;
+  const unsigned char* mask;
+  unsigned int opcode;
+  size_t hsize;
+  size_t i;
+
+  p = conn->partial;
+  if (conn->partial_len < 2)
+    return 0;
+  hsize = ws__frame_header_size(p);
+  opcode = p[0] & 0x0f;
+  /* Unmasked frames, reserved bits and binary are not ours to judge. */
+  if (conn->partial_len <= hsize || !(p[1] & 0x80) || (p[0] & 0x70) != 0 ||
+      !(opcode == WSLAY_TEXT_FRAME ||
+        (opcode == WSLAY_CONTINUATION_FRAME && conn->fragment_text)))
+    return 0;
+  if (conn->partial_checked < hsize) {
+    conn->partial_checked = hsize;
+    conn->partial_utf8 =
+        opcode == WSLAY_TEXT_FRAME ? 0 : conn->message_utf8;
+  }
+  mask = p + hsize - 4;
+  for (i = conn->partial_checked; i < conn->partial_len; i++)
+    conn->partial_utf8 =
+        ws__utf8_step(conn->partial_utf8, p[i] ^ mask[(i - hsize) & 3]);
+  conn->partial_checked = conn->partial_len;
+  return conn->partial_utf8 == WS__UTF8_REJECT;
 }
 
 /* Feeds whole frames to wslay. */
@@ -411,6 +487,7 @@ static void ws__conn_drop_partial(ws_conn_t* conn) {
   conn->partial = NULL;
   conn->partial_len = 0;
   conn->partial_cap = 0;
+  conn->partial_checked = 0;
 }
 
 /* Completes the buffered partial frame from data; returns bytes used. */
@@ -449,6 +526,10 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, const unsigned char* data,
       return len;
     }
     used += want;
+    if (ws__conn_partial_utf8_bad(conn)) {
+      ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+      return len;
+    }
   }
 }
 
@@ -484,6 +565,8 @@ static void ws__conn_feed_frames(ws_conn_t* conn, const unsigned char* data,
     if (ws__conn_keep_partial(conn, data, len,
                               total != 0 ? (size_t) total : len) != 0)
       ws__conn_abort(conn, WS_ENOMEM);
+    else if (ws__conn_partial_utf8_bad(conn))
+      ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
     return;
   }
 }

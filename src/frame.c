@@ -62,3 +62,14 @@ int ws__frame_measure(const unsigned char* data, size_t len,
   *total = header + payload;
   return len >= *total ? WS__FRAME_COMPLETE : WS__FRAME_PARTIAL;
 }
+
+size_t ws__frame_header_size(const unsigned char* data) {
+  size_t size;
+
+  size = 2;
+  if ((data[1] & 0x7f) == 126)
+    size = 4;
+  else if ((data[1] & 0x7f) == 127)
+    size = 10;
+  return (data[1] & 0x80) ? size + 4 : size;
+}

@@ -1,47 +1,49 @@
+/* UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing
+ * above U+10FFFF, checked a byte at a time so that a message arriving in
+ * pieces fails at its first bad byte. */
 #include "uvws_int.h"
 
-/* Checks UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates,
- * nothing above U+10FFFF. */
-int ws__utf8_valid(const unsigned char* s, size_t len) {
-  size_t i;
-  size_t n;
-  unsigned char c;
-  unsigned char lo;
-  unsigned char hi;
+/* A state is 0 between characters, else the count of continuation bytes
+ * still due and the range allowed for the next one. */
+#define WS__UTF8_STATE(need, lo, hi)                                          \
+  (((uint32_t) (need) << 16) | ((uint32_t) (lo) << 8) | (uint32_t) (hi))
 
-  i = 0;
-  while (i < len) {
-    c = s[i];
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    lo = 0x80;
-    hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-      n = 1;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      if (c == 0xe0)
-        lo = 0xa0;
-      else if (c == 0xed)
-        hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      if (c == 0xf0)
-        lo = 0x90;
-      else if (c == 0xf4)
-        hi = 0x8f;
-    } else {
+uint32_t ws__utf8_step(uint32_t state, unsigned char c) {
+  uint32_t need;
+
+  if (state == WS__UTF8_REJECT)
+    return state;
+  if (state == 0) {
+    if (c < 0x80)
       return 0;
-    }
-    if (len - i <= n)
-      return 0;
-    if (s[i + 1] < lo || s[i + 1] > hi)
-      return 0;
-    for (i += 2; --n > 0; i++)
-      if ((s[i] & 0xc0) != 0x80)
-        return 0;
+    if (c >= 0xc2 && c <= 0xdf)
+      return WS__UTF8_STATE(1, 0x80, 0xbf);
+    if (c == 0xe0)
+      return WS__UTF8_STATE(2, 0xa0, 0xbf);
+    if (c == 0xed)
+      return WS__UTF8_STATE(2, 0x80, 0x9f);
+    if (c >= 0xe1 && c <= 0xef)
+      return WS__UTF8_STATE(2, 0x80, 0xbf);
+    if (c == 0xf0)
+      return WS__UTF8_STATE(3, 0x90, 0xbf);
+    if (c >= 0xf1 && c <= 0xf3)
+      return WS__UTF8_STATE(3, 0x80, 0xbf);
+    if (c == 0xf4)
+      return WS__UTF8_STATE(3, 0x80, 0x8f);
+    return WS__UTF8_REJECT;
   }
-  return 1;
+  if (c < ((state >> 8) & 0xff) || c > (state & 0xff))
+    return WS__UTF8_REJECT;
+  need = (state >> 16) - 1;
+  return need == 0 ? 0 : WS__UTF8_STATE(need, 0x80, 0xbf);
+}
+
+int ws__utf8_valid(const unsigned char* s, size_t len) {
+  uint32_t state;
+  size_t i;
+
+  state = 0;
+  for (i = 0; i < len && state != WS__UTF8_REJECT; i++)
+    state = ws__utf8_step(state, s[i]);
+  return state == 0;
 }

@@ -83,6 +83,8 @@ enum {
  * length once the header is complete (else 0). Returns a WS__FRAME_ value. */
 int ws__frame_measure(const unsigned char* data, size_t len,
                       uint64_t* total);
+/* The header's length, mask key included; data holds at least 2 bytes. */
+size_t ws__frame_header_size(const unsigned char* data);
 
 /* ---- The handshake ---- */
 
@@ -196,6 +198,10 @@ struct ws_conn_s {
   unsigned char* partial;   /* bytes of an incomplete frame */
   size_t partial_len;
   size_t partial_cap;
+  size_t partial_checked;   /* bytes of it whose UTF-8 was checked */
+  uint32_t partial_utf8;    /* the UTF-8 state after them */
+  uint32_t message_utf8;    /* the UTF-8 state at the end of the last whole
+                               frame of a fragmented text message */
   ws__outq_t out;
   uv_write_t* write_req;    /* the one write in flight, or NULL */
   size_t write_len;
@@ -207,6 +213,7 @@ struct ws_conn_s {
   int pending_error;        /* drop the connection at the next flush */
   unsigned int opened : 1;        /* on_open was called */
   unsigned int in_fragment : 1;   /* a fragmented message is under way */
+  unsigned int fragment_text : 1; /* ... and it is a text message */
   unsigned int close_queued : 1;  /* we queued a close frame */
   unsigned int clean : 1;         /* close frames went both ways */
   unsigned int in_engine : 1;     /* inside wslay_event_recv */
@@ -301,6 +308,9 @@ void* ws__realloc(void* ptr, size_t size);
 void ws__free(void* ptr);
 
 /* utf8.c */
+#define WS__UTF8_REJECT 0xffffffffu
+/* Takes one byte; 0 means "between characters", WS__UTF8_REJECT invalid. */
+uint32_t ws__utf8_step(uint32_t state, unsigned char c);
 int ws__utf8_valid(const unsigned char* s, size_t len);
 
 /* wheel.c */
