@@ -4,16 +4,19 @@
 #
 #   --no-setup     do not install packages (scripts/setup.sh)
 #   --no-sanitize  skip the ASan/UBSan build
+#   --no-fuzz      skip the short fuzzing run (scripts/fuzz.sh, 20 s a target)
 set -euo pipefail
 
 setup=1
 sanitize=1
+fuzz=1
 for arg in "$@"; do
   case "$arg" in
     --no-setup) setup=0 ;;
     --no-sanitize) sanitize=0 ;;
+    --no-fuzz) fuzz=0 ;;
     -h|--help)
-      sed -n '2,7s/^# \{0,1\}//p' "$0"
+      sed -n '2,8s/^# \{0,1\}//p' "$0"
       exit 0
       ;;
     *)
@@ -34,6 +37,11 @@ echo "== build/: RelWithDebInfo, -Werror"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUVWS_WERROR=ON
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j2)
+
+if [ "$fuzz" -eq 1 ]; then
+  echo "== build-fuzz/: libFuzzer targets, 20 s each"
+  bash scripts/fuzz.sh 20
+fi
 
 if [ "$sanitize" -eq 0 ]; then
   exit 0
