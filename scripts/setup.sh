@@ -4,6 +4,9 @@
 # without password-less sudo) it only says what is missing.
 set -euo pipefail
 
+# npm packages for the Node tests, whatever apt has to do.
+bash "$(dirname "$0")/setup-node.sh"
+
 packages=(
   build-essential
   cmake
