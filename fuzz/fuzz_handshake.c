@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   step = (size_t) data[0] % 64 + 1;
   data++;
   size--;
-  ws__request_init(&req, 512);
+  ws__request_init(&req, 512, HTTP_REQUEST);
   memset(&out, 0, sizeof(out));
   r = WS__HS_MORE;
   while (size > 0 && r == WS__HS_MORE) {

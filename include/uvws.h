@@ -56,7 +56,10 @@ WS_EXTERN const char* ws_version_string(void);
   XX(ETIMEDOUT, -30007, "timed out")                                          \
   XX(EEOF, -30008, "peer closed the TCP connection without a close frame")   \
   XX(ESHUTDOWN, -30009, "server is closing")                                  \
-  XX(EINTERNAL, -30010, "internal error in the frame engine")
+  XX(EINTERNAL, -30010, "internal error in the frame engine")             \
+  XX(EBADSTATUS, -30011, "server answered the upgrade with a status not 101")\
+  XX(EBADACCEPT, -30012, "server sent a wrong Sec-WebSocket-Accept")         \
+  XX(EBADRESPONSE, -30013, "malformed or unacceptable upgrade response")
 
 typedef enum {
 #define WS__ERR_ENUM(name, value, msg) WS_##name = value,
@@ -107,6 +110,7 @@ typedef struct ws_server_s ws_server_t;
 typedef struct ws_conn_s ws_conn_t;
 typedef struct ws_request_s ws_request_t;
 typedef struct ws_room_s ws_room_t;
+typedef struct ws_client_s ws_client_t;
 
 /* What a room broadcast does for a member whose queue is full (queued bytes
  * plus the message would pass max_queued_bytes). */
@@ -289,6 +293,72 @@ WS_EXTERN int ws_request_add_header(ws_request_t* request, const char* name,
 WS_EXTERN int ws_request_respond(ws_request_t* request, int status,
                                  const char* content_type, const void* body,
                                  size_t len);
+
+/* ---- Clients ----
+ *
+ * A ws_client_t makes outgoing connections on a loop. Each is a ws_conn_t,
+ * used exactly as a server's: ws_conn_send(), ws_conn_ping(),
+ * ws_conn_close(), user data, and the same on_open, on_message, on_pong
+ * and on_close callbacks. Every frame it sends is masked with a fresh key
+ * from a ChaCha20 stream seeded by uv_random(). Plain ws:// only (no TLS).
+ */
+
+typedef struct {
+  size_t max_message_size;   /* 16 MiB; a larger message closes with 1009 */
+  size_t max_header_size;    /* 8 KiB for the response head */
+  uint64_t connect_timeout;  /* 10000 ms for DNS, TCP and the handshake */
+  uint64_t idle_timeout;     /* 0 (off), as for servers */
+  uint64_t ping_interval;    /* 0 (off): servers usually ping */
+  uint64_t pong_timeout;     /* 10000 ms */
+  uint64_t close_timeout;    /* 5000 ms */
+  size_t max_queued_bytes;   /* 64 MiB */
+} ws_client_options_t;
+
+WS_EXTERN void ws_client_options_init(ws_client_options_t* options);
+
+typedef struct {
+  void (*on_open)(ws_conn_t* conn);
+  void (*on_message)(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
+                     size_t len);
+  void (*on_pong)(ws_conn_t* conn, const void* data, size_t len);
+  /* Once for every connection that got on_open. */
+  void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
+  /* Once for every connection that failed before on_open: a libuv error
+   * (UV_ECONNREFUSED, UV_EAI_NONAME, ...), WS_ETIMEDOUT, WS_EBADSTATUS
+   * (ws_conn_http_status() tells which), WS_EBADACCEPT or WS_EBADRESPONSE.
+   * conn must not be used after this returns. */
+  void (*on_connect_error)(ws_conn_t* conn, int error);
+} ws_client_callbacks_t;
+
+/* What to ask for in the upgrade request. Everything is copied. */
+typedef struct {
+  const char* const* subprotocols;  /* offered in this order */
+  size_t subprotocol_count;
+  const char* origin;               /* sent as Origin, if not NULL */
+  const char* const* headers;       /* more headers, "Name: value" each */
+  size_t header_count;
+} ws_connect_options_t;
+
+typedef void (*ws_client_close_cb)(ws_client_t* client);
+
+WS_EXTERN int ws_client_new(ws_client_t** client, uv_loop_t* loop,
+                            const ws_client_options_t* options,
+                            const ws_client_callbacks_t* callbacks);
+/* Connects to url, "ws://host[:port][/path][?query]" (host a name, an IPv4
+ * address or a bracketed IPv6 one). options may be NULL. data becomes the
+ * connection's user data; *conn (if conn is not NULL) gets the connection,
+ * which ends in on_open then on_close, or in on_connect_error. Returns 0,
+ * WS_EINVAL (a bad URL, wss://, or bad options) or WS_ENOMEM. */
+WS_EXTERN int ws_client_connect(ws_client_t* client, const char* url,
+                                const ws_connect_options_t* options,
+                                void* data, ws_conn_t** conn);
+/* Closes every connection (1001) and calls cb once every handle is closed;
+ * the client's memory is freed after cb returns. */
+WS_EXTERN void ws_client_close(ws_client_t* client, ws_client_close_cb cb);
+WS_EXTERN void* ws_client_get_data(const ws_client_t* client);
+WS_EXTERN void ws_client_set_data(ws_client_t* client, void* data);
+/* The HTTP status of the upgrade response, 0 before it arrived. */
+WS_EXTERN int ws_conn_http_status(const ws_conn_t* conn);
 
 #ifdef __cplusplus
 }

@@ -22,9 +22,11 @@ ws_conn_t* ws__conn_new(ws_server_t* server) {
     ws__free(conn);
     return NULL;
   }
-  ws__request_init(conn->request, server->options.max_header_size);
+  ws__request_init(conn->request, server->options.max_header_size,
+                   server->client_role ? HTTP_RESPONSE : HTTP_REQUEST);
   conn->server = server;
-  conn->state = WS__CONN_HANDSHAKE;
+  conn->state = server->client_role ? WS__CONN_CONNECTING
+                                    : WS__CONN_HANDSHAKE;
   conn->started = uv_now(server->loop);
   conn->last_rx = conn->started;
   ws__list_init(&conn->rooms);
@@ -59,6 +61,7 @@ static uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
 
   o = &conn->server->options;
   switch (conn->state) {
+    case WS__CONN_CONNECTING:
     case WS__CONN_HANDSHAKE:
       return ws__after(conn->started, o->handshake_timeout);
     case WS__CONN_OPEN:
@@ -83,11 +86,18 @@ static void ws__conn_schedule(ws_conn_t* conn) {
 static int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
                                const void* data, size_t len) {
   unsigned char header[WS__MAX_HEADER];
+  unsigned char key[4];
   size_t hlen;
   int r;
 
-  hlen = ws__frame_header(header, opcode, len);
-  r = ws__outq_append(&conn->out, header, hlen, data, len);
+  if (conn->server->client_role) {
+    ws__rng_bytes(&conn->server->rng, key, sizeof(key));
+    hlen = ws__frame_header(header, opcode, len, key);
+    r = ws__outq_append_masked(&conn->out, header, hlen, data, len, key);
+  } else {
+    hlen = ws__frame_header(header, opcode, len, NULL);
+    r = ws__outq_append(&conn->out, header, hlen, data, len);
+  }
   if (r == 0)
     ws__conn_mark_dirty(conn);
   return r;
@@ -153,7 +163,13 @@ static void ws__conn_start_drain(ws_conn_t* conn) {
 }
 
 static void ws__on_closed(uv_handle_t* handle) {
-  ws__conn_free((ws_conn_t*) handle);
+  ws_conn_t* conn;
+
+  conn = (ws_conn_t*) handle;
+  if (conn->dial != NULL && ws__dial_busy(conn->dial))
+    conn->free_pending = 1; /* the DNS callback frees it */
+  else
+    ws__conn_free(conn);
 }
 
 static void ws__conn_close_handle(ws_conn_t* conn) {
@@ -175,6 +191,8 @@ static void ws__conn_close_handle(ws_conn_t* conn) {
     info.error = conn->error;
     if (server->callbacks.on_close != NULL)
       server->callbacks.on_close(conn, &info);
+  } else if (server->client_role) {
+    ws__client_connect_failed(conn);
   }
   if (!conn->detached)
     uv_close((uv_handle_t*) &conn->tcp, ws__on_closed);
@@ -328,6 +346,7 @@ void ws__conn_on_wslay_message(ws_conn_t* conn,
  * in the last three bytes, as a character of four bytes at most. */
 static uint32_t ws__frame_utf8_end(const unsigned char* frame, size_t total,
                                    uint32_t state) {
+  static const unsigned char no_mask[4];
   const unsigned char* mask;
   const unsigned char* payload;
   unsigned char c;
@@ -335,10 +354,8 @@ static uint32_t ws__frame_utf8_end(const unsigned char* frame, size_t total,
   size_t len;
   size_t i;
 
-  if (!(frame[1] & 0x80))
-    return 0; /* unmasked: wslay fails the connection */
   hsize = ws__frame_header_size(frame);
-  mask = frame + hsize - 4;
+  mask = (frame[1] & 0x80) ? frame + hsize - 4 : no_mask;
   payload = frame + hsize;
   len = total - hsize;
   i = 0;
@@ -390,19 +407,24 @@ static void ws__conn_track_fragments(ws_conn_t* conn,
 /* Checks the UTF-8 of a text frame's payload as it arrives, before the
  * frame is whole and wslay sees it, so bad text fails at once. */
 static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
+  static const unsigned char no_mask[4];
   const unsigned char* p;
   const unsigned char* mask;
   unsigned int opcode;
   size_t hsize;
   size_t i;
+  int masked;
 
   p = conn->partial;
   if (conn->partial_len < 2)
     return 0;
   hsize = ws__frame_header_size(p);
   opcode = p[0] & 0x0f;
-  /* Unmasked frames, reserved bits and binary are not ours to judge. */
-  if (conn->partial_len <= hsize || !(p[1] & 0x80) || (p[0] & 0x70) != 0 ||
+  /* Masking wrong for our role, reserved bits and binary are wslay's to
+   * judge (servers get masked frames, clients unmasked). */
+  masked = (p[1] & 0x80) != 0;
+  if (conn->partial_len <= hsize || masked == conn->server->client_role ||
+      (p[0] & 0x70) != 0 ||
       !(opcode == WSLAY_TEXT_FRAME ||
         (opcode == WSLAY_CONTINUATION_FRAME && conn->fragment_text)))
     return 0;
@@ -411,7 +433,7 @@ static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
     conn->partial_utf8 =
         opcode == WSLAY_TEXT_FRAME ? 0 : conn->message_utf8;
   }
-  mask = p + hsize - 4;
+  mask = masked ? p + hsize - 4 : no_mask;
   for (i = conn->partial_checked; i < conn->partial_len; i++)
     conn->partial_utf8 =
         ws__utf8_step(conn->partial_utf8, p[i] ^ mask[(i - hsize) & 3]);
@@ -618,6 +640,10 @@ static void ws__conn_accept(ws_conn_t* conn) {
   }
   conn->subprotocol = conn->request->subprotocol;
   conn->request->subprotocol = NULL;
+  ws__conn_open(conn);
+}
+
+void ws__conn_open(ws_conn_t* conn) {
   ws__request_free(conn->request);
   ws__free(conn->request);
   conn->request = NULL;
@@ -625,8 +651,8 @@ static void ws__conn_accept(ws_conn_t* conn) {
   conn->opened = 1;
   ws__conn_schedule(conn);
   ws__conn_mark_dirty(conn);
-  if (cb->on_open != NULL)
-    cb->on_open(conn);
+  if (conn->server->callbacks.on_open != NULL)
+    conn->server->callbacks.on_open(conn);
 }
 
 /* Returns how many bytes belonged to the HTTP request. */
@@ -656,7 +682,8 @@ void ws__conn_feed(ws_conn_t* conn, const unsigned char* data, size_t len) {
   conn->last_rx = uv_now(conn->server->loop);
   conn->ping_outstanding = 0;
   if (conn->state == WS__CONN_HANDSHAKE) {
-    used = ws__conn_handshake(conn, data, len);
+    used = conn->server->client_role ? ws__client_handshake(conn, data, len)
+                                     : ws__conn_handshake(conn, data, len);
     data += used;
     len -= used;
   }
@@ -739,7 +766,8 @@ void ws__conn_flush(ws_conn_t* conn) {
     if (conn->state == WS__CONN_CLOSED)
       return;
   }
-  if (conn->state == WS__CONN_CLOSED || conn->write_req != NULL)
+  if (conn->state == WS__CONN_CLOSED || conn->state == WS__CONN_CONNECTING ||
+      conn->write_req != NULL)
     return;
   while (conn->out.bytes > 0 && !conn->detached) {
     n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
@@ -798,6 +826,7 @@ void ws__conn_free(ws_conn_t* conn) {
     ws__engine_discard(conn->engine);
   ws__conn_drop_partial(conn);
   ws__outq_clear(&conn->out);
+  ws__dial_free(conn->dial);
   ws__free(conn->subprotocol);
   ws__free(conn);
   ws__server_maybe_closed(server);

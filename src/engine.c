@@ -51,8 +51,19 @@ static void ws__engine_on_msg(wslay_event_context_ptr ctx,
   ws__conn_on_wslay_message(engine->conn, arg);
 }
 
+/* Masking keys for the close frames wslay writes for a client. */
+static int ws__engine_genmask(wslay_event_context_ptr ctx, uint8_t* buf,
+                              size_t len, void* user_data) {
+  ws__engine_t* engine;
+
+  (void) ctx;
+  engine = user_data;
+  ws__rng_bytes(&engine->conn->server->rng, buf, len);
+  return 0;
+}
+
 static const struct wslay_event_callbacks ws__engine_callbacks = {
-  ws__engine_recv, ws__engine_send, NULL, NULL, NULL, NULL,
+  ws__engine_recv, ws__engine_send, ws__engine_genmask, NULL, NULL, NULL,
   ws__engine_on_msg
 };
 
@@ -67,8 +78,12 @@ ws__engine_t* ws__engine_lend(ws_server_t* server, ws_conn_t* conn) {
     engine = ws__calloc(1, sizeof(*engine));
     if (engine == NULL)
       return NULL;
-    if (wslay_event_context_server_init(&engine->ctx, &ws__engine_callbacks,
-                                        engine) != 0) {
+    if ((server->client_role
+             ? wslay_event_context_client_init(&engine->ctx,
+                                               &ws__engine_callbacks, engine)
+             : wslay_event_context_server_init(&engine->ctx,
+                                               &ws__engine_callbacks,
+                                               engine)) != 0) {
       ws__free(engine);
       return NULL;
     }

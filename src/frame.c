@@ -1,24 +1,32 @@
 #include "uvws_int.h"
 
+#include <string.h>
+
 size_t ws__frame_header(unsigned char* out, unsigned int opcode,
-                        uint64_t payload_len) {
+                        uint64_t payload_len, const unsigned char* mask_key) {
+  size_t len;
   int i;
 
   out[0] = (unsigned char) (0x80 | (opcode & 0x0f));
   if (payload_len < 126) {
     out[1] = (unsigned char) payload_len;
-    return 2;
-  }
-  if (payload_len <= 0xffff) {
+    len = 2;
+  } else if (payload_len <= 0xffff) {
     out[1] = 126;
     out[2] = (unsigned char) (payload_len >> 8);
     out[3] = (unsigned char) payload_len;
-    return 4;
+    len = 4;
+  } else {
+    out[1] = 127;
+    for (i = 0; i < 8; i++)
+      out[2 + i] = (unsigned char) (payload_len >> (56 - 8 * i));
+    len = 10;
   }
-  out[1] = 127;
-  for (i = 0; i < 8; i++)
-    out[2 + i] = (unsigned char) (payload_len >> (56 - 8 * i));
-  return 10;
+  if (mask_key == NULL)
+    return len;
+  out[1] |= 0x80;
+  memcpy(out + len, mask_key, 4);
+  return len + 4;
 }
 
 int ws__frame_measure(const unsigned char* data, size_t len,

@@ -32,20 +32,20 @@ static int ws__outq_tail_writable(const ws__outq_t* q) {
   return q->tail != NULL && q->tail->shared == NULL;
 }
 
-int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
-                    size_t blen) {
+/* Room for n more bytes at the tail, in one segment; NULL if out of
+ * memory. The bytes count as queued. */
+static unsigned char* ws__outq_reserve(ws__outq_t* q, size_t n) {
   ws__seg_t* seg;
-  size_t need;
+  unsigned char* p;
   size_t cap;
 
-  need = alen + blen;
-  if (ws__outq_tail_writable(q) && q->tail->cap >= need) {
+  if (ws__outq_tail_writable(q) && q->tail->cap >= n) {
     seg = q->tail;
   } else {
-    cap = need > WS__SEG_MIN ? need : WS__SEG_MIN;
+    cap = n > WS__SEG_MIN ? n : WS__SEG_MIN;
     seg = ws__malloc(sizeof(*seg) + cap);
     if (seg == NULL)
-      return WS_ENOMEM;
+      return NULL;
     seg->next = NULL;
     seg->shared = NULL;
     seg->base = (unsigned char*) (seg + 1);
@@ -57,13 +57,52 @@ int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
       q->head = seg;
     q->tail = seg;
   }
+  p = seg->base + seg->len;
+  seg->len += n;
+  seg->cap -= n;
+  q->bytes += n;
+  return p;
+}
+
+int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
+                    size_t blen) {
+  unsigned char* p;
+
+  p = ws__outq_reserve(q, alen + blen);
+  if (p == NULL)
+    return WS_ENOMEM;
   if (alen > 0)
-    memcpy(seg->base + seg->len, a, alen);
+    memcpy(p, a, alen);
   if (blen > 0)
-    memcpy(seg->base + seg->len + alen, b, blen);
-  seg->len += need;
-  seg->cap -= need;
-  q->bytes += need;
+    memcpy(p + alen, b, blen);
+  return 0;
+}
+
+int ws__outq_append_masked(ws__outq_t* q, const void* header, size_t hlen,
+                           const void* payload, size_t len,
+                           const unsigned char key[4]) {
+  const unsigned char* in;
+  unsigned char* p;
+  uint64_t key8;
+  uint64_t word;
+  size_t i;
+
+  p = ws__outq_reserve(q, hlen + len);
+  if (p == NULL)
+    return WS_ENOMEM;
+  memcpy(p, header, hlen);
+  p += hlen;
+  in = payload;
+  /* Eight bytes at a time: the key repeats every four. */
+  for (i = 0; i < 8; i++)
+    ((unsigned char*) &key8)[i] = key[i & 3];
+  for (i = 0; i + 8 <= len; i += 8) {
+    memcpy(&word, in + i, 8);
+    word ^= key8;
+    memcpy(p + i, &word, 8);
+  }
+  for (; i < len; i++)
+    p[i] = in[i] ^ key[i & 3];
   return 0;
 }
 

@@ -54,10 +54,10 @@ static const llhttp_settings_t* ws__settings(void) {
   return &settings;
 }
 
-int ws__request_init(ws_request_t* req, size_t max_size) {
+int ws__request_init(ws_request_t* req, size_t max_size, llhttp_type_t type) {
   memset(req, 0, sizeof(*req));
   req->max_size = max_size;
-  llhttp_init(&req->parser, HTTP_REQUEST, ws__settings());
+  llhttp_init(&req->parser, type, ws__settings());
   req->parser.data = req;
   return 0;
 }
@@ -171,9 +171,8 @@ static int ws__on_headers_complete(llhttp_t* parser) {
   return HPE_PAUSED;
 }
 
-/* Whether any header named name lists token in its comma-separated value. */
-static int ws__header_has_token(const ws_request_t* req, const char* name,
-                                const char* token, int case_sensitive) {
+int ws__request_has_token(const ws_request_t* req, const char* name,
+                          const char* token, int case_sensitive) {
   const char* value;
   const char* end;
   size_t tlen;
@@ -205,8 +204,7 @@ static int ws__header_has_token(const ws_request_t* req, const char* name,
   return 0;
 }
 
-static size_t ws__header_occurrences(const ws_request_t* req,
-                                     const char* name) {
+size_t ws__request_occurrences(const ws_request_t* req, const char* name) {
   size_t n;
   size_t i;
 
@@ -226,12 +224,12 @@ static int ws__check_upgrade(ws_request_t* req) {
     return 400;
   if (req->parser.http_major != 1 || req->parser.http_minor < 1)
     return 400;
-  if (ws__header_occurrences(req, "Host") != 1)
+  if (ws__request_occurrences(req, "Host") != 1)
     return 400;
-  if (!ws__header_has_token(req, "Connection", "upgrade", 0))
+  if (!ws__request_has_token(req, "Connection", "upgrade", 0))
     return 400;
   value = ws_request_header(req, "Sec-WebSocket-Key");
-  if (value == NULL || ws__header_occurrences(req, "Sec-WebSocket-Key") != 1 ||
+  if (value == NULL || ws__request_occurrences(req, "Sec-WebSocket-Key") != 1 ||
       ws__base64_decode(value, strlen(value), key, sizeof(key)) != 16)
     return 400;
   req->key = value;
@@ -239,39 +237,49 @@ static int ws__check_upgrade(ws_request_t* req) {
   if (value == NULL)
     return 400;
   if (strcmp(value, "13") != 0 ||
-      ws__header_occurrences(req, "Sec-WebSocket-Version") != 1)
+      ws__request_occurrences(req, "Sec-WebSocket-Version") != 1)
     return 426;
   return 0;
 }
 
-ws__hs_result_t ws__request_feed(ws_request_t* req, const char* data,
-                                 size_t len, size_t* used) {
+int ws__http_parse(ws_request_t* req, const char* data, size_t len,
+                   size_t* used) {
   llhttp_errno_t err;
   size_t room;
   size_t n;
 
-  *used = 0;
   room = req->max_size - req->consumed;
   n = len < room ? len : room;
   err = llhttp_execute(&req->parser, data, n);
   if (err == HPE_PAUSED && req->complete) {
     *used = (size_t) (llhttp_get_error_pos(&req->parser) - data);
     req->consumed += *used;
-  } else if (err != HPE_OK) {
+    return 1;
+  }
+  if (err != HPE_OK) {
     *used = len;
     if (req->status == 0)
       req->status = 400;
-    return WS__HS_REFUSE;
-  } else {
-    *used = n;
-    req->consumed += n;
-    if (req->consumed >= req->max_size) {
-      req->status = 431;
-      return WS__HS_REFUSE;
-    }
-    return WS__HS_MORE;
+    return -1;
   }
-  if (!ws__header_has_token(req, "Upgrade", "websocket", 0))
+  *used = n;
+  req->consumed += n;
+  if (req->consumed >= req->max_size) {
+    req->status = 431;
+    return -1;
+  }
+  return 0;
+}
+
+ws__hs_result_t ws__request_feed(ws_request_t* req, const char* data,
+                                 size_t len, size_t* used) {
+  switch (ws__http_parse(req, data, len, used)) {
+    case 0:
+      return WS__HS_MORE;
+    case -1:
+      return WS__HS_REFUSE;
+  }
+  if (!ws__request_has_token(req, "Upgrade", "websocket", 0))
     return WS__HS_HTTP;
   req->is_upgrade = 1;
   req->status = ws__check_upgrade(req);
@@ -387,7 +395,7 @@ int ws_request_select_subprotocol(ws_request_t* request,
   char* copy;
 
   if (protocol == NULL || !request->is_upgrade ||
-      !ws__header_has_token(request, "Sec-WebSocket-Protocol", protocol, 1))
+      !ws__request_has_token(request, "Sec-WebSocket-Protocol", protocol, 1))
     return WS_EINVAL;
   copy = ws__malloc(strlen(protocol) + 1);
   if (copy == NULL)

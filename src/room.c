@@ -140,7 +140,7 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
   frame = ws__shared_new(WS__MAX_HEADER + len);
   if (frame == NULL)
     return WS_ENOMEM;
-  hlen = ws__frame_header(frame->data, (unsigned int) opcode, len);
+  hlen = ws__frame_header(frame->data, (unsigned int) opcode, len, NULL);
   if (len > 0)
     memcpy(frame->data + hlen, data, len);
   frame->len = hlen + len;

@@ -58,42 +58,51 @@ static uint64_t ws__wheel_tick(const ws_server_options_t* o) {
   return shortest > 1000 ? 1000 : shortest;
 }
 
+int ws__hub_init(ws_server_t* hub, uv_loop_t* loop,
+                 const ws_server_options_t* options) {
+  hub->options = *options;
+  if (!ws__options_valid(&hub->options))
+    return WS_EINVAL;
+  hub->read_buf_size = WS__READ_BUF_SIZE;
+  hub->read_buf = ws__malloc(hub->read_buf_size);
+  if (hub->read_buf == NULL)
+    return WS_ENOMEM;
+  hub->loop = loop;
+  ws__list_init(&hub->listeners);
+  ws__list_init(&hub->conns);
+  ws__list_init(&hub->dirty);
+  ws__list_init(&hub->rooms);
+  ws__wheel_init(&hub->wheel, ws__wheel_tick(&hub->options));
+  uv_timer_init(loop, &hub->wheel.timer);
+  uv_prepare_init(loop, &hub->flush);
+  hub->handle_count = 2;
+  return 0;
+}
+
 int ws_server_new(ws_server_t** pserver, uv_loop_t* loop,
                   const ws_server_options_t* options,
                   const ws_server_callbacks_t* callbacks) {
+  ws_server_options_t defaults;
   ws_server_t* server;
+  int r;
 
   if (pserver == NULL || loop == NULL)
     return WS_EINVAL;
   *pserver = NULL;
+  if (options == NULL) {
+    ws_server_options_init(&defaults);
+    options = &defaults;
+  }
   server = ws__calloc(1, sizeof(*server));
   if (server == NULL)
     return WS_ENOMEM;
-  if (options != NULL)
-    server->options = *options;
-  else
-    ws_server_options_init(&server->options);
-  if (!ws__options_valid(&server->options)) {
-    ws__free(server);
-    return WS_EINVAL;
-  }
   if (callbacks != NULL)
     server->callbacks = *callbacks;
-  server->read_buf_size = WS__READ_BUF_SIZE;
-  server->read_buf = ws__malloc(server->read_buf_size);
-  if (server->read_buf == NULL) {
+  r = ws__hub_init(server, loop, options);
+  if (r != 0) {
     ws__free(server);
-    return WS_ENOMEM;
+    return r;
   }
-  server->loop = loop;
-  ws__list_init(&server->listeners);
-  ws__list_init(&server->conns);
-  ws__list_init(&server->dirty);
-  ws__list_init(&server->rooms);
-  ws__wheel_init(&server->wheel, ws__wheel_tick(&server->options));
-  uv_timer_init(loop, &server->wheel.timer);
-  uv_prepare_init(loop, &server->flush);
-  server->handle_count = 2;
   *pserver = server;
   return 0;
 }
@@ -129,6 +138,17 @@ static void ws__on_read(uv_stream_t* stream, ssize_t nread,
     ws__conn_on_eof(conn, (int) nread);
 }
 
+void ws__conn_start_reading(ws_conn_t* conn) {
+  int r;
+
+  r = uv_read_start((uv_stream_t*) &conn->tcp, ws__on_alloc, ws__on_read);
+  if (r != 0) {
+    ws__conn_abort(conn, r);
+    return;
+  }
+  uv_tcp_nodelay(&conn->tcp, 1);
+}
+
 static void ws__on_refused_closed(uv_handle_t* handle) {
   ws__free(handle);
 }
@@ -153,13 +173,11 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
     return;
   }
   uv_tcp_init(server->loop, &conn->tcp);
-  if (uv_accept(listener, (uv_stream_t*) &conn->tcp) != 0 ||
-      uv_read_start((uv_stream_t*) &conn->tcp, ws__on_alloc, ws__on_read) !=
-          0) {
+  if (uv_accept(listener, (uv_stream_t*) &conn->tcp) != 0) {
     ws__conn_abort(conn, WS_EINTERNAL);
     return;
   }
-  uv_tcp_nodelay(&conn->tcp, 1);
+  ws__conn_start_reading(conn);
   if (server->conn_count > server->options.max_connections)
     ws__conn_refuse(conn, 503);
 }
@@ -278,7 +296,8 @@ void ws_server_close(ws_server_t* server, ws_server_close_cb cb) {
   for (node = server->conns.next; node != &server->conns; node = next) {
     next = node->next;
     conn = WS__CONTAINER_OF(node, ws_conn_t, node);
-    if (conn->state == WS__CONN_HANDSHAKE)
+    if (conn->state == WS__CONN_HANDSHAKE ||
+        conn->state == WS__CONN_CONNECTING)
       ws__conn_abort(conn, WS_ESHUTDOWN);
     else if (conn->state == WS__CONN_OPEN && !conn->close_queued)
       ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "server shutting down",

@@ -56,6 +56,10 @@ typedef struct {
 /* Appends a copy of the two pieces (a frame header and its payload). */
 int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
                     size_t blen);
+/* Appends a header, then the payload masked with key (a client's frame). */
+int ws__outq_append_masked(ws__outq_t* q, const void* header, size_t hlen,
+                           const void* payload, size_t len,
+                           const unsigned char key[4]);
 int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared);
 /* Fills up to max buffers from the head; returns how many. */
 unsigned int ws__outq_bufs(const ws__outq_t* q, uv_buf_t* bufs,
@@ -66,12 +70,13 @@ void ws__outq_clear(ws__outq_t* q);
 
 /* ---- Frames ---- */
 
-/* Largest header a server writes: 2 bytes + 8 length bytes. */
-#define WS__MAX_HEADER 10
+/* Largest header: 2 bytes, 8 length bytes and a 4-byte masking key. */
+#define WS__MAX_HEADER 14
 
-/* Writes an unmasked, final frame header; returns its length. */
+/* Writes a final frame's header, masked with mask_key unless it is NULL;
+ * returns its length. */
 size_t ws__frame_header(unsigned char* out, unsigned int opcode,
-                        uint64_t payload_len);
+                        uint64_t payload_len, const unsigned char* mask_key);
 
 enum {
   WS__FRAME_INVALID = -1, /* a header wslay's frame layer would reject */
@@ -127,7 +132,17 @@ struct ws_request_s {
   void* response;        /* ws__outq_t* the on_http answer goes to */
 };
 
-int ws__request_init(ws_request_t* req, size_t max_size);
+/* type is HTTP_REQUEST for servers, HTTP_RESPONSE for clients. */
+int ws__request_init(ws_request_t* req, size_t max_size, llhttp_type_t type);
+/* Parses a request or response head: 1 once it is complete (*used bytes
+ * were its), 0 for more, -1 if invalid or too long (req->status says which:
+ * 400 or 431). */
+int ws__http_parse(ws_request_t* req, const char* data, size_t len,
+                   size_t* used);
+/* Whether a header named name lists token in its comma-separated value. */
+int ws__request_has_token(const ws_request_t* req, const char* name,
+                          const char* token, int case_sensitive);
+size_t ws__request_occurrences(const ws_request_t* req, const char* name);
 void ws__request_free(ws_request_t* req);
 /* Feeds bytes; *used gets how many belong to the request (the rest are
  * WebSocket frames that came in the same read). */
@@ -149,6 +164,18 @@ long ws__base64_decode(const char* in, size_t len, unsigned char* out,
                        size_t outcap);
 /* The Sec-WebSocket-Accept value for a key: 28 characters plus NUL. */
 void ws__accept_key(const char* key, char out[29]);
+
+/* ---- Randomness for clients ---- */
+
+typedef struct {
+  uint32_t state[16];
+  unsigned char block[64];
+  size_t used;
+} ws__rng_t;
+
+/* Keys the stream from uv_random(); returns 0 or a libuv error. */
+int ws__rng_init(ws__rng_t* rng);
+void ws__rng_bytes(ws__rng_t* rng, unsigned char* out, size_t len);
 
 /* ---- Timeouts: a hashed wheel of connection deadlines ---- */
 
@@ -176,7 +203,8 @@ typedef struct ws__engine_s {
 /* ---- Connections ---- */
 
 typedef enum {
-  WS__CONN_HANDSHAKE = 0,
+  WS__CONN_CONNECTING = 0, /* a client's DNS lookup and TCP connect */
+  WS__CONN_HANDSHAKE,
   WS__CONN_OPEN,
   WS__CONN_DRAIN,   /* closing: write what is queued, then close the TCP */
   WS__CONN_CLOSED   /* uv_close called */
@@ -194,6 +222,8 @@ struct ws_conn_s {
   uint64_t last_rx;         /* loop time of the last read */
   uint64_t ping_sent;
   ws_request_t* request;    /* during the handshake only */
+  struct ws__dial_s* dial;  /* a client's connection until it opens */
+  int http_status;          /* a client's upgrade response status */
   ws__engine_t* engine;     /* lent while a frame engine is needed */
   unsigned char* partial;   /* bytes of an incomplete frame */
   size_t partial_len;
@@ -221,6 +251,7 @@ struct ws_conn_s {
   unsigned int shutdown_sent : 1;
   unsigned int detached : 1;      /* no socket (tests and fuzzing) */
   unsigned int slow_close : 1;    /* close with 1008 at the next flush */
+  unsigned int free_pending : 1;  /* closed, waiting for a DNS lookup */
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
@@ -228,6 +259,8 @@ struct ws_conn_s {
 
 struct ws_server_s {
   uv_loop_t* loop;
+  int client_role;           /* a ws_client_t's hub: connections dial out */
+  ws__rng_t rng;             /* masking keys, for a client hub */
   void* data;
   ws_server_options_t options;
   ws_server_callbacks_t callbacks;
@@ -265,6 +298,25 @@ void ws__conn_mark_dirty(ws_conn_t* conn);
 void ws__conn_flush(ws_conn_t* conn);
 /* Called when the connection's handle has closed: frees it. */
 void ws__conn_free(ws_conn_t* conn);
+/* The handshake succeeded: the connection is open, on_open is called. */
+void ws__conn_open(ws_conn_t* conn);
+
+/* server.c */
+/* Sets up what servers and client hubs share: the loop, the read buffer,
+ * the timer wheel and the flush. */
+int ws__hub_init(ws_server_t* hub, uv_loop_t* loop,
+                 const ws_server_options_t* options);
+void ws__conn_start_reading(ws_conn_t* conn);
+
+/* client.c */
+/* Reads the upgrade response; returns how many bytes were its. */
+size_t ws__client_handshake(ws_conn_t* conn, const unsigned char* data,
+                            size_t len);
+/* A client connection closed before it opened: report why. */
+void ws__client_connect_failed(ws_conn_t* conn);
+void ws__dial_free(struct ws__dial_s* dial);
+/* The DNS lookup is still running: the connection must outlive it. */
+int ws__dial_busy(const struct ws__dial_s* dial);
 
 void ws__conn_on_wslay_message(ws_conn_t* conn,
                                const struct wslay_event_on_msg_recv_arg* arg);

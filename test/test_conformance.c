@@ -50,7 +50,8 @@ static void in_frame(conf_case_t* c, int fin, unsigned int opcode,
 static void expect_frame(conf_case_t* c, unsigned int opcode,
                          const void* payload, size_t len) {
   reserve(&c->expect, &c->expect_cap, c->expect_len, len + 10);
-  c->expect_len += ws__frame_header(c->expect + c->expect_len, opcode, len);
+  c->expect_len +=
+      ws__frame_header(c->expect + c->expect_len, opcode, len, NULL);
   memcpy(c->expect + c->expect_len, payload, len);
   c->expect_len += len;
 }

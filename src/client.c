@@ -1,0 +1,512 @@
+/* Clients: a ws_client_t is a hub like a server's, whose connections dial
+ * out: DNS, TCP connect, the upgrade request, then the checked response.
+ * From then on they are ordinary connections, with masked frames. */
+#include "uvws_int.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ws_client_s {
+  ws_server_t hub; /* first: the hub's memory is the client's */
+  ws_client_callbacks_t callbacks;
+  void* data;
+  ws_client_close_cb close_cb;
+};
+
+typedef struct ws__dial_s {
+  uv_getaddrinfo_t dns;
+  uv_connect_t connect;
+  ws_conn_t* conn;
+  char* host;          /* as getaddrinfo wants it: no brackets */
+  char port[8];
+  char* request;       /* the upgrade request, sent once connected */
+  size_t request_len;
+  char* offered;       /* the Sec-WebSocket-Protocol we sent, or NULL */
+  char accept[29];     /* the Sec-WebSocket-Accept we expect */
+  int dns_busy;
+  int silent;          /* failed inside ws_client_connect(): no callback */
+} ws__dial_t;
+
+void ws_client_options_init(ws_client_options_t* options) {
+  ws_server_options_t server;
+
+  ws_server_options_init(&server);
+  memset(options, 0, sizeof(*options));
+  options->max_message_size = server.max_message_size;
+  options->max_header_size = server.max_header_size;
+  options->connect_timeout = server.handshake_timeout;
+  options->idle_timeout = 0;
+  options->ping_interval = 0;
+  options->pong_timeout = server.pong_timeout;
+  options->close_timeout = server.close_timeout;
+  options->max_queued_bytes = server.max_queued_bytes;
+}
+
+static ws_client_t* ws__client_of(const ws_conn_t* conn) {
+  return (ws_client_t*) conn->server;
+}
+
+int ws_client_new(ws_client_t** pclient, uv_loop_t* loop,
+                  const ws_client_options_t* options,
+                  const ws_client_callbacks_t* callbacks) {
+  ws_client_options_t defaults;
+  ws_server_options_t hub;
+  ws_client_t* client;
+  int r;
+
+  if (pclient == NULL || loop == NULL)
+    return WS_EINVAL;
+  *pclient = NULL;
+  if (options == NULL) {
+    ws_client_options_init(&defaults);
+    options = &defaults;
+  }
+  ws_server_options_init(&hub);
+  hub.max_message_size = options->max_message_size;
+  hub.max_header_size = options->max_header_size;
+  hub.handshake_timeout = options->connect_timeout;
+  hub.idle_timeout = options->idle_timeout;
+  hub.ping_interval = options->ping_interval;
+  hub.pong_timeout = options->pong_timeout;
+  hub.close_timeout = options->close_timeout;
+  hub.max_queued_bytes = options->max_queued_bytes;
+  hub.max_connections = UINT_MAX;
+  client = ws__calloc(1, sizeof(*client));
+  if (client == NULL)
+    return WS_ENOMEM;
+  client->hub.client_role = 1;
+  r = ws__rng_init(&client->hub.rng);
+  if (r == 0)
+    r = ws__hub_init(&client->hub, loop, &hub);
+  if (r != 0) {
+    ws__free(client);
+    return r;
+  }
+  if (callbacks != NULL) {
+    client->callbacks = *callbacks;
+    client->hub.callbacks.on_open = callbacks->on_open;
+    client->hub.callbacks.on_message = callbacks->on_message;
+    client->hub.callbacks.on_pong = callbacks->on_pong;
+    client->hub.callbacks.on_close = callbacks->on_close;
+  }
+  *pclient = client;
+  return 0;
+}
+
+static void ws__client_hub_closed(ws_server_t* hub) {
+  ws_client_t* client;
+
+  client = (ws_client_t*) hub;
+  if (client->close_cb != NULL)
+    client->close_cb(client);
+}
+
+void ws_client_close(ws_client_t* client, ws_client_close_cb cb) {
+  if (client == NULL || client->hub.closing)
+    return;
+  client->close_cb = cb;
+  ws_server_close(&client->hub, ws__client_hub_closed);
+}
+
+void* ws_client_get_data(const ws_client_t* client) {
+  return client->data;
+}
+
+void ws_client_set_data(ws_client_t* client, void* data) {
+  client->data = data;
+}
+
+int ws_conn_http_status(const ws_conn_t* conn) {
+  return conn->http_status;
+}
+
+void ws__dial_free(ws__dial_t* dial) {
+  if (dial == NULL)
+    return;
+  ws__free(dial->host);
+  ws__free(dial->request);
+  ws__free(dial->offered);
+  ws__free(dial);
+}
+
+int ws__dial_busy(const ws__dial_t* dial) {
+  return dial->dns_busy;
+}
+
+/* ---- The URL and the request ---- */
+
+static char* ws__strndup(const char* s, size_t n) {
+  char* p;
+
+  p = ws__malloc(n + 1);
+  if (p == NULL)
+    return NULL;
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+static int ws__is_text(const char* s) {
+  for (; *s != '\0'; s++)
+    if ((unsigned char) *s <= ' ' || *s == 0x7f)
+      return 0;
+  return 1;
+}
+
+/* Splits "ws://host[:port][/path][?query]". */
+static int ws__parse_url(const char* url, ws__dial_t* dial,
+                         const char** host, size_t* host_len,
+                         const char** target, int* port) {
+  const char* p;
+  const char* end;
+  long value;
+
+  if (url == NULL || strncmp(url, "ws://", 5) != 0 || !ws__is_text(url))
+    return WS_EINVAL;
+  p = url + 5;
+  if (*p == '[') {
+    end = strchr(p, ']');
+    if (end == NULL)
+      return WS_EINVAL;
+    *host = p;
+    *host_len = (size_t) (end + 1 - p);
+    dial->host = ws__strndup(p + 1, (size_t) (end - p - 1));
+    p = end + 1;
+  } else {
+    end = p + strcspn(p, ":/?");
+    *host = p;
+    *host_len = (size_t) (end - p);
+    dial->host = ws__strndup(p, (size_t) (end - p));
+    p = end;
+  }
+  if (dial->host == NULL)
+    return WS_ENOMEM;
+  if (dial->host[0] == '\0')
+    return WS_EINVAL;
+  *port = 80;
+  if (*p == ':') {
+    value = strtol(p + 1, (char**) &end, 10);
+    if (end == p + 1 || value < 1 || value > 65535 ||
+        (*end != '\0' && *end != '/' && *end != '?'))
+      return WS_EINVAL;
+    *port = (int) value;
+    p = end;
+  }
+  snprintf(dial->port, sizeof(dial->port), "%d", *port);
+  *target = p;
+  return 0;
+}
+
+static int ws__valid_token(const char* s) {
+  if (s == NULL || *s == '\0')
+    return 0;
+  for (; *s != '\0'; s++)
+    if ((unsigned char) *s <= ' ' || *s == ',' || *s == 0x7f)
+      return 0;
+  return 1;
+}
+
+static int ws__valid_header_line(const char* s) {
+  const char* colon;
+
+  colon = s != NULL ? strchr(s, ':') : NULL;
+  if (colon == NULL || colon == s || strpbrk(s, "\r\n") != NULL)
+    return 0;
+  return 1;
+}
+
+/* A growing string that remembers running out of memory. */
+typedef struct {
+  char* data;
+  size_t len;
+  size_t cap;
+  int failed;
+} ws__str_t;
+
+static void ws__str_add(ws__str_t* s, const char* p, size_t n) {
+  char* grown;
+
+  if (s->failed)
+    return;
+  if (s->len + n + 1 > s->cap) {
+    grown = ws__realloc(s->data, (s->len + n + 1) * 2);
+    if (grown == NULL) {
+      s->failed = 1;
+      return;
+    }
+    s->data = grown;
+    s->cap = (s->len + n + 1) * 2;
+  }
+  memcpy(s->data + s->len, p, n);
+  s->len += n;
+  s->data[s->len] = '\0';
+}
+
+static void ws__str_puts(ws__str_t* s, const char* p) {
+  ws__str_add(s, p, strlen(p));
+}
+
+static int ws__build_request(ws__dial_t* dial, ws_server_t* hub,
+                             const char* host, size_t host_len,
+                             const char* target, int port,
+                             const ws_connect_options_t* o) {
+  unsigned char nonce[16];
+  ws__str_t offered;
+  ws__str_t req;
+  char key[25];
+  char port_text[16];
+  size_t i;
+
+  ws__rng_bytes(&hub->rng, nonce, sizeof(nonce));
+  ws__base64_encode(nonce, sizeof(nonce), key);
+  ws__accept_key(key, dial->accept);
+  memset(&req, 0, sizeof(req));
+  memset(&offered, 0, sizeof(offered));
+  ws__str_puts(&req, *target == '/' ? "GET " : "GET /");
+  ws__str_puts(&req, target);
+  ws__str_puts(&req, " HTTP/1.1\r\nHost: ");
+  ws__str_add(&req, host, host_len); /* an IPv6 address keeps its [] */
+  if (port != 80) {
+    snprintf(port_text, sizeof(port_text), ":%d", port);
+    ws__str_puts(&req, port_text);
+  }
+  ws__str_puts(&req, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ");
+  ws__str_puts(&req, key);
+  ws__str_puts(&req, "\r\n");
+  for (i = 0; o != NULL && i < o->subprotocol_count; i++) {
+    if (i > 0)
+      ws__str_puts(&offered, ", ");
+    ws__str_puts(&offered, o->subprotocols[i]);
+  }
+  if (offered.len > 0) {
+    ws__str_puts(&req, "Sec-WebSocket-Protocol: ");
+    ws__str_add(&req, offered.data, offered.len);
+    ws__str_puts(&req, "\r\n");
+  }
+  if (o != NULL && o->origin != NULL) {
+    ws__str_puts(&req, "Origin: ");
+    ws__str_puts(&req, o->origin);
+    ws__str_puts(&req, "\r\n");
+  }
+  for (i = 0; o != NULL && i < o->header_count; i++) {
+    ws__str_puts(&req, o->headers[i]);
+    ws__str_puts(&req, "\r\n");
+  }
+  ws__str_puts(&req, "\r\n");
+  if (req.failed || offered.failed) {
+    ws__free(req.data);
+    ws__free(offered.data);
+    return WS_ENOMEM;
+  }
+  dial->request = req.data;
+  dial->request_len = req.len;
+  dial->offered = offered.data;
+  return 0;
+}
+
+static int ws__connect_options_valid(const ws_connect_options_t* o) {
+  size_t i;
+
+  if (o == NULL)
+    return 1;
+  if ((o->subprotocol_count > 0 && o->subprotocols == NULL) ||
+      (o->header_count > 0 && o->headers == NULL) ||
+      (o->origin != NULL && strpbrk(o->origin, "\r\n") != NULL))
+    return 0;
+  for (i = 0; i < o->subprotocol_count; i++)
+    if (!ws__valid_token(o->subprotocols[i]))
+      return 0;
+  for (i = 0; i < o->header_count; i++)
+    if (!ws__valid_header_line(o->headers[i]))
+      return 0;
+  return 1;
+}
+
+/* ---- Connecting ---- */
+
+static void ws__on_connected(uv_connect_t* req, int status) {
+  ws__dial_t* dial;
+  ws_conn_t* conn;
+
+  dial = WS__CONTAINER_OF(req, ws__dial_t, connect);
+  conn = dial->conn;
+  if (status == UV_ECANCELED || conn->state == WS__CONN_CLOSED)
+    return;
+  if (status < 0) {
+    ws__conn_abort(conn, status);
+    return;
+  }
+  conn->state = WS__CONN_HANDSHAKE;
+  ws__conn_start_reading(conn);
+  if (conn->state != WS__CONN_HANDSHAKE)
+    return;
+  if (ws__outq_append(&conn->out, dial->request, dial->request_len, NULL,
+                      0) != 0) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
+  ws__conn_mark_dirty(conn);
+}
+
+static void ws__on_resolved(uv_getaddrinfo_t* req, int status,
+                            struct addrinfo* res) {
+  ws__dial_t* dial;
+  ws_conn_t* conn;
+  int r;
+
+  dial = WS__CONTAINER_OF(req, ws__dial_t, dns);
+  conn = dial->conn;
+  dial->dns_busy = 0;
+  if (conn->state == WS__CONN_CLOSED) {
+    uv_freeaddrinfo(res);
+    if (conn->free_pending)
+      ws__conn_free(conn);
+    return;
+  }
+  if (status < 0) {
+    ws__conn_abort(conn, status);
+    return;
+  }
+  r = uv_tcp_connect(&dial->connect, &conn->tcp, res->ai_addr,
+                     ws__on_connected);
+  uv_freeaddrinfo(res);
+  if (r != 0)
+    ws__conn_abort(conn, r);
+}
+
+int ws_client_connect(ws_client_t* client, const char* url,
+                      const ws_connect_options_t* options, void* data,
+                      ws_conn_t** pconn) {
+  struct addrinfo hints;
+  const char* target;
+  const char* host;
+  ws__dial_t* dial;
+  ws_conn_t* conn;
+  size_t host_len;
+  int port;
+  int r;
+
+  if (client == NULL || client->hub.closing ||
+      !ws__connect_options_valid(options))
+    return WS_EINVAL;
+  dial = ws__calloc(1, sizeof(*dial));
+  if (dial == NULL)
+    return WS_ENOMEM;
+  r = ws__parse_url(url, dial, &host, &host_len, &target, &port);
+  if (r == 0)
+    r = ws__build_request(dial, &client->hub, host, host_len, target, port,
+                          options);
+  if (r != 0) {
+    ws__dial_free(dial);
+    return r;
+  }
+  conn = ws__conn_new(&client->hub);
+  if (conn == NULL) {
+    ws__dial_free(dial);
+    return WS_ENOMEM;
+  }
+  conn->data = data;
+  conn->dial = dial;
+  dial->conn = conn;
+  uv_tcp_init(client->hub.loop, &conn->tcp);
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  r = uv_getaddrinfo(client->hub.loop, &dial->dns, ws__on_resolved,
+                     dial->host, dial->port, &hints);
+  if (r != 0) {
+    dial->silent = 1;
+    ws__conn_abort(conn, r);
+    return r;
+  }
+  dial->dns_busy = 1;
+  if (pconn != NULL)
+    *pconn = conn;
+  return 0;
+}
+
+void ws__client_connect_failed(ws_conn_t* conn) {
+  ws_client_t* client;
+
+  client = ws__client_of(conn);
+  if (conn->dial != NULL) {
+    if (conn->dial->dns_busy)
+      uv_cancel((uv_req_t*) &conn->dial->dns);
+    if (conn->dial->silent)
+      return;
+  }
+  if (client->callbacks.on_connect_error != NULL)
+    client->callbacks.on_connect_error(
+        conn, conn->error != 0 ? conn->error : WS_EINTERNAL);
+}
+
+/* ---- The upgrade response ---- */
+
+/* Whether the comma-separated list we offered holds proto exactly. */
+static int ws__offered(const char* offered, const char* proto) {
+  size_t n;
+
+  n = strlen(proto);
+  while (offered != NULL && *offered != '\0') {
+    if (strncmp(offered, proto, n) == 0 &&
+        (offered[n] == '\0' || offered[n] == ','))
+      return 1;
+    offered = strchr(offered, ',');
+    if (offered != NULL)
+      offered += 2; /* ", " */
+  }
+  return 0;
+}
+
+static int ws__check_response(ws_conn_t* conn) {
+  ws_request_t* res;
+  const char* value;
+
+  res = conn->request;
+  if (conn->http_status != 101)
+    return WS_EBADSTATUS;
+  if (!ws__request_has_token(res, "Upgrade", "websocket", 0) ||
+      !ws__request_has_token(res, "Connection", "upgrade", 0) ||
+      ws_request_header(res, "Sec-WebSocket-Extensions") != NULL)
+    return WS_EBADRESPONSE;
+  value = ws_request_header(res, "Sec-WebSocket-Accept");
+  if (value == NULL ||
+      ws__request_occurrences(res, "Sec-WebSocket-Accept") != 1 ||
+      strcmp(value, conn->dial->accept) != 0)
+    return WS_EBADACCEPT;
+  value = ws_request_header(res, "Sec-WebSocket-Protocol");
+  if (value == NULL)
+    return 0;
+  if (ws__request_occurrences(res, "Sec-WebSocket-Protocol") != 1 ||
+      !ws__offered(conn->dial->offered, value))
+    return WS_EBADRESPONSE;
+  conn->subprotocol = ws__strndup(value, strlen(value));
+  return conn->subprotocol != NULL ? 0 : WS_ENOMEM;
+}
+
+size_t ws__client_handshake(ws_conn_t* conn, const unsigned char* data,
+                            size_t len) {
+  size_t used;
+  int r;
+
+  r = ws__http_parse(conn->request, (const char*) data, len, &used);
+  if (r == 0)
+    return used;
+  if (r < 0) {
+    ws__conn_abort(conn, WS_EBADRESPONSE);
+    return len;
+  }
+  conn->http_status = llhttp_get_status_code(&conn->request->parser);
+  r = ws__check_response(conn);
+  if (r != 0) {
+    ws__conn_abort(conn, r);
+    return len;
+  }
+  ws__dial_free(conn->dial);
+  conn->dial = NULL;
+  ws__conn_open(conn);
+  return used;
+}
