@@ -340,36 +340,36 @@ void ws__conn_on_wslay_message(ws_conn_t* conn,
   }
 }
 
+/* Payload byte i of a frame whose header is hsize bytes, unmasked. */
+static unsigned char ws__payload_byte(const unsigned char* frame,
+                                      size_t hsize, size_t i) {
+  if (!(frame[1] & 0x80))
+    return frame[hsize + i];
+  return frame[hsize + i] ^ frame[hsize - 4 + (i & 3)];
+}
+
 /* The UTF-8 state at the end of a text frame's payload, from the state at
  * its start. wslay checks every whole frame, so the message before this
  * point is valid and only its last character can be unfinished: it starts
  * in the last three bytes, as a character of four bytes at most. */
 static uint32_t ws__frame_utf8_end(const unsigned char* frame, size_t total,
                                    uint32_t state) {
-  static const unsigned char no_mask[4];
-  const unsigned char* mask;
-  const unsigned char* payload;
-  unsigned char c;
   size_t hsize;
   size_t len;
   size_t i;
 
   hsize = ws__frame_header_size(frame);
-  mask = (frame[1] & 0x80) ? frame + hsize - 4 : no_mask;
-  payload = frame + hsize;
   len = total - hsize;
   i = 0;
   if (len > 3) {
     i = len - 3;
     state = 0;
     /* Continuation bytes here end a character that began earlier. */
-    while (i < len && ((payload[i] ^ mask[i & 3]) & 0xc0) == 0x80)
+    while (i < len && (ws__payload_byte(frame, hsize, i) & 0xc0) == 0x80)
       i++;
   }
-  for (; i < len; i++) {
-    c = payload[i] ^ mask[i & 3];
-    state = ws__utf8_step(state, c);
-  }
+  for (; i < len; i++)
+    state = ws__utf8_step(state, ws__payload_byte(frame, hsize, i));
   return state;
 }
 
@@ -407,9 +407,7 @@ static void ws__conn_track_fragments(ws_conn_t* conn,
 /* Checks the UTF-8 of a text frame's payload as it arrives, before the
  * frame is whole and wslay sees it, so bad text fails at once. */
 static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
-  static const unsigned char no_mask[4];
   const unsigned char* p;
-  const unsigned char* mask;
   unsigned int opcode;
   size_t hsize;
   size_t i;
@@ -433,10 +431,9 @@ static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
     conn->partial_utf8 =
         opcode == WSLAY_TEXT_FRAME ? 0 : conn->message_utf8;
   }
-  mask = masked ? p + hsize - 4 : no_mask;
   for (i = conn->partial_checked; i < conn->partial_len; i++)
-    conn->partial_utf8 =
-        ws__utf8_step(conn->partial_utf8, p[i] ^ mask[(i - hsize) & 3]);
+    conn->partial_utf8 = ws__utf8_step(conn->partial_utf8,
+                                       ws__payload_byte(p, hsize, i - hsize));
   conn->partial_checked = conn->partial_len;
   return conn->partial_utf8 == WS__UTF8_REJECT;
 }

@@ -78,8 +78,9 @@ static inline void raw__written(uv_write_t* req, int status) {
   free(req);
 }
 
-/* Writes a copy of data. */
-static inline void raw_write(raw_client_t* c, const void* data, size_t len) {
+/* Writes a copy of data to any stream. */
+static inline void raw_write_stream(uv_stream_t* stream, const void* data,
+                                    size_t len) {
   uv_write_t* req;
   uv_buf_t buf;
 
@@ -87,7 +88,11 @@ static inline void raw_write(raw_client_t* c, const void* data, size_t len) {
   ASSERT_NOT_NULL(req);
   memcpy(req + 1, data, len);
   buf = uv_buf_init((char*) (req + 1), (unsigned int) len);
-  ASSERT_EQ(0, uv_write(req, (uv_stream_t*) &c->tcp, &buf, 1, raw__written));
+  ASSERT_EQ(0, uv_write(req, stream, &buf, 1, raw__written));
+}
+
+static inline void raw_write(raw_client_t* c, const void* data, size_t len) {
+  raw_write_stream((uv_stream_t*) &c->tcp, data, len);
 }
 
 static inline void raw__closed(uv_handle_t* handle) {

@@ -67,7 +67,7 @@ static void fake_read(uv_stream_t* stream, ssize_t nread,
   if (key != NULL && sscanf(key + 19, "%63[^\r]", key_text) == 1)
     ws__accept_key(key_text, accept);
   snprintf(text, sizeof(text), fake->response, accept);
-  raw_write((raw_client_t*) stream, text, strlen(text));
+  raw_write_stream(stream, text, strlen(text));
 }
 
 static void fake_connection(uv_stream_t* listener, int status) {

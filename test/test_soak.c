@@ -82,14 +82,7 @@ static void client_closed(uv_handle_t* handle) {
 }
 
 static void client_write(soak_client_t* c, const void* data, size_t len) {
-  uv_write_t* req;
-  uv_buf_t buf;
-
-  req = malloc(sizeof(*req) + len);
-  ASSERT_NOT_NULL(req);
-  memcpy(req + 1, data, len);
-  buf = uv_buf_init((char*) (req + 1), (unsigned int) len);
-  ASSERT_EQ(0, uv_write(req, (uv_stream_t*) &c->tcp, &buf, 1, raw__written));
+  raw_write_stream((uv_stream_t*) &c->tcp, data, len);
 }
 
 static void send_message(soak_client_t* c, int n) {
