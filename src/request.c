@@ -54,7 +54,8 @@ static const llhttp_settings_t* ws__settings(void) {
   return &settings;
 }
 
-int ws__request_init(ws_request_t* req, size_t max_size, llhttp_type_t type) {
+int ws__request_init(ws_request_t* req, size_t max_size,
+                     llhttp_type_t type) {
   memset(req, 0, sizeof(*req));
   req->max_size = max_size;
   llhttp_init(&req->parser, type, ws__settings());

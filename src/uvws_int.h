@@ -116,7 +116,6 @@ struct ws_request_s {
   ws__header_t* headers;
   size_t header_count;
   size_t header_cap;
-  size_t target;         /* offset of the target in text */
   int in_value;          /* the last bytes appended were a header value */
   int complete;          /* the request head (and any body) is complete */
   int status;            /* refusal status when result is WS__HS_REFUSE */
@@ -300,6 +299,11 @@ void ws__conn_flush(ws_conn_t* conn);
 void ws__conn_free(ws_conn_t* conn);
 /* The handshake succeeded: the connection is open, on_open is called. */
 void ws__conn_open(ws_conn_t* conn);
+void ws__conn_on_wslay_message(ws_conn_t* conn,
+                               const struct wslay_event_on_msg_recv_arg* arg);
+int ws__conn_is_open(const ws_conn_t* conn);
+/* A room member's queue is full: skip or close, as slow_policy says. */
+void ws__conn_on_slow(ws_conn_t* conn);
 
 /* server.c */
 /* Sets up what servers and client hubs share: the loop, the read buffer,
@@ -307,6 +311,9 @@ void ws__conn_open(ws_conn_t* conn);
 int ws__hub_init(ws_server_t* hub, uv_loop_t* loop,
                  const ws_server_options_t* options);
 void ws__conn_start_reading(ws_conn_t* conn);
+void ws__server_on_flush(uv_prepare_t* prepare);
+/* Finishes ws_server_close() once the last handle has closed. */
+void ws__server_maybe_closed(ws_server_t* server);
 
 /* client.c */
 /* Reads the upgrade response; returns how many bytes were its. */
@@ -317,9 +324,6 @@ void ws__client_connect_failed(ws_conn_t* conn);
 void ws__dial_free(struct ws__dial_s* dial);
 /* The DNS lookup is still running: the connection must outlive it. */
 int ws__dial_busy(const struct ws__dial_s* dial);
-
-void ws__conn_on_wslay_message(ws_conn_t* conn,
-                               const struct wslay_event_on_msg_recv_arg* arg);
 
 /* room.c */
 
@@ -343,14 +347,6 @@ struct ws_room_s {
 
 void ws__conn_leave_rooms(ws_conn_t* conn);
 void ws__server_destroy_rooms(ws_server_t* server);
-int ws__conn_is_open(const ws_conn_t* conn);
-/* The member's queue is full: skip or close, as slow_policy says. */
-void ws__conn_on_slow(ws_conn_t* conn);
-
-/* server.c */
-void ws__server_on_flush(uv_prepare_t* prepare);
-/* Finishes ws_server_close() once the last handle has closed. */
-void ws__server_maybe_closed(ws_server_t* server);
 
 /* alloc.c: every allocation of ours goes through ws_replace_allocator()'s
  * functions (wslay's own allocations do not). */

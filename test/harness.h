@@ -66,7 +66,8 @@ static inline void harness_on_message(ws_conn_t* conn, ws_opcode_t opcode,
   ASSERT_EQ(0, ws_conn_send(conn, opcode, data, len));
 }
 
-static inline void harness_on_close(ws_conn_t* conn, const ws_close_info_t* info) {
+static inline void harness_on_close(ws_conn_t* conn,
+                                    const ws_close_info_t* info) {
   (void) conn;
   harness.close_count++;
   harness.last_close = *info;
@@ -124,7 +125,8 @@ static inline void harness_feed(ws_conn_t* conn, const void* data, size_t len,
 }
 
 /* Takes everything queued for sending; returns its length. */
-static inline size_t harness_take(ws_conn_t* conn, unsigned char* out, size_t cap) {
+static inline size_t harness_take(ws_conn_t* conn, unsigned char* out,
+                                  size_t cap) {
   const ws__seg_t* seg;
   size_t len;
 
