@@ -1,0 +1,551 @@
+/* Rooms, members and history for the chat sample (the protocol is in
+ * chat.h). Each member is one connection, found with ws_conn_get_data();
+ * each room wraps a ws_room_t, whose member list is the only one kept. */
+#include "chat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "target.h"
+
+typedef struct chat_room_s chat_room_t;
+typedef struct chat_member_s chat_member_t;
+
+struct chat_member_s {
+  chat_t* chat;
+  ws_conn_t* conn;
+  chat_room_t* room;       /* NULL until joined, and for a refused client */
+  chat_member_t* prev;     /* in chat->pending until on_open */
+  chat_member_t* next;
+  target_status_t status;  /* what on_handshake made of the target */
+  target_t target;         /* room and name */
+};
+
+/* One message object, exactly as it was broadcast. */
+typedef struct {
+  char* data;
+  size_t len;
+} chat_entry_t;
+
+struct chat_room_s {
+  chat_t* chat;
+  ws_room_t* ws;
+  chat_room_t* prev;
+  chat_room_t* next;
+  char name[TARGET_NAME_MAX + 1];
+  size_t name_len;
+  /* A ring of the last messages, oldest at history[start]. */
+  chat_entry_t history[CHAT_HISTORY_MAX];
+  size_t start;
+  size_t count;
+};
+
+struct chat_s {
+  /* A sample's few rooms: a list, searched by name. */
+  chat_room_t* rooms;
+  /* Accepted by on_handshake, waiting for on_open. uvws calls on_open
+   * straight after on_handshake accepts, unless it cannot queue the 101
+   * response; then the connection ends with no callback at all, and its
+   * entry stays here until chat_free(). */
+  chat_member_t* pending;
+};
+
+static int64_t chat__now_ms(void) {
+  uv_timeval64_t tv;
+
+  if (uv_gettimeofday(&tv) != 0)
+    return 0;
+  return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static chat_t* chat__of(ws_conn_t* conn) {
+  return ws_server_get_data(ws_conn_server(conn));
+}
+
+/* Closes conn with 1011 when a message could not be built. */
+static void chat__out_of_memory(ws_conn_t* conn) {
+  static const char reason[] = "out of memory";
+
+  fprintf(stderr, "out of memory: closing a connection\n");
+  ws_conn_close(conn, WS_CLOSE_INTERNAL_ERROR, reason, sizeof(reason) - 1);
+}
+
+/* Sends buf to conn alone, then frees it. */
+static void chat__send(ws_conn_t* conn, json_buf_t* buf) {
+  int err;
+
+  if (buf->failed) {
+    chat__out_of_memory(conn);
+  } else {
+    err = ws_conn_send(conn, WS_OP_TEXT, buf->data, buf->len);
+    /* WS_ECLOSED: the connection is closing and needs nothing more. A full
+     * queue drops the connection; its on_close cleans up. */
+    if (err != 0 && err != WS_ECLOSED)
+      fprintf(stderr, "send: %s\n", ws_err_name(err));
+  }
+  json_buf_free(buf);
+}
+
+static void chat__send_error(ws_conn_t* conn, const char* error) {
+  json_buf_t buf;
+
+  json_buf_init(&buf);
+  json_buf_cstr(&buf, "{\"type\":\"error\",\"error\":");
+  json_buf_string(&buf, error, strlen(error));
+  json_buf_cstr(&buf, "}");
+  chat__send(conn, &buf);
+}
+
+/* Sends buf to every member of room, encoded once, and keeps buf. */
+static void chat__broadcast_keep(chat_room_t* room, const json_buf_t* buf) {
+  int r;
+
+  if (buf->failed) {
+    fprintf(stderr, "out of memory: a room message is lost\n");
+    return;
+  }
+  r = ws_room_broadcast(room->ws, WS_OP_TEXT, buf->data, buf->len, NULL);
+  if (r < 0)
+    fprintf(stderr, "broadcast: %s\n", ws_err_name(r));
+}
+
+static void chat__broadcast(chat_room_t* room, json_buf_t* buf) {
+  chat__broadcast_keep(room, buf);
+  json_buf_free(buf);
+}
+
+/* Writes {"type":TYPE,"room":R, which every room message starts with. */
+static void chat__begin(json_buf_t* buf, const char* type,
+                        const chat_room_t* room) {
+  json_buf_init(buf);
+  json_buf_cstr(buf, "{\"type\":\"");
+  json_buf_cstr(buf, type);
+  json_buf_cstr(buf, "\",\"room\":");
+  json_buf_string(buf, room->name, room->name_len);
+}
+
+/* ---- Rooms ---- */
+
+static chat_room_t* chat__room_find(chat_t* chat, const target_t* target) {
+  chat_room_t* room;
+
+  for (room = chat->rooms; room != NULL; room = room->next) {
+    if (room->name_len == target->room_len &&
+        memcmp(room->name, target->room, target->room_len) == 0)
+      return room;
+  }
+  return NULL;
+}
+
+static chat_room_t* chat__room_new(chat_t* chat, ws_server_t* server,
+                                   const target_t* target) {
+  chat_room_t* room;
+
+  room = calloc(1, sizeof(*room));
+  if (room == NULL)
+    return NULL;
+  if (ws_room_new(&room->ws, server) != 0) {
+    free(room);
+    return NULL;
+  }
+  ws_room_set_data(room->ws, room);
+  room->chat = chat;
+  memcpy(room->name, target->room, target->room_len + 1);
+  room->name_len = target->room_len;
+  room->next = chat->rooms;
+  if (chat->rooms != NULL)
+    chat->rooms->prev = room;
+  chat->rooms = room;
+  fprintf(stderr, "room %s: created\n", room->name);
+  return room;
+}
+
+static void chat__room_free(chat_room_t* room) {
+  size_t i;
+
+  fprintf(stderr, "room %s: freed\n", room->name);
+  if (room->prev != NULL)
+    room->prev->next = room->next;
+  else
+    room->chat->rooms = room->next;
+  if (room->next != NULL)
+    room->next->prev = room->prev;
+  for (i = 0; i < room->count; i++)
+    free(room->history[(room->start + i) % CHAT_HISTORY_MAX].data);
+  ws_room_destroy(room->ws);
+  free(room);
+}
+
+/* Keeps a message object, which the history now owns. */
+static void chat__room_remember(chat_room_t* room, json_buf_t* buf) {
+  chat_entry_t* entry;
+
+  if (room->count == CHAT_HISTORY_MAX) {
+    entry = &room->history[room->start];
+    free(entry->data);
+    room->start = (room->start + 1) % CHAT_HISTORY_MAX;
+  } else {
+    entry = &room->history[(room->start + room->count) % CHAT_HISTORY_MAX];
+    room->count++;
+  }
+  entry->data = buf->data;
+  entry->len = buf->len;
+  json_buf_init(buf);
+}
+
+/* ---- What members receive ---- */
+
+typedef struct {
+  const target_t* target;
+  int taken;
+} chat_name_query_t;
+
+static void chat__check_name(ws_conn_t* conn, void* arg) {
+  chat_name_query_t* q;
+  chat_member_t* m;
+
+  q = arg;
+  m = ws_conn_get_data(conn);
+  if (m->target.name_len == q->target->name_len &&
+      memcmp(m->target.name, q->target->name, q->target->name_len) == 0)
+    q->taken = 1;
+}
+
+typedef struct {
+  json_buf_t* buf;
+  int first;
+} chat_list_t;
+
+static void chat__list_member(ws_conn_t* conn, void* arg) {
+  chat_list_t* list;
+  chat_member_t* m;
+
+  list = arg;
+  m = ws_conn_get_data(conn);
+  if (!list->first)
+    json_buf_cstr(list->buf, ",");
+  list->first = 0;
+  json_buf_string(list->buf, m->target.name, m->target.name_len);
+}
+
+static void chat__send_members(chat_member_t* member) {
+  chat_list_t list;
+  json_buf_t buf;
+
+  chat__begin(&buf, "members", member->room);
+  json_buf_cstr(&buf, ",\"members\":[");
+  list.buf = &buf;
+  list.first = 1;
+  ws_room_foreach(member->room->ws, chat__list_member, &list);
+  json_buf_cstr(&buf, "]}");
+  chat__send(member->conn, &buf);
+}
+
+static void chat__send_history(chat_member_t* member) {
+  const chat_entry_t* entry;
+  chat_room_t* room;
+  json_buf_t buf;
+  size_t i;
+
+  room = member->room;
+  chat__begin(&buf, "history", room);
+  json_buf_cstr(&buf, ",\"messages\":[");
+  for (i = 0; i < room->count; i++) {
+    entry = &room->history[(room->start + i) % CHAT_HISTORY_MAX];
+    if (i > 0)
+      json_buf_cstr(&buf, ",");
+    json_buf_raw(&buf, entry->data, entry->len);
+  }
+  json_buf_cstr(&buf, "]}");
+  chat__send(member->conn, &buf);
+}
+
+/* {"type":"join"...} or {"type":"leave"...} to everyone in the room. */
+static void chat__notice(chat_room_t* room, const char* type,
+                         const chat_member_t* member) {
+  json_buf_t buf;
+
+  chat__begin(&buf, type, room);
+  json_buf_cstr(&buf, ",\"name\":");
+  json_buf_string(&buf, member->target.name, member->target.name_len);
+  json_buf_cstr(&buf, ",\"ts\":");
+  json_buf_int(&buf, chat__now_ms());
+  json_buf_cstr(&buf, "}");
+  chat__broadcast(room, &buf);
+}
+
+/* A member's message: built once, broadcast once, kept in the history. */
+static void chat__post(chat_member_t* member, const char* text, size_t len) {
+  chat_room_t* room;
+  json_buf_t buf;
+
+  room = member->room;
+  chat__begin(&buf, "message", room);
+  json_buf_cstr(&buf, ",\"from\":");
+  json_buf_string(&buf, member->target.name, member->target.name_len);
+  json_buf_cstr(&buf, ",\"text\":");
+  json_buf_string(&buf, text, len);
+  json_buf_cstr(&buf, ",\"ts\":");
+  json_buf_int(&buf, chat__now_ms());
+  json_buf_cstr(&buf, "}");
+  if (buf.failed) {
+    json_buf_free(&buf);
+    chat__send_error(member->conn, "out of memory: message not sent");
+    return;
+  }
+  chat__broadcast_keep(room, &buf);
+  chat__room_remember(room, &buf);
+}
+
+/* ---- Refusals ---- */
+
+/* Tells a client why it cannot join, then closes with a 4xxx code. */
+static void chat__refuse(chat_member_t* member, uint16_t code,
+                         const char* reason, const char* error) {
+  fprintf(stderr, "refused %u %s\n", (unsigned) code, reason);
+  chat__send_error(member->conn, error);
+  ws_conn_close(member->conn, code, reason, strlen(reason));
+}
+
+static void chat__refuse_target(chat_member_t* member) {
+  switch (member->status) {
+    case TARGET_BAD_ROOM:
+      chat__refuse(member, CHAT_CLOSE_BAD_ROOM, "invalid room name",
+                   "invalid room name: use 1 to 32 bytes of UTF-8 with no "
+                   "control characters");
+      break;
+    case TARGET_NO_NAME:
+      chat__refuse(member, CHAT_CLOSE_NO_NAME, "missing name",
+                   "missing name: connect to /ws/ROOM?name=NAME");
+      break;
+    default:
+      chat__refuse(member, CHAT_CLOSE_BAD_NAME, "invalid name",
+                   "invalid name: use 1 to 32 bytes of UTF-8 with no "
+                   "control characters");
+      break;
+  }
+}
+
+static void chat__refuse_taken(chat_member_t* member) {
+  char error[160];
+
+  snprintf(error, sizeof(error), "name taken: %s is already in room %s",
+           member->target.name, member->target.room);
+  chat__refuse(member, CHAT_CLOSE_NAME_TAKEN, "name taken", error);
+}
+
+/* ---- Callbacks ---- */
+
+static int chat__on_handshake(ws_conn_t* conn, ws_request_t* request) {
+  chat_member_t* member;
+  target_status_t status;
+  target_t target;
+  chat_t* chat;
+
+  status = target_parse(ws_request_target(request), &target);
+  if (status == TARGET_NOT_FOUND)
+    return 404;
+  chat = chat__of(conn);
+  member = calloc(1, sizeof(*member));
+  if (member == NULL)
+    return 503;
+  member->chat = chat;
+  member->conn = conn;
+  member->status = status;
+  member->target = target;
+  member->next = chat->pending;
+  if (chat->pending != NULL)
+    chat->pending->prev = member;
+  chat->pending = member;
+  ws_conn_set_data(conn, member);
+  return 0;
+}
+
+static void chat__on_open(ws_conn_t* conn) {
+  chat_name_query_t query;
+  chat_member_t* member;
+  chat_room_t* room;
+  chat_t* chat;
+  int created;
+
+  member = ws_conn_get_data(conn);
+  chat = member->chat;
+  if (member->prev != NULL)
+    member->prev->next = member->next;
+  else
+    chat->pending = member->next;
+  if (member->next != NULL)
+    member->next->prev = member->prev;
+  member->prev = NULL;
+  member->next = NULL;
+
+  if (member->status != TARGET_OK) {
+    chat__refuse_target(member);
+    return;
+  }
+  room = chat__room_find(chat, &member->target);
+  created = room == NULL;
+  if (created) {
+    room = chat__room_new(chat, ws_conn_server(conn), &member->target);
+    if (room == NULL) {
+      chat__out_of_memory(conn);
+      return;
+    }
+  } else {
+    query.target = &member->target;
+    query.taken = 0;
+    ws_room_foreach(room->ws, chat__check_name, &query);
+    if (query.taken) {
+      chat__refuse_taken(member);
+      return;
+    }
+  }
+  if (ws_room_join(room->ws, conn) != 0) {
+    if (created)
+      chat__room_free(room);
+    chat__out_of_memory(conn);
+    return;
+  }
+  member->room = room;
+  fprintf(stderr, "room %s: %s joined (%zu)\n", room->name,
+          member->target.name, ws_room_count(room->ws));
+  chat__send_members(member);
+  chat__send_history(member);
+  chat__notice(room, "join", member);
+}
+
+/* 1 if the string member m is exactly word (it may hold a NUL). */
+static int chat__is(const json_member_t* m, const char* word) {
+  return m->str_len == strlen(word) && memcmp(m->str, word, m->str_len) == 0;
+}
+
+/* Handles one JSON command from a member. */
+static void chat__command(chat_member_t* member, const char* data,
+                          size_t len) {
+  const json_member_t* type;
+  const json_member_t* text;
+  json_object_t obj;
+  ws_conn_t* conn;
+  int err;
+
+  conn = member->conn;
+  err = json_parse_object(data, len, &obj);
+  switch (err) {
+    case JSON_OK:
+      break;
+    case JSON_ENOTOBJECT:
+      chat__send_error(conn, "message must be a JSON object");
+      return;
+    case JSON_EDUPLICATE:
+      chat__send_error(conn, "message has a duplicate key");
+      return;
+    case JSON_ETOOMANY:
+      chat__send_error(conn, "message has too many fields");
+      return;
+    case JSON_ETOODEEP:
+      chat__send_error(conn, "message is nested too deeply");
+      return;
+    case JSON_ENOMEM:
+      chat__out_of_memory(conn);
+      return;
+    default:
+      chat__send_error(conn, "message is not valid JSON");
+      return;
+  }
+
+  type = json_object_get(&obj, "type");
+  if (type == NULL) {
+    chat__send_error(conn, "missing \"type\"");
+  } else if (type->type != JSON_STRING) {
+    chat__send_error(conn, "\"type\" must be a string");
+  } else if (chat__is(type, "message")) {
+    text = json_object_get(&obj, "text");
+    if (text == NULL)
+      chat__send_error(conn, "missing \"text\"");
+    else if (text->type != JSON_STRING)
+      chat__send_error(conn, "\"text\" must be a string");
+    else if (text->str_len == 0)
+      chat__send_error(conn, "\"text\" is empty");
+    else if (text->str_len > CHAT_TEXT_MAX)
+      chat__send_error(conn, "\"text\" is longer than 4096 bytes");
+    else
+      chat__post(member, text->str, text->str_len);
+  } else if (chat__is(type, "members")) {
+    chat__send_members(member);
+  } else {
+    chat__send_error(conn, "unknown type: expected \"message\" or "
+                           "\"members\"");
+  }
+  json_object_free(&obj);
+}
+
+static void chat__on_message(ws_conn_t* conn, ws_opcode_t opcode,
+                             const void* data, size_t len) {
+  static const char reason[] = "binary messages are not supported";
+  chat_member_t* member;
+
+  if (opcode != WS_OP_TEXT) {
+    ws_conn_close(conn, WS_CLOSE_UNSUPPORTED_DATA, reason,
+                  sizeof(reason) - 1);
+    return;
+  }
+  member = ws_conn_get_data(conn);
+  /* A refused client is on its way out: it gets nothing more. */
+  if (member->room == NULL)
+    return;
+  chat__command(member, data, len);
+}
+
+static void chat__on_close(ws_conn_t* conn, const ws_close_info_t* info) {
+  chat_member_t* member;
+  chat_room_t* room;
+
+  (void) info;
+  member = ws_conn_get_data(conn);
+  if (member == NULL)
+    return;
+  room = member->room;
+  /* uvws has taken conn out of the ws_room_t already. */
+  if (room != NULL) {
+    fprintf(stderr, "room %s: %s left (%zu)\n", room->name,
+            member->target.name, ws_room_count(room->ws));
+    if (ws_room_count(room->ws) == 0)
+      chat__room_free(room);
+    else
+      chat__notice(room, "leave", member);
+  }
+  free(member);
+}
+
+/* ---- Set-up ---- */
+
+int chat_new(chat_t** chat) {
+  *chat = calloc(1, sizeof(**chat));
+  return *chat != NULL ? 0 : WS_ENOMEM;
+}
+
+void chat_free(chat_t* chat) {
+  chat_member_t* member;
+
+  if (chat == NULL)
+    return;
+  while (chat->pending != NULL) {
+    member = chat->pending;
+    chat->pending = member->next;
+    free(member);
+  }
+  /* Every member has left by now, and so every room is gone; this is for
+   * a chat whose server never closed. */
+  while (chat->rooms != NULL)
+    chat__room_free(chat->rooms);
+  free(chat);
+}
+
+void chat_set_callbacks(ws_server_callbacks_t* callbacks) {
+  callbacks->on_handshake = chat__on_handshake;
+  callbacks->on_open = chat__on_open;
+  callbacks->on_message = chat__on_message;
+  callbacks->on_close = chat__on_close;
+}

@@ -1,0 +1,263 @@
+/* uvws-chat: chat rooms over WebSocket, with their browser client served
+ * from the same port, built on the public uvws API only.
+ *
+ *   GET /  (or /index.html)   the page (index.html, built in)
+ *   /ws/ROOM?name=NAME        the WebSocket: the protocol is in chat.h
+ *   anything else             404
+ *
+ * SIGINT or SIGTERM closes the server (open connections get a 1001 close)
+ * and the process exits 0 once the loop is empty. The tests read the port
+ * from the one line printed on stdout:
+ *   listening on ws://127.0.0.1:8080/
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "chat.h"
+#include "page.h"
+#include "uvws.h"
+
+typedef struct {
+  const char* host;
+  int port;
+} chat_config_t;
+
+static ws_server_t* server;
+static uv_signal_t sigint_handle;
+static uv_signal_t sigterm_handle;
+static int stopping;
+
+static void usage(FILE* out, const char* prog) {
+  fprintf(out,
+          "Usage: %s [options]\n"
+          "\n"
+          "A chat server: open http://HOST:PORT/ in a browser, pick a room\n"
+          "and a name, and chat. Clients connect to ws://HOST:PORT/ws/ROOM"
+          "?name=NAME.\n"
+          "\n"
+          "Options:\n"
+          "  --host H   IPv4 or IPv6 address to listen on (127.0.0.1)\n"
+          "  --port P   port to listen on, 0 picks one (8080)\n"
+          "  --help     show this help\n",
+          prog);
+}
+
+/* Parses a decimal number with no sign, no junk and no overflow. */
+static int parse_uint(const char* s, unsigned long long max,
+                      unsigned long long* out) {
+  unsigned long long v;
+  char* end;
+
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0' || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Accepts "--name value" and "--name=value". Returns the value and advances
+ * *i past it, or returns NULL when argv[*i] is not this flag. *missing is set
+ * when the flag is there but its value is not. */
+static const char* flag_value(int argc, char** argv, int* i,
+                              const char* name, int* missing) {
+  size_t n;
+  const char* arg;
+
+  arg = argv[*i];
+  n = strlen(name);
+  if (strncmp(arg, name, n) != 0)
+    return NULL;
+  if (arg[n] == '=')
+    return arg + n + 1;
+  if (arg[n] != '\0')
+    return NULL;
+  if (*i + 1 >= argc) {
+    *missing = 1;
+    return NULL;
+  }
+  *i += 1;
+  return argv[*i];
+}
+
+/* Returns 0 to run, or the exit status: 0 after --help, 2 on a bad flag. */
+static int parse_args(int argc, char** argv, chat_config_t* config,
+                      int* exit_now) {
+  unsigned long long v;
+  const char* value;
+  int missing;
+  int i;
+
+  *exit_now = 0;
+  for (i = 1; i < argc; i++) {
+    missing = 0;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      usage(stdout, argv[0]);
+      *exit_now = 1;
+      return 0;
+    }
+    if ((value = flag_value(argc, argv, &i, "--host", &missing)) != NULL) {
+      if (*value == '\0')
+        goto bad;
+      config->host = value;
+    } else if ((value = flag_value(argc, argv, &i, "--port", &missing)) !=
+               NULL) {
+      if (parse_uint(value, 65535, &v) != 0)
+        goto bad;
+      config->port = (int) v;
+    } else {
+      if (missing)
+        fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
+      else
+        fprintf(stderr, "%s: unknown option: %s\n", argv[0], argv[i]);
+      usage(stderr, argv[0]);
+      *exit_now = 1;
+      return 2;
+    }
+  }
+  return 0;
+
+bad:
+  fprintf(stderr, "%s: bad value for %s\n", argv[0], argv[i]);
+  usage(stderr, argv[0]);
+  *exit_now = 1;
+  return 2;
+}
+
+/* Plain HTTP: the page at / and /index.html, 404 elsewhere. A request for
+ * /ws/... without an upgrade is left unanswered, which uvws answers with
+ * 426 Upgrade Required. */
+static void on_http(ws_conn_t* conn, ws_request_t* request) {
+  static const char not_found[] = "404 Not Found\n";
+  const char* target;
+  size_t path_len;
+
+  (void) conn;
+  target = ws_request_target(request);
+  path_len = strcspn(target, "?");
+  if (strncmp(target, "/ws/", 4) == 0)
+    return;
+  if ((path_len == 1 && target[0] == '/') ||
+      (path_len == 11 && strncmp(target, "/index.html", 11) == 0)) {
+    if (strcmp(ws_request_method(request), "GET") != 0) {
+      ws_request_add_header(request, "Allow", "GET");
+      ws_request_respond(request, 405, "text/plain; charset=utf-8",
+                         "405 Method Not Allowed\n", 23);
+      return;
+    }
+    ws_request_add_header(request, "Cache-Control", "no-cache");
+    ws_request_add_header(request, "X-Content-Type-Options", "nosniff");
+    ws_request_respond(request, 200, "text/html; charset=utf-8", chat_page,
+                       chat_page_len);
+    return;
+  }
+  ws_request_respond(request, 404, "text/plain; charset=utf-8", not_found,
+                     sizeof(not_found) - 1);
+}
+
+static void on_signal(uv_signal_t* handle, int signum) {
+  (void) handle;
+  if (stopping)
+    return;
+  stopping = 1;
+  fprintf(stderr, "signal %d: stopping\n", signum);
+  /* Every member gets on_close, leaves its room, and the last one out
+   * frees it; then the loop has nothing left and uv_run() returns. */
+  ws_server_close(server, NULL);
+  uv_close((uv_handle_t*) &sigint_handle, NULL);
+  uv_close((uv_handle_t*) &sigterm_handle, NULL);
+}
+
+int main(int argc, char** argv) {
+  ws_server_callbacks_t callbacks;
+  ws_server_options_t options;
+  chat_config_t config;
+  uv_loop_t loop;
+  chat_t* chat;
+  int exit_now;
+  int status;
+  int port;
+  int err;
+
+  config.host = "127.0.0.1";
+  config.port = 8080;
+  status = parse_args(argc, argv, &config, &exit_now);
+  if (exit_now)
+    return status;
+
+#ifdef SIGPIPE
+  /* A peer that vanishes mid-write must not kill the server. */
+  signal(SIGPIPE, SIG_IGN);
+#endif
+
+  err = uv_loop_init(&loop);
+  if (err != 0) {
+    fprintf(stderr, "uv_loop_init: %s\n", uv_strerror(err));
+    return 1;
+  }
+  if (chat_new(&chat) != 0) {
+    fprintf(stderr, "out of memory\n");
+    uv_loop_close(&loop);
+    return 1;
+  }
+
+  ws_server_options_init(&options);
+  options.max_message_size = CHAT_MAX_MESSAGE_SIZE;
+  /* A member that stops reading is closed with 1008 long before it could
+   * hold much memory; a full history is at most about 1.3 MB. */
+  options.max_queued_bytes = 4 * 1024 * 1024;
+  options.slow_policy = WS_SLOW_CLOSE;
+
+  memset(&callbacks, 0, sizeof(callbacks));
+  chat_set_callbacks(&callbacks);
+  callbacks.on_http = on_http;
+
+  err = ws_server_new(&server, &loop, &options, &callbacks);
+  if (err != 0) {
+    fprintf(stderr, "ws_server_new: %s\n", ws_strerror(err));
+    chat_free(chat);
+    uv_loop_close(&loop);
+    return 1;
+  }
+  ws_server_set_data(server, chat);
+
+  err = ws_server_listen(server, config.host, config.port);
+  if (err != 0) {
+    fprintf(stderr, "listen on %s port %d: %s\n", config.host, config.port,
+            ws_strerror(err));
+    ws_server_close(server, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    chat_free(chat);
+    uv_loop_close(&loop);
+    return 1;
+  }
+
+  uv_signal_init(&loop, &sigint_handle);
+  uv_signal_init(&loop, &sigterm_handle);
+  uv_signal_start(&sigint_handle, on_signal, SIGINT);
+  uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
+
+  port = ws_server_port(server);
+  if (strchr(config.host, ':') != NULL)
+    printf("listening on ws://[%s]:%d/\n", config.host, port);
+  else
+    printf("listening on ws://%s:%d/\n", config.host, port);
+  fflush(stdout);
+
+  uv_run(&loop, UV_RUN_DEFAULT);
+  chat_free(chat);
+
+  err = uv_loop_close(&loop);
+  if (err != 0) {
+    fprintf(stderr, "uv_loop_close: %s\n", uv_strerror(err));
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,16 @@
+/* UTF-8 checks for the chat sample: names, rooms and JSON strings. */
+#ifndef CHAT_UTF8_H
+#define CHAT_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 if s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), else 0. */
+int utf8_valid(const char* s, size_t len);
+
+/* Writes code point cp (at most U+10FFFF, not a surrogate) to out as 1 to 4
+ * bytes and returns how many. */
+size_t utf8_encode(uint32_t cp, char out[4]);
+
+#endif /* CHAT_UTF8_H */
