@@ -485,16 +485,27 @@ static uint16_t ws__conn_check_frame(const ws_conn_t* conn,
   return 0;
 }
 
+/* Keeps len more bytes of the frame being received, whose whole length is
+ * total (0 while unknown). The buffer grows with what arrives, never to
+ * what a header merely announces. */
 static int ws__conn_keep_partial(ws_conn_t* conn, const unsigned char* data,
-                                 size_t len, size_t need) {
+                                 size_t len, uint64_t total) {
   unsigned char* p;
+  size_t need;
+  size_t cap;
 
+  need = conn->partial_len + len;
   if (need > conn->partial_cap) {
-    p = ws__realloc(conn->partial, need);
+    cap = conn->partial_cap != 0 ? conn->partial_cap * 2 : 256;
+    if (cap < need)
+      cap = need;
+    if (total != 0 && cap > total)
+      cap = (size_t) total;
+    p = ws__realloc(conn->partial, cap);
     if (p == NULL)
       return WS_ENOMEM;
     conn->partial = p;
-    conn->partial_cap = need;
+    conn->partial_cap = cap;
   }
   memcpy(conn->partial + conn->partial_len, data, len);
   conn->partial_len += len;
@@ -538,9 +549,7 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, const unsigned char* data,
       return used;
     if (want > len - used)
       want = len - used;
-    if (ws__conn_keep_partial(conn, data + used, want,
-                              total != 0 ? (size_t) total
-                                         : conn->partial_len + want) != 0) {
+    if (ws__conn_keep_partial(conn, data + used, want, total) != 0) {
       ws__conn_abort(conn, WS_ENOMEM);
       return len;
     }
@@ -581,8 +590,7 @@ static void ws__conn_feed_frames(ws_conn_t* conn, const unsigned char* data,
       ws__conn_fail(conn, code);
       return;
     }
-    if (ws__conn_keep_partial(conn, data, len,
-                              total != 0 ? (size_t) total : len) != 0)
+    if (ws__conn_keep_partial(conn, data, len, total) != 0)
       ws__conn_abort(conn, WS_ENOMEM);
     else if (ws__conn_partial_utf8_bad(conn))
       ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
