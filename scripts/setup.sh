@@ -6,6 +6,7 @@ set -euo pipefail
 
 # npm packages for the Node tests, whatever apt has to do.
 bash "$(dirname "$0")/setup-node.sh"
+bash "$(dirname "$0")/setup-browser.sh"  # chromium, playwright-core
 
 packages=(
   build-essential
