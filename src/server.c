@@ -2,6 +2,7 @@
  * all pending output per loop iteration, and the asynchronous close. */
 #include "uvws_int.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,19 @@ static uint64_t ws__wheel_tick(const ws_server_options_t* o) {
   return shortest > 1000 ? 1000 : shortest;
 }
 
+/* A write to a peer that has gone raises SIGPIPE, whose default action
+ * kills the process; libuv does not prevent it on Linux. Ignore it, unless
+ * the program chose what to do with it. */
+static void ws__ignore_sigpipe(void) {
+#ifdef SIGPIPE
+  void (*old)(int);
+
+  old = signal(SIGPIPE, SIG_IGN);
+  if (old != SIG_DFL && old != SIG_ERR)
+    signal(SIGPIPE, old);
+#endif
+}
+
 int ws__hub_init(ws_server_t* hub, uv_loop_t* loop,
                  const ws_server_options_t* options) {
   hub->options = *options;
@@ -67,6 +81,7 @@ int ws__hub_init(ws_server_t* hub, uv_loop_t* loop,
   hub->read_buf = ws__malloc(hub->read_buf_size);
   if (hub->read_buf == NULL)
     return WS_ENOMEM;
+  ws__ignore_sigpipe();
   hub->loop = loop;
   ws__list_init(&hub->listeners);
   ws__list_init(&hub->conns);
