@@ -15,6 +15,9 @@ set(_uvws_libuv_how "")
 # libuv's own CMake build installs libuv::uv (shared) and libuv::uv_a
 # (static); vcpkg's port uses the name unofficial-libuv.
 find_package(libuv CONFIG QUIET)
+# Where a config was looked for is the user's business only when it is set;
+# keep it out of a parent project's list of options.
+mark_as_advanced(libuv_DIR)
 if(libuv_FOUND)
   foreach(_t libuv::uv libuv::uv_a libuv::libuv uv uv_a)
     if(TARGET ${_t})
@@ -27,6 +30,7 @@ if(libuv_FOUND)
 endif()
 if(NOT _uvws_libuv_target)
   find_package(unofficial-libuv CONFIG QUIET)
+  mark_as_advanced(unofficial-libuv_DIR)
   if(TARGET unofficial::libuv::libuv)
     set(_uvws_libuv_target unofficial::libuv::libuv)
     set(Libuv_VERSION ${unofficial-libuv_VERSION})

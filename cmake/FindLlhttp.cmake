@@ -17,6 +17,7 @@ set(_uvws_llhttp_how "")
 set(Llhttp_INCLUDE_DIRS "")
 
 find_package(llhttp CONFIG QUIET)
+mark_as_advanced(llhttp_DIR)
 if(llhttp_FOUND)
   foreach(_t llhttp::llhttp llhttp::llhttp_static llhttp::llhttp_shared)
     if(TARGET ${_t})

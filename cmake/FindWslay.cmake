@@ -14,6 +14,7 @@ set(_uvws_wslay_target "")
 set(_uvws_wslay_how "")
 
 find_package(wslay CONFIG QUIET)
+mark_as_advanced(wslay_DIR)
 if(wslay_FOUND)
   foreach(_t wslay wslay::wslay wslay_shared wslay::wslay_static wslay_static)
     if(TARGET ${_t})

@@ -33,8 +33,11 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 
-echo "== build/: RelWithDebInfo, -Werror"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUVWS_WERROR=ON
+echo "== build/: RelWithDebInfo, -Werror, static and shared"
+# The shared library is built for the test "exports" (only ws_ symbols) and
+# for the consumer projects, which install this build (test/consumers/).
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUVWS_WERROR=ON \
+  -DUVWS_BUILD_SHARED=ON
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j2)
 

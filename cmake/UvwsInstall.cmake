@@ -1,0 +1,95 @@
+# Install rules: the header, the libraries, a CMake package (uvwsConfig.cmake,
+# its version file and uvwsTargets.cmake, exporting uvws::uvws) and uvws.pc.
+#
+#   find_package(uvws CONFIG REQUIRED)
+#   target_link_libraries(app PRIVATE uvws::uvws)
+#
+# uvws::uvws is the shared library if it was built, else the static one;
+# when both are installed, uvws::uvws_static names the static one.
+
+include(CMakePackageConfigHelpers)
+
+set(UVWS_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/uvws" CACHE STRING
+  "Where uvwsConfig.cmake goes, relative to the install prefix")
+mark_as_advanced(UVWS_INSTALL_CMAKEDIR)
+
+set(_uvws_install_targets uvws)
+if(UVWS_BUILD_SHARED AND UVWS_BUILD_STATIC)
+  list(APPEND _uvws_install_targets uvws_static)
+endif()
+
+install(FILES "${PROJECT_SOURCE_DIR}/include/uvws.h"
+  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
+  COMPONENT uvws_development)
+install(TARGETS ${_uvws_install_targets}
+  EXPORT uvwsTargets
+  RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT uvws_runtime
+  LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT uvws_runtime
+    NAMELINK_COMPONENT uvws_development
+  ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT uvws_development)
+install(EXPORT uvwsTargets
+  NAMESPACE uvws::
+  DESTINATION "${UVWS_INSTALL_CMAKEDIR}"
+  COMPONENT uvws_development)
+
+# The config finds libuv (and wslay, which a static uvws needs at link time)
+# with the same Find modules as this build, installed beside it.
+# llhttp too when it is an installed package rather than sources compiled
+# into uvws (cmake/FindLlhttp.cmake).
+set(UVWS_CONFIG_NEEDS_WSLAY OFF)
+set(UVWS_CONFIG_NEEDS_LLHTTP OFF)
+if(UVWS_BUILD_STATIC)
+  set(UVWS_CONFIG_NEEDS_WSLAY ON)
+  if(NOT TARGET uvws_llhttp)
+    set(UVWS_CONFIG_NEEDS_LLHTTP ON)
+  endif()
+endif()
+configure_package_config_file(
+  "${CMAKE_CURRENT_LIST_DIR}/uvwsConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/uvwsConfig.cmake"
+  INSTALL_DESTINATION "${UVWS_INSTALL_CMAKEDIR}")
+write_basic_package_version_file(
+  "${PROJECT_BINARY_DIR}/uvwsConfigVersion.cmake"
+  VERSION ${PROJECT_VERSION}
+  COMPATIBILITY SameMajorVersion)
+install(FILES
+  "${PROJECT_BINARY_DIR}/uvwsConfig.cmake"
+  "${PROJECT_BINARY_DIR}/uvwsConfigVersion.cmake"
+  "${CMAKE_CURRENT_LIST_DIR}/FindLibuv.cmake"
+  "${CMAKE_CURRENT_LIST_DIR}/FindWslay.cmake"
+  DESTINATION "${UVWS_INSTALL_CMAKEDIR}"
+  COMPONENT uvws_development)
+
+# uvws.pc. With relative install directories (the GNUInstallDirs default)
+# its prefix is found from where the file lies (${pcfiledir}), so that the
+# tree still works when installed with --prefix or DESTDIR, or moved.
+set(_uvws_pcdir "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}"
+   OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(UVWS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+else()
+  file(RELATIVE_PATH _uvws_up "/root/${_uvws_pcdir}" "/root")
+  string(REGEX REPLACE "/$" "" _uvws_up "${_uvws_up}")
+  set(UVWS_PC_PREFIX "\${pcfiledir}/${_uvws_up}")
+endif()
+foreach(_uvws_dir LIBDIR INCLUDEDIR)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${_uvws_dir}}")
+    set(UVWS_PC_${_uvws_dir} "${CMAKE_INSTALL_${_uvws_dir}}")
+  else()
+    set(UVWS_PC_${_uvws_dir} "\${prefix}/${CMAKE_INSTALL_${_uvws_dir}}")
+  endif()
+endforeach()
+set(UVWS_PC_CFLAGS "")
+if(WIN32 AND UVWS_BUILD_SHARED)
+  set(UVWS_PC_CFLAGS " -DUVWS_SHARED")
+endif()
+configure_file("${CMAKE_CURRENT_LIST_DIR}/uvws.pc.in"
+  "${PROJECT_BINARY_DIR}/uvws.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/uvws.pc"
+  DESTINATION "${_uvws_pcdir}"
+  COMPONENT uvws_development)
+
+unset(_uvws_install_targets)
+unset(_uvws_dir)
+unset(_uvws_pcdir)
+unset(_uvws_up)
