@@ -1,6 +1,7 @@
-/* libFuzzer target: a whole server-side connection, without a socket, fed
- * arbitrary bytes. The first byte picks how: bit 0 prepends a valid
- * handshake (so the rest is frames), bits 1-4 set the size of each read. */
+/* libFuzzer target: a whole connection, without a socket, fed arbitrary
+ * bytes. The first byte picks how: bit 0 prepends a valid handshake (so
+ * the rest is frames), bits 1-4 set the size of each read, bit 5 makes it
+ * a client's connection, already open (so the rest is server frames). */
 #include "uvws_int.h"
 
 #include <stdlib.h>
@@ -28,8 +29,11 @@ static void drain(ws_conn_t* conn) {
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static uv_loop_t loop;
   static int ready;
+  ws_client_options_t client_options;
+  ws_client_callbacks_t client_cb;
   ws_server_options_t options;
   ws_server_callbacks_t cb;
+  ws_client_t* client;
   ws_server_t* server;
   ws_conn_t* conn;
   size_t step;
@@ -47,13 +51,29 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.max_queued_bytes = 256 * 1024;
   memset(&cb, 0, sizeof(cb));
   cb.on_message = echo;
-  if (ws_server_new(&server, &loop, &options, &cb) != 0)
-    abort();
-  conn = ws__conn_new(server);
-  conn->detached = 1;
+  client = NULL;
+  server = NULL;
+  if (data[0] & 0x20) {
+    ws_client_options_init(&client_options);
+    client_options.max_message_size = options.max_message_size;
+    client_options.max_queued_bytes = options.max_queued_bytes;
+    memset(&client_cb, 0, sizeof(client_cb));
+    client_cb.on_message = echo;
+    if (ws_client_new(&client, &loop, &client_options, &client_cb) != 0)
+      abort();
+    /* A client is its hub: the same struct, first. */
+    conn = ws__conn_new((ws_server_t*) client);
+    conn->detached = 1;
+    ws__conn_open(conn);
+  } else {
+    if (ws_server_new(&server, &loop, &options, &cb) != 0)
+      abort();
+    conn = ws__conn_new(server);
+    conn->detached = 1;
+  }
   step = ((data[0] >> 1) & 15) + 1;
   step = step == 16 ? size : step * step;
-  if (data[0] & 1) {
+  if ((data[0] & 0x21) == 1) {
     ws__conn_feed(conn, (const unsigned char*) upgrade, sizeof(upgrade) - 1);
     drain(conn);
   }
@@ -68,7 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ws__conn_abort(conn, WS_ESHUTDOWN);
   ws__conn_free(conn);
-  ws_server_close(server, NULL);
+  if (client != NULL)
+    ws_client_close(client, NULL);
+  else
+    ws_server_close(server, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   return 0;
 }
