@@ -1,0 +1,99 @@
+// Interop: headless Chromium's own WebSocket against the echo sample. Text
+// and binary messages of many sizes are echoed byte-exact, and a close with
+// a code and reason is seen the same by the page and by the server.
+//
+// Usage: node test_echo_browser.mjs PATH/TO/uvws-echo [CHROMIUM]
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const [serverPath, chromiumPath = '/usr/bin/chromium'] =
+    process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+function check(cond, what) {
+  if (cond) {
+    passed++;
+  } else {
+    failed++;
+    console.error(`FAIL: ${what}`);
+  }
+}
+
+const server = spawn(serverPath, ['--port', '0'], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let serverLog = '';
+server.stderr.on('data', (d) => { serverLog += d; });
+let browser = null;
+const timer = setTimeout(async () => {
+  console.error('FAIL: timed out');
+  server.kill('SIGKILL');
+  if (browser) await browser.close().catch(() => {});
+  process.exit(1);
+}, 90000);
+
+const port = await new Promise((resolve, reject) => {
+  createInterface({ input: server.stdout }).on('line', (line) => {
+    const m = /^listening on ws:\/\/[^ ]*:(\d+)\//.exec(line);
+    if (m) resolve(Number(m[1]));
+  });
+  server.on('exit', () => reject(new Error('server exited early')));
+});
+
+browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--headless', '--no-sandbox', '--disable-gpu',
+         '--disable-background-networking', '--disable-quic',
+         '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage();
+page.on('console', (m) => console.error(`page: ${m.text()}`));
+
+// Everything below runs inside the page, with the browser's WebSocket.
+const results = await page.evaluate(async (url) => {
+  const out = [];
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error('open failed'));
+  });
+  const queue = [];
+  ws.onmessage = (e) => queue.shift()(e.data);
+  const roundTrip = (data) => new Promise((resolve) => {
+    queue.push(resolve);
+    ws.send(data);
+  });
+  const sizes = [0, 1, 125, 126, 127, 65535, 65536, 100000, 1 << 20];
+  for (const size of sizes) {
+    const bytes = new Uint8Array(size);
+    for (let i = 0; i < size; i++) bytes[i] = (i * 31 + size) & 255;
+    const echoed = new Uint8Array(await roundTrip(bytes.buffer));
+    let same = echoed.length === size;
+    for (let i = 0; same && i < size; i++) same = echoed[i] === bytes[i];
+    out.push([same, `binary of ${size} bytes`]);
+    const text = 'ö€😀x'.repeat(Math.ceil(size / 10)).slice(0, size);
+    const echoedText = await roundTrip(text);
+    out.push([echoedText === text, `text of ${text.length} characters`]);
+  }
+  const closed = new Promise((resolve) => {
+    ws.onclose = (e) => resolve(e);
+  });
+  ws.close(4002, 'chromium says bye');
+  const e = await closed;
+  out.push([e.code === 4002 && e.reason === 'chromium says bye' && e.wasClean,
+            `page saw close ${e.code} "${e.reason}" clean=${e.wasClean}`]);
+  return out;
+}, `ws://127.0.0.1:${port}/browser`);
+for (const [ok, what] of results) check(ok, what);
+
+await browser.close();
+server.kill('SIGTERM');
+const exitCode = await new Promise((resolve) => server.on('exit', resolve));
+check(exitCode === 0, `server exited ${exitCode}`);
+check(/close 4002 clean=1 chromium says bye/.test(serverLog),
+      'server saw the same clean close');
+clearTimeout(timer);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
