@@ -1,0 +1,136 @@
+/* uvws-bcast-server: a broadcast server on the public uvws API, for
+ * uvws-bench's broadcast mode. Every connection joins one room; every
+ * message any connection sends is broadcast to the whole room (sender
+ * included) with ws_room_broadcast(). With --rate R the server publishes by
+ * itself, R messages a second from a 1 ms timer, each carrying its sequence
+ * number and uv_hrtime() in its first 16 bytes.
+ *
+ * Usage: uvws-bcast-server [--host H] [--port P] [--rate R] [--size N]
+ *                          [--slow close|skip]
+ * Prints "listening on ws://H:P/"; SIGINT or SIGTERM stops it. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "uvws.h"
+
+static ws_server_t* server;
+static ws_room_t* room;
+static uv_signal_t sigint_handle;
+static uv_signal_t sigterm_handle;
+static uv_timer_t publisher;
+static double rate;
+static size_t size = 100;
+static unsigned char* payload;
+static uint64_t published;
+static uint64_t started;
+
+static void on_open(ws_conn_t* conn) {
+  int err;
+
+  err = ws_room_join(room, conn);
+  if (err != 0)
+    fprintf(stderr, "join: %s\n", ws_strerror(err));
+}
+
+static void on_message(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
+                       size_t len) {
+  int r;
+
+  (void) conn;
+  r = ws_room_broadcast(room, opcode, data, len, NULL);
+  if (r < 0)
+    fprintf(stderr, "broadcast: %s\n", ws_strerror(r));
+}
+
+static void on_publish(uv_timer_t* timer) {
+  uint64_t now;
+  uint64_t due;
+
+  now = uv_hrtime();
+  if (started == 0)
+    started = now;
+  due = (uint64_t) (rate * (double) (now - started) / 1e9);
+  while (published < due) {
+    now = uv_hrtime();
+    memcpy(payload, &published, 8);
+    memcpy(payload + 8, &now, 8);
+    ws_room_broadcast(room, WS_OP_BINARY, payload, size, NULL);
+    published++;
+  }
+  (void) timer;
+}
+
+static void on_signal(uv_signal_t* handle, int signum) {
+  (void) handle;
+  (void) signum;
+  ws_server_close(server, NULL);
+  uv_close((uv_handle_t*) &sigint_handle, NULL);
+  uv_close((uv_handle_t*) &sigterm_handle, NULL);
+  if (rate > 0)
+    uv_close((uv_handle_t*) &publisher, NULL);
+}
+
+int main(int argc, char** argv) {
+  ws_server_callbacks_t callbacks;
+  ws_server_options_t options;
+  const char* host;
+  uv_loop_t* loop;
+  int port;
+  int err;
+  int i;
+
+  host = "127.0.0.1";
+  port = 8080;
+  ws_server_options_init(&options);
+  options.max_connections = 1000000;
+  for (i = 1; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--host") == 0)
+      host = argv[i + 1];
+    else if (strcmp(argv[i], "--port") == 0)
+      port = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--rate") == 0)
+      rate = atof(argv[i + 1]);
+    else if (strcmp(argv[i], "--size") == 0)
+      size = (size_t) strtoul(argv[i + 1], NULL, 10);
+    else if (strcmp(argv[i], "--slow") == 0)
+      options.slow_policy = strcmp(argv[i + 1], "skip") == 0 ? WS_SLOW_SKIP
+                                                             : WS_SLOW_CLOSE;
+    else
+      break;
+  }
+  if (i < argc || size < 16) {
+    fprintf(stderr, "usage: %s [--host H] [--port P] [--rate R] [--size N"
+                    " (16 or more)] [--slow close|skip]\n", argv[0]);
+    return 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  loop = uv_default_loop();
+  memset(&callbacks, 0, sizeof(callbacks));
+  callbacks.on_open = on_open;
+  callbacks.on_message = on_message;
+  if ((err = ws_server_new(&server, loop, &options, &callbacks)) != 0 ||
+      (err = ws_room_new(&room, server)) != 0 ||
+      (err = ws_server_listen(server, host, port)) != 0) {
+    fprintf(stderr, "uvws-bcast-server: %s\n", ws_strerror(err));
+    return 1;
+  }
+  uv_signal_init(loop, &sigint_handle);
+  uv_signal_init(loop, &sigterm_handle);
+  uv_signal_start(&sigint_handle, on_signal, SIGINT);
+  uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
+  if (rate > 0) {
+    payload = calloc(1, size);
+    memset(payload + 16, 'x', size - 16);
+    uv_timer_init(loop, &publisher);
+    uv_timer_start(&publisher, on_publish, 1, 1);
+  }
+  printf("listening on ws://%s:%d/\n", host, ws_server_port(server));
+  fflush(stdout);
+  uv_run(loop, UV_RUN_DEFAULT);
+  free(payload);
+  return uv_loop_close(loop) == 0 ? 0 : 1;
+}
