@@ -56,6 +56,12 @@ const server = spawn(serverPath, ['--port', '0'], {
 let serverLog = '';
 server.stderr.on('data', (d) => { serverLog += d; });
 let browser = null;
+let context = null;
+// Whatever happens, the server does not outlive the test.
+process.on('exit', () => {
+  if (server.exitCode === null && server.signalCode === null)
+    server.kill('SIGKILL');
+});
 const timer = setTimeout(() => {
   console.error(`FAIL: the test took over ${TOTAL_TIMEOUT / 1000} s`);
   console.error(serverLog);
@@ -75,17 +81,6 @@ const port = await new Promise((resolve, reject) => {
 });
 const url = `http://127.0.0.1:${port}/`;
 console.log(`server at ${url}`);
-
-browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--headless', '--no-sandbox', '--disable-gpu',
-         '--disable-background-networking', '--disable-quic',
-         '--no-first-run', '--disable-component-update', '--disable-sync'],
-});
-const context = await browser.newContext({
-  viewport: { width: 800, height: 600 },
-});
-context.setDefaultTimeout(STEP_TIMEOUT);
 
 // A page, with the WebSocket frames it receives counted, and any script
 // error recorded.
@@ -134,6 +129,16 @@ async function waitMembers(page, want) {
 }
 
 try {
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu',
+           '--disable-background-networking', '--disable-quic',
+           '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  context = await browser.newContext({
+    viewport: { width: 800, height: 600 },
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT);
   const alice = await openPage('alice');
   const bob = await openPage('bob');
   const carol = await openPage('carol');
@@ -272,7 +277,7 @@ try {
   check(false, `${e.stack || e}`);
 }
 
-await browser.close();
+if (browser) await browser.close();
 server.kill('SIGTERM');
 const code = await new Promise((resolve) => {
   if (server.exitCode !== null) resolve(server.exitCode);
