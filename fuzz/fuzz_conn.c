@@ -28,6 +28,7 @@ static void drain(ws_conn_t* conn) {
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static uv_loop_t loop;
+  unsigned char* copy;
   static int ready;
   ws_client_options_t client_options;
   ws_client_callbacks_t client_cb;
@@ -40,6 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t n;
 
   if (size == 0)
+    return 0;
+  copy = malloc(size + sizeof(upgrade));
+  if (copy == NULL)
     return 0;
   if (!ready) {
     uv_loop_init(&loop);
@@ -74,14 +78,18 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   step = ((data[0] >> 1) & 15) + 1;
   step = step == 16 ? size : step * step;
   if ((data[0] & 0x21) == 1) {
-    ws__conn_feed(conn, (const unsigned char*) upgrade, sizeof(upgrade) - 1);
+    memcpy(copy, upgrade, sizeof(upgrade) - 1);
+    ws__conn_feed(conn, copy, sizeof(upgrade) - 1);
     drain(conn);
   }
   data++;
   size--;
   while (size > 0 && conn->state != WS__CONN_CLOSED) {
     n = size < step ? size : step;
-    ws__conn_feed(conn, data, n);
+    /* The connection unmasks in place: give it a copy, as the server's
+     * read buffer is. */
+    memcpy(copy, data, n);
+    ws__conn_feed(conn, copy, n);
     drain(conn);
     data += n;
     size -= n;
@@ -93,5 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   else
     ws_server_close(server, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
+  free(copy);
   return 0;
 }

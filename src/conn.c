@@ -439,8 +439,8 @@ static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
 }
 
 /* Feeds whole frames to wslay. */
-static void ws__conn_process(ws_conn_t* conn, const unsigned char* frames,
-                             size_t len) {
+static void ws__conn_engine_feed(ws_conn_t* conn, const unsigned char* frames,
+                                 size_t len) {
   ws__engine_t* engine;
   int r;
 
@@ -464,6 +464,77 @@ static void ws__conn_process(ws_conn_t* conn, const unsigned char* frames,
     return;
   }
   ws__conn_after_engine(conn);
+}
+
+/* Whether a whole frame may skip wslay: a final text or binary frame,
+ * masked as our role requires, no reserved bits, within the size limit,
+ * and no fragmented message or close under way. wslay unmasks a byte at a
+ * time and copies each message twice; this path does neither. */
+static int ws__frame_is_fast(const ws_conn_t* conn, const unsigned char* f,
+                             uint64_t total) {
+  unsigned int opcode;
+  int masked;
+
+  opcode = f[0] & 0x0f;
+  masked = (f[1] & 0x80) != 0;
+  return (f[0] & 0xf0) == 0x80 &&
+         (opcode == WSLAY_TEXT_FRAME || opcode == WSLAY_BINARY_FRAME) &&
+         masked != conn->server->client_role && !conn->in_fragment &&
+         !conn->close_queued &&
+         total - ws__frame_header_size(f) <=
+             conn->server->options.max_message_size;
+}
+
+/* Unmasks a fast frame in place, checks its text, and delivers it. */
+static void ws__conn_deliver(ws_conn_t* conn, unsigned char* frame,
+                             size_t total) {
+  ws_server_callbacks_t* cb;
+  unsigned char* payload;
+  size_t hsize;
+  size_t len;
+
+  cb = &conn->server->callbacks;
+  hsize = ws__frame_header_size(frame);
+  payload = frame + hsize;
+  len = total - hsize;
+  if (frame[1] & 0x80)
+    ws__mask_copy(payload, payload, len, frame + hsize - 4);
+  if ((frame[0] & 0x0f) == WSLAY_TEXT_FRAME && !ws__utf8_valid(payload, len)) {
+    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+    return;
+  }
+  if (cb->on_message != NULL)
+    cb->on_message(conn, (ws_opcode_t) (frame[0] & 0x0f), payload, len);
+}
+
+/* Handles whole frames in order: fast ones here, runs of the others
+ * through wslay. */
+static void ws__conn_process(ws_conn_t* conn, unsigned char* frames,
+                             size_t len) {
+  uint64_t total;
+  size_t run;
+  size_t off;
+
+  run = 0;
+  off = 0;
+  while (off < len && conn->state == WS__CONN_OPEN) {
+    ws__frame_measure(frames + off, len - off, &total);
+    if (!ws__frame_is_fast(conn, frames + off, total)) {
+      run += (size_t) total;
+      off += (size_t) total;
+      continue;
+    }
+    if (run > 0) {
+      /* wslay first; then look at this frame again in the new state. */
+      ws__conn_engine_feed(conn, frames + off - run, run);
+      run = 0;
+      continue;
+    }
+    ws__conn_deliver(conn, frames + off, (size_t) total);
+    off += (size_t) total;
+  }
+  if (run > 0 && conn->state == WS__CONN_OPEN)
+    ws__conn_engine_feed(conn, frames + off - run, run);
 }
 
 static size_t ws__frame_payload_limit(const ws_conn_t* conn) {
@@ -521,7 +592,7 @@ static void ws__conn_drop_partial(ws_conn_t* conn) {
 }
 
 /* Completes the buffered partial frame from data; returns bytes used. */
-static size_t ws__conn_fill_partial(ws_conn_t* conn, const unsigned char* data,
+static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
                                     size_t len) {
   uint64_t total;
   uint16_t code;
@@ -561,7 +632,7 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, const unsigned char* data,
   }
 }
 
-static void ws__conn_feed_frames(ws_conn_t* conn, const unsigned char* data,
+static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
                                  size_t len) {
   uint64_t total;
   uint16_t code;
@@ -681,7 +752,7 @@ static size_t ws__conn_handshake(ws_conn_t* conn, const unsigned char* data,
   return used;
 }
 
-void ws__conn_feed(ws_conn_t* conn, const unsigned char* data, size_t len) {
+void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len) {
   size_t used;
 
   conn->last_rx = uv_now(conn->server->loop);

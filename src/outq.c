@@ -81,28 +81,13 @@ int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
 int ws__outq_append_masked(ws__outq_t* q, const void* header, size_t hlen,
                            const void* payload, size_t len,
                            const unsigned char key[4]) {
-  const unsigned char* in;
   unsigned char* p;
-  uint64_t key8;
-  uint64_t word;
-  size_t i;
 
   p = ws__outq_reserve(q, hlen + len);
   if (p == NULL)
     return WS_ENOMEM;
   memcpy(p, header, hlen);
-  p += hlen;
-  in = payload;
-  /* Eight bytes at a time: the key repeats every four. */
-  for (i = 0; i < 8; i++)
-    ((unsigned char*) &key8)[i] = key[i & 3];
-  for (i = 0; i + 8 <= len; i += 8) {
-    memcpy(&word, in + i, 8);
-    word ^= key8;
-    memcpy(p + i, &word, 8);
-  }
-  for (; i < len; i++)
-    p[i] = in[i] ^ key[i & 3];
+  ws__mask_copy(p + hlen, payload, len, key);
   return 0;
 }
 

@@ -148,7 +148,7 @@ static void ws__on_read(uv_stream_t* stream, ssize_t nread,
   if (buf->base == (char*) server->read_buf)
     server->read_buf_busy = 0;
   if (nread > 0)
-    ws__conn_feed(conn, (const unsigned char*) buf->base, (size_t) nread);
+    ws__conn_feed(conn, (unsigned char*) buf->base, (size_t) nread);
   else if (nread < 0)
     ws__conn_on_eof(conn, (int) nread);
 }

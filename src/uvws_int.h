@@ -90,6 +90,9 @@ int ws__frame_measure(const unsigned char* data, size_t len,
                       uint64_t* total);
 /* The header's length, mask key included; data holds at least 2 bytes. */
 size_t ws__frame_header_size(const unsigned char* data);
+/* XORs len bytes of src with the repeating key into dst (may be src). */
+void ws__mask_copy(unsigned char* dst, const unsigned char* src, size_t len,
+                   const unsigned char key[4]);
 
 /* ---- The handshake ---- */
 
@@ -282,8 +285,9 @@ struct ws_server_s {
 
 /* conn.c */
 ws_conn_t* ws__conn_new(ws_server_t* server);
-/* Feeds received bytes; what is sent in answer goes to the output queue. */
-void ws__conn_feed(ws_conn_t* conn, const unsigned char* data, size_t len);
+/* Feeds received bytes; what is sent in answer goes to the output queue.
+ * Frames are unmasked in place: data must be writable. */
+void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len);
 void ws__conn_on_eof(ws_conn_t* conn, int error);
 /* The wheel says the deadline passed: act on it or reschedule. */
 void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now);

@@ -106,22 +106,29 @@ static inline ws_conn_t* harness_conn(ws_server_t* server) {
   return conn;
 }
 
-/* Feeds len bytes in pieces of at most step bytes (0: all at once). */
+/* Feeds len bytes in pieces of at most step bytes (0: all at once). The
+ * connection unmasks frames in place, as it does in the server's read
+ * buffer, so each piece is a copy: data stays as it was. */
 static inline void harness_feed(ws_conn_t* conn, const void* data, size_t len,
-                         size_t step) {
+                                size_t step) {
   const unsigned char* p;
+  unsigned char* copy;
   size_t n;
 
   p = data;
   if (step == 0)
     step = len;
+  copy = malloc(step > 0 ? step : 1);
+  ASSERT_NOT_NULL(copy);
   while (len > 0 && conn->state != WS__CONN_CLOSED) {
     n = len < step ? len : step;
-    ws__conn_feed(conn, p, n);
+    memcpy(copy, p, n);
+    ws__conn_feed(conn, copy, n);
     ws__conn_flush(conn);
     p += n;
     len -= n;
   }
+  free(copy);
 }
 
 /* Takes everything queued for sending; returns its length. */
