@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Builds uvws and runs every test twice: an optimized build with -Werror in
-# build/, then a debug build with ASan and UBSan in build-asan/.
+# build/, then a debug build with ASan and UBSan in build-asan/. In between,
+# cross builds for Windows and macOS (scripts/cross.sh) and a short fuzz run.
 #
 #   --no-setup     do not install packages (scripts/setup.sh)
 #   --no-sanitize  skip the ASan/UBSan build
 #   --no-fuzz      skip the short fuzzing run (scripts/fuzz.sh, 20 s a target)
+#   --no-cross     skip the Windows and macOS cross builds (scripts/cross.sh)
 set -euo pipefail
 
 setup=1
 sanitize=1
 fuzz=1
+cross=1
 for arg in "$@"; do
   case "$arg" in
     --no-setup) setup=0 ;;
     --no-sanitize) sanitize=0 ;;
     --no-fuzz) fuzz=0 ;;
+    --no-cross) cross=0 ;;
     -h|--help)
-      sed -n '2,8s/^# \{0,1\}//p' "$0"
+      sed -n '2,9s/^# \{0,1\}//p' "$0"
       exit 0
       ;;
     *)
@@ -40,6 +44,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUVWS_WERROR=ON \
   -DUVWS_BUILD_SHARED=ON
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j2)
+
+if [ "$cross" -eq 1 ]; then
+  echo "== build-cross/: Windows (MinGW-w64) and macOS (zig cc) builds"
+  cross_args=()
+  [ "$setup" -eq 1 ] || cross_args+=(--no-setup)
+  bash scripts/cross.sh "${cross_args[@]}"
+fi
 
 if [ "$fuzz" -eq 1 ]; then
   echo "== build-fuzz/: libFuzzer targets, 20 s each"
