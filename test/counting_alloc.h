@@ -11,11 +11,15 @@ static size_t live_blocks;
 static size_t big_allocs;      /* allocations of at least big_size bytes */
 static size_t big_size = (size_t) -1;
 static size_t peak_bytes;      /* the most live_bytes has been */
+static long alloc_calls;       /* allocations asked for so far */
+static long fail_at = -1;      /* the allocation (by alloc_calls) to fail */
 
 /* Each block carries its size in front. */
 static inline void* counting_malloc(size_t size) {
   size_t* p;
 
+  if (alloc_calls++ == fail_at)
+    return NULL;
   p = malloc(sizeof(size_t) * 2 + size);
   if (p == NULL)
     return NULL;
