@@ -6,6 +6,10 @@
  *
  * Threading: every function must be called on the thread that runs the loop.
  *
+ * Re-entrancy: sending, pinging, closing and broadcasting never call back
+ * into your code. A connection they must drop (a full queue, no memory) gets
+ * its on_close later, from the loop, so lists you are walking stay intact.
+ *
  * Errors are negative ints. Functions that talk to libuv may also return
  * libuv's error codes (UV_EADDRINUSE, ...); ws_strerror() and ws_err_name()
  * describe both kinds. When a function that takes a callback returns an
@@ -176,8 +180,10 @@ typedef struct {
                      size_t len);
   /* A pong arrived (an answer to ws_conn_ping() or an automatic ping). */
   void (*on_pong)(ws_conn_t* conn, const void* data, size_t len);
-  /* Called exactly once for every connection that got on_open, when its TCP
-   * connection closes. conn must not be used after this returns. */
+  /* Called exactly once for every connection that was accepted (on_handshake
+   * returned 0, or there is no on_handshake), when its TCP connection closes
+   * -- normally after on_open, though on_open never comes if the 101 could
+   * not even be queued. conn must not be used after this returns. */
   void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
   /* A complete HTTP request that is not a WebSocket upgrade. Answer with
    * ws_request_respond(); the connection closes after the answer. NULL, or
@@ -260,8 +266,10 @@ WS_EXTERN void ws_room_foreach(ws_room_t* room,
 /* Sends one message to every open member but except (may be NULL). The
  * frame is encoded once and its bytes are shared by every receiver, in
  * order with each receiver's own sends. Returns how many members it was
- * queued for, or WS_EINVAL / WS_ENOMEM. Members whose queue is full get
- * the server's slow_policy. */
+ * queued for, or WS_EINVAL, or WS_ENOMEM if the frame itself could not be
+ * allocated (then no member got it). Members whose queue is full get the
+ * server's slow_policy; a member whose share cannot be queued for lack of
+ * memory is dropped (WS_ENOMEM), so none misses a message silently. */
 WS_EXTERN int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode,
                                 const void* data, size_t len,
                                 ws_conn_t* except);

@@ -208,8 +208,7 @@ void ws__conn_abort(ws_conn_t* conn, int error) {
   ws__conn_close_handle(conn);
 }
 
-/* Drops the connection from the next flush, not from inside the caller. */
-static void ws__conn_fail_later(ws_conn_t* conn, int error) {
+void ws__conn_fail_later(ws_conn_t* conn, int error) {
   if (conn->pending_error == 0)
     conn->pending_error = error;
   ws__conn_mark_dirty(conn);
@@ -229,7 +228,7 @@ static void ws__conn_after_engine(ws_conn_t* conn) {
 
   ctx = conn->engine->ctx;
   if (wslay_event_send(ctx) != 0) {
-    ws__conn_abort(conn, WS_ENOMEM);
+    ws__conn_fail_later(conn, WS_ENOMEM);
     return;
   }
   ws__conn_mark_dirty(conn);
@@ -262,14 +261,15 @@ int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
 
   if (conn->state != WS__CONN_OPEN || conn->close_queued)
     return WS_ECLOSED;
+  /* Called from ws_conn_close() too: failures must not call back now. */
   engine = ws__conn_engine(conn);
   if (engine == NULL) {
-    ws__conn_abort(conn, WS_ENOMEM);
+    ws__conn_fail_later(conn, WS_ENOMEM);
     return WS_ENOMEM;
   }
   if (wslay_event_queue_close(engine->ctx, code, (const uint8_t*) reason,
                               reason_len) != 0) {
-    ws__conn_abort(conn, WS_ENOMEM);
+    ws__conn_fail_later(conn, WS_ENOMEM);
     return WS_ENOMEM;
   }
   conn->close_queued = 1;
@@ -709,6 +709,8 @@ static void ws__conn_accept(ws_conn_t* conn) {
     ws__conn_refuse(conn, status >= 400 && status <= 599 ? status : 500);
     return;
   }
+  /* Accepted: from here on_close is owed, even if on_open never comes. */
+  conn->opened = 1;
   if (ws__request_write_response(conn->request, 101, NULL, NULL, 0,
                                  &conn->out) != 0) {
     ws__conn_abort(conn, WS_ENOMEM);

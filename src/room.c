@@ -95,7 +95,7 @@ int ws_room_contains(const ws_room_t* room, const ws_conn_t* conn) {
 }
 
 size_t ws_room_count(const ws_room_t* room) {
-  return room->count;
+  return room != NULL ? room->count : 0;
 }
 
 void ws_room_foreach(ws_room_t* room, void (*cb)(ws_conn_t* conn, void* arg),
@@ -157,8 +157,9 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
       continue;
     }
     if (ws__outq_append_shared(&conn->out, frame) != 0) {
-      ws__shared_unref(frame);
-      return WS_ENOMEM;
+      /* No member misses a message silently: this one is dropped. */
+      ws__conn_fail_later(conn, WS_ENOMEM);
+      continue;
     }
     ws__conn_mark_dirty(conn);
     queued++;

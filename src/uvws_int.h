@@ -298,6 +298,8 @@ int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
 /* Answers the handshake with an HTTP error status and closes. */
 void ws__conn_refuse(ws_conn_t* conn, int status);
 void ws__conn_mark_dirty(ws_conn_t* conn);
+/* Drops the connection from the next flush, not from inside the caller. */
+void ws__conn_fail_later(ws_conn_t* conn, int error);
 void ws__conn_flush(ws_conn_t* conn);
 /* Called when the connection's handle has closed: frees it. */
 void ws__conn_free(ws_conn_t* conn);
