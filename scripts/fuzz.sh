@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets in fuzz/ with clang (ASan + UBSan) and runs
 # each for a bounded time, starting from the seed corpora in fuzz/corpus/.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]   (default: 20 s; conn handshake utf8)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]
+#   (default: 20 s; conn handshake utf8 chat, chat being the chat sample's
+#   JSON reader and request-target parser)
 #
 # Crashes are written to build-fuzz/crashes/; make each one a regression
 # test. New inputs found go to a scratch copy, not to fuzz/corpus/.
@@ -12,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(conn handshake utf8)
+[ ${#targets[@]} -gt 0 ] || targets=(conn handshake utf8 chat)
 
 out=build-fuzz
 mkdir -p "$out/crashes"
@@ -27,8 +29,14 @@ if [ ! -f "$out/llhttp.o.stamp" ]; then
 fi
 for t in "${targets[@]}"; do
   echo "== fuzz_$t: building"
-  clang "${cflags[@]}" "fuzz/fuzz_$t.c" src/*.c "$out"/llhttp-*.o \
-    -luv -lwslay -o "$out/fuzz_$t"
+  if [ "$t" = chat ]; then
+    sources=(samples/chat/json.c samples/chat/target.c samples/chat/utf8.c)
+    clang "${cflags[@]}" -Isamples/chat "fuzz/fuzz_$t.c" "${sources[@]}" \
+      -o "$out/fuzz_$t"
+  else
+    clang "${cflags[@]}" "fuzz/fuzz_$t.c" src/*.c "$out"/llhttp-*.o \
+      -luv -lwslay -o "$out/fuzz_$t"
+  fi
   rm -rf "$out/corpus-$t"
   cp -r "fuzz/corpus/$t" "$out/corpus-$t"
   echo "== fuzz_$t: running for ${seconds}s"
