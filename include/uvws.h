@@ -49,7 +49,8 @@ extern "C" {
 WS_EXTERN unsigned int ws_version(void);
 WS_EXTERN const char* ws_version_string(void);
 
-/* Error codes. They never collide with libuv's (which are -1 .. -4095). */
+/* Error codes, from -30001 down to -30999 at most. They never collide with
+ * libuv's (which are -1 .. -4095). */
 #define WS_ERRNO_MAP(XX)                                                      \
   XX(EINVAL, -30001, "invalid argument")                                      \
   XX(ENOMEM, -30002, "out of memory")                                         \

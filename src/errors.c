@@ -8,13 +8,18 @@ const char* ws_version_string(void) {
   return UVWS_VERSION_STRING;
 }
 
+/* Our codes are -30001 to -30999; libuv's are above -4096. */
+static int ws__err_ours(int err) {
+  return err < WS_ERRNO_MAX && err > WS_ERRNO_MAX - 1000;
+}
+
 const char* ws_strerror(int err) {
   switch (err) {
 #define WS__STRERROR_GEN(name, value, msg) case WS_##name: return msg;
     WS_ERRNO_MAP(WS__STRERROR_GEN)
 #undef WS__STRERROR_GEN
   }
-  if (err < 0 && err > WS_ERRNO_MAX)
+  if (ws__err_ours(err))
     return "unknown error";
   return uv_strerror(err);
 }
@@ -25,7 +30,7 @@ const char* ws_err_name(int err) {
     WS_ERRNO_MAP(WS__ERR_NAME_GEN)
 #undef WS__ERR_NAME_GEN
   }
-  if (err < 0 && err > WS_ERRNO_MAX)
+  if (ws__err_ours(err))
     return "WS_UNKNOWN";
   return uv_err_name(err);
 }
