@@ -79,8 +79,9 @@ if(NOT TARGET uvws::libuv)
   set(BUILD_TESTING OFF)
   add_subdirectory("${libuv_SOURCE_DIR}" "${libuv_BINARY_DIR}")
   set_target_properties(uv_a PROPERTIES POSITION_INDEPENDENT_CODE ON)
-  if(TARGET uv)
-    # Built only if something asks for it, as libuv < 1.45 has no switch.
+  if(TARGET uv AND NOT UVWS_INSTALL)
+    # libuv < 1.45 has no switch for its shared library: build it only if
+    # something asks for it, or if libuv's install rules will want it.
     set_target_properties(uv PROPERTIES EXCLUDE_FROM_ALL ON)
   endif()
   add_library(uvws::libuv INTERFACE IMPORTED GLOBAL)
@@ -98,6 +99,8 @@ if(NOT TARGET uvws::wslay)
   uvws_dep_source(wslay UVWS_WSLAY_SOURCE_DIR)
   set(WSLAY_STATIC ON)
   set(WSLAY_SHARED OFF)
+  # Its library and headers are installed with uvws, which needs them.
+  set(WSLAY_CONFIGURE_INSTALL ${UVWS_INSTALL})
   if(WIN32)
     # wslay's own probe compiles winsock2.h with -pedantic-errors, which
     # MinGW's headers fail: without this, wslay_net.h has no ntohs().
