@@ -1353,8 +1353,11 @@ static void worker_on_tick(uv_timer_t* timer) {
       if (w->slot->held > w->slot->held_peak)
         w->slot->held_peak = w->slot->held;
       if (w->stop_at == 0) {
-        double hold = o.mode == MODE_CONNECT ? o.hold : o.duration;
-        w->stop_at = hold > 0 ? t + (uint64_t) (hold * 1e9) : UINT64_MAX;
+        if (o.mode == MODE_CONNECT)
+          w->stop_at = t + (uint64_t) (o.hold * 1e9);
+        else
+          w->stop_at = o.duration > 0 ? t + (uint64_t) (o.duration * 1e9)
+                                      : UINT64_MAX;
         if (w->index == 0 && o.mode == MODE_IDLE)
           w->stop_at = UINT64_MAX; /* worker 0 waits for all, below */
       }
@@ -1724,10 +1727,11 @@ static int report(double client_cpu_s) {
             ",\n  \"errors\": %" PRIu64 ",\n  \"lost\": %" PRIu64
             ",\n  \"held_peak\": %" PRIu64 ",\n  \"messages\": %" PRIu64
             ",\n  \"bytes\": %" PRIu64 ",\n  \"published\": %" PRIu64
+            ",\n  \"total_messages\": %" PRIu64 ",\n  \"sent\": %" PRIu64
             ",\n  \"rate_per_s\": %.3f,\n",
             o.inflight, o.rate, window_s, s->opened, s->failed, s->closed,
             s->errors, s->lost, s->held_peak, s->msgs, s->bytes,
-            s->published, rate);
+            s->published, s->total_msgs, s->sent, rate);
     fprintf(f, "  \"latency_us\": {");
     for (i = 0; i < 4; i++)
       fprintf(f, "\"%s\": %.3f, ", percentile_names[i],

@@ -1,0 +1,845 @@
+#!/usr/bin/python3
+"""Runs uvws's benchmark scenarios side by side and writes bench/RESULTS.md.
+
+Started by bench/run.sh, which installs the packages and builds the
+programs; see there. Every server runs pinned to CPU 0 and every client to
+CPU 1 (taskset). In each round the servers take turns, in an order that
+rotates from round to round, so that a noisy neighbour hits them alike.
+The figure that stays steady on a noisy machine is the server's CPU time
+per message, read from /proc/PID/stat by uvws-bench over the measured
+window; ratios are taken per round (side by side) and summarized by their
+median and range.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOST = "127.0.0.1"
+SERVER_CPU = "0"
+CLIENT_CPU = "1"
+ORIGIN = "http://127.0.0.1/"
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+class Env:
+    def __init__(self, args):
+        self.bin = args.bin_dir
+        self.bench = os.path.join(self.bin, "bench", "uvws-bench")
+        self.work = tempfile.mkdtemp(prefix="uvws-bench-")
+        self.servers = {
+            "uvws": {"cmd": [os.path.join(self.bin, "samples", "echo",
+                                          "uvws-echo"), "--host", "{host}",
+                             "--port", "0"]},
+            "raw": {"cmd": [os.path.join(self.bin, "bench", "raw-echo"),
+                            "0", "{host}"], "raw": True},
+            "go-article": {"cmd": [os.path.join(args.go_dir, "go-article"),
+                                   "{host}:0"],
+                           "client": ["--origin", ORIGIN, "--any-opcode"]},
+            "gorilla": {"cmd": [os.path.join(args.go_dir, "go-gorilla"),
+                                "{host}:0"]},
+            "node": {"cmd": ["node", os.path.join(HERE, "peers", "node",
+                                                  "server.mjs"),
+                             "0", "{host}"]},
+            "uvws-bcast": {"cmd": [os.path.join(self.bin, "bench",
+                                                "uvws-bcast-server"),
+                                   "--host", "{host}", "--port", "0"]},
+            "raw-bcast": {"cmd": [os.path.join(self.bin, "bench",
+                                               "raw-bcast"), "0", "{host}"],
+                          "raw": True},
+        }
+        missing = [n for n, s in self.servers.items()
+                   if not os.path.exists(s["cmd"][0]) and s["cmd"][0] != "node"]
+        for n in missing:
+            log(f"server {n} is missing ({self.servers[n]['cmd'][0]}): skipped")
+            del self.servers[n]
+
+
+class Server:
+    """A server process pinned to CPU 0, optionally under strace -c -f."""
+
+    def __init__(self, env, name, host=HOST, strace=None):
+        spec = env.servers[name]
+        self.name = name
+        cmd = [a.replace("{host}", host) for a in spec["cmd"]]
+        self.out = os.path.join(env.work, f"{name}.out")
+        pre = ["taskset", "-c", SERVER_CPU]
+        if strace:
+            pre += ["strace", "-c", "-f", "-o", strace, "--"]
+        self.strace = strace
+        with open(self.out, "w") as out:
+            self.proc = subprocess.Popen(pre + cmd, stdout=out,
+                                         stderr=subprocess.DEVNULL,
+                                         stdin=subprocess.DEVNULL)
+        self.url = None
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            with open(self.out) as f:
+                m = re.search(r"listening on (ws://\S+/)", f.read())
+            if m:
+                self.url = m.group(1)
+                break
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if self.url is None:
+            self.stop()
+            raise RuntimeError(f"{name} did not start")
+        self.port = int(self.url.rsplit(":", 1)[1].rstrip("/"))
+        self.pid = self.target_pid()
+
+    def target_pid(self):
+        if not self.strace:
+            return self.proc.pid
+        # strace's child is the server.
+        for _ in range(100):
+            try:
+                with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/"
+                          "children") as f:
+                    kids = f.read().split()
+                if kids:
+                    return int(kids[0])
+            except OSError:
+                pass
+            time.sleep(0.02)
+        return self.proc.pid
+
+    def rss_kb(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return -1
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.kill()
+                self.proc.wait()
+
+
+def run_client(env, server, mode, args, tag, timeout=300, spec=None):
+    """Runs uvws-bench pinned to CPU 1; returns its JSON results."""
+    spec = spec or env.servers[server.name]
+    out = os.path.join(env.work, f"{tag}.json")
+    cmd = ["taskset", "-c", CLIENT_CPU, env.bench, mode, "-q",
+           "--url", server.url, "--json", out, "--label", tag]
+    if spec.get("raw"):
+        cmd.append("--raw")
+    cmd += spec.get("client", [])
+    cmd += ["--server-pid", str(server.pid)] + [str(a) for a in args]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout, text=True)
+    try:
+        with open(out) as f:
+            res = json.load(f)
+    except (OSError, ValueError):
+        res = {"ok": False, "first_error": r.stderr[-500:]}
+    if not res.get("ok"):
+        log(f"  {tag}: errors: {res.get('first_error')!r} "
+            f"(exit {r.returncode})")
+    return res
+
+
+# ---- Scenarios ----
+
+ECHO = [
+    # name, conns, size, inflight
+    ("20 B, 100 conns", 100, 20, 1),
+    ("20 B, 1,000 conns", 1000, 20, 1),
+    ("4 KiB, 100 conns", 100, 4096, 1),
+    ("4 KiB, 1,000 conns", 1000, 4096, 1),
+    ("20 B, 100 conns, 16 in flight", 100, 20, 16),
+    ("4 KiB, 100 conns, 16 in flight", 100, 4096, 16),
+]
+ECHO_SERVERS = ["uvws", "raw", "go-article", "gorilla", "node"]
+
+
+def echo_rounds(env, cfg, results):
+    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    scenarios = ECHO if not cfg.quick else [ECHO[1], ECHO[3], ECHO[4]]
+    for rnd in range(cfg.rounds):
+        order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
+        for name, conns, size, k in scenarios:
+            for s in order:
+                srv = Server(env, s)
+                try:
+                    res = run_client(
+                        env, srv, "echo",
+                        ["-c", conns, "-s", size, "-k", k, "-d", cfg.duration,
+                         "--warmup", cfg.warmup],
+                        f"echo-{s}-{conns}-{size}-{k}-r{rnd}")
+                finally:
+                    srv.stop()
+                results.setdefault(name, {}).setdefault(s, []).append(res)
+                log(f"round {rnd + 1}/{cfg.rounds} echo {name} {s}: "
+                    f"{res.get('rate_per_s', 0):.0f} msgs/s, "
+                    f"{res.get('server_cpu_us_per_msg', float('nan')):.3f} "
+                    f"us/msg")
+
+
+def parse_strace(path):
+    calls = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 5 and re.match(r"^[\d.]+$", parts[0]):
+                name = parts[-1]
+                n = int(parts[3])
+                calls[name] = calls.get(name, 0) + n
+    calls.pop("total", None)
+    return calls
+
+
+WRITES = ("write", "writev", "sendmsg", "sendto", "sendmmsg")
+READS = ("read", "readv", "recvfrom", "recvmsg")
+
+
+def traced_echo(env, s, conns, size, k, n, tag):
+    trace = os.path.join(env.work, f"strace-{tag}")
+    srv = Server(env, s, strace=trace)
+    try:
+        res = run_client(env, srv, "echo",
+                         ["-c", conns, "-s", size, "-k", k, "-n", n],
+                         f"strace-{tag}")
+    finally:
+        srv.stop()
+    try:
+        srv.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        srv.proc.kill()
+    return parse_strace(trace), res.get("total_messages") or conns * n
+
+
+def syscall_pass(env, cfg, results):
+    """Two traced runs per server and scenario: one message per connection,
+    then many; the difference is what the messages cost, without the
+    handshakes, the closes and the sample's logging."""
+    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    scenarios = ECHO if not cfg.quick else [ECHO[1], ECHO[4]]
+    for name, conns, size, k in scenarios:
+        per_conn = max(20, (40000 if k == 1 else 64000) // conns)
+        for s in servers:
+            tag = f"{s}-{conns}-{size}-{k}"
+            small, m0 = traced_echo(env, s, conns, size, k, k, tag + "-a")
+            big, m1 = traced_echo(env, s, conns, size, k, per_conn,
+                                  tag + "-b")
+            msgs = max(1, m1 - m0)
+
+            def d(names):
+                return sum(big.get(c, 0) - small.get(c, 0)
+                           for c in names) / msgs
+            row = {
+                "messages": msgs,
+                "total": d(set(big) | set(small)),
+                "epoll_ctl": d(["epoll_ctl"]),
+                "writes": d(WRITES),
+                "reads": d(READS),
+                "epoll_wait": d(["epoll_wait", "epoll_pwait"]),
+                "calls": {c: big.get(c, 0) - small.get(c, 0)
+                          for c in set(big) | set(small)},
+            }
+            results.setdefault(name, {})[s] = row
+            log(f"strace echo {name} {s}: {row['total']:.3f} syscalls/msg, "
+                f"epoll_ctl {row['epoll_ctl']:.4f}/msg")
+
+
+def bcast_rounds(env, cfg, results):
+    members = cfg.bcast_members
+    servers = [s for s in ("uvws-bcast", "raw-bcast") if s in env.servers]
+    procs = max(1, math.ceil((members + 1) / 18000))
+    for rnd in range(cfg.rounds):
+        order = servers if rnd % 2 == 0 else servers[::-1]
+        for s in order:
+            srv = Server(env, s)
+            try:
+                res = run_client(env, srv, "broadcast",
+                                 ["-c", members, "-s", 100, "-k",
+                                  cfg.bcast_inflight, "-d", cfg.duration,
+                                  "--warmup", cfg.warmup, "--procs", procs,
+                                  "--concurrency", 500],
+                                 f"bcast-{s}-r{rnd}", timeout=600)
+            finally:
+                srv.stop()
+            results.setdefault(s, []).append(res)
+            log(f"round {rnd + 1}/{cfg.rounds} broadcast {s}: "
+                f"{res.get('rate_per_s', 0):.0f} deliveries/s, "
+                f"{res.get('server_cpu_us_per_msg', float('nan')):.3f} "
+                f"us/delivery")
+    # Write calls per delivery, from a separate traced run.
+    for s in servers:
+        trace = os.path.join(env.work, f"strace-{s}")
+        srv = Server(env, s, strace=trace)
+        try:
+            res = run_client(env, srv, "broadcast",
+                             ["-c", members, "-s", 100, "-k",
+                              cfg.bcast_inflight, "-d", 2, "--warmup", 0,
+                              "--procs", procs, "--concurrency", 500],
+                             f"strace-bcast-{s}", timeout=600)
+        finally:
+            srv.stop()
+        try:
+            srv.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            srv.proc.kill()
+        calls = parse_strace(trace)
+        deliveries = res.get("total_messages", 0) or 1
+        published = res.get("published", 0) or 1
+        writes = sum(calls.get(c, 0) for c in WRITES)
+        # uvws also writes one 101 response per connection.
+        handshakes = (members + 1) if s == "uvws-bcast" else 0
+        results.setdefault("strace", {})[s] = {
+            "deliveries": deliveries,
+            "published": published,
+            "writes_per_delivery": (writes - handshakes) / deliveries,
+            "syscalls_per_delivery": sum(calls.values()) / deliveries,
+            "epoll_ctl_per_delivery": calls.get("epoll_ctl", 0) / deliveries,
+        }
+        log(f"strace broadcast {s}: "
+            f"{results['strace'][s]['writes_per_delivery']:.3f} "
+            "writes/delivery")
+
+
+def fd_hard_limit():
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+
+def memory_pass(env, cfg, results):
+    """RSS per idle connection: RSS differences between steps of idle
+    clients, each holding its share until the step after it is measured."""
+    hard = fd_hard_limit()
+    top = cfg.mem_top
+    if top + 50 > hard:
+        results["note"] = (f"the per-process file descriptor limit is {hard}"
+                           f" (hard), so a server holds at most about "
+                           f"{hard - 50} connections here; {top:,} is not"
+                           " measurable")
+        top = (hard - 1000) // 1000 * 1000
+    steps = [1000, 10000, top] if not cfg.quick else [1000, 5000]
+    servers = ["uvws", "raw", "go-article", "gorilla", "node"]
+    if cfg.quick:
+        servers = ["uvws", "raw"]
+    for s in [x for x in servers if x in env.servers]:
+        # Spread destinations over 127.0.0.1-4 (the server listens on every
+        # address) to pass the ephemeral port limit of one address pair.
+        srv = Server(env, s, host="0.0.0.0")
+        srv.url = f"ws://{HOST}:{srv.port}/"
+        clients = []
+        row = {"steps": []}
+        try:
+            # Warm up: one connection and a message, then the baseline.
+            run_client(env, srv, "echo", ["-c", 1, "-n", 10], f"warm-{s}")
+            time.sleep(0.5)
+            base = srv.rss_kb()
+            row["base_kb"] = base
+            held = 0
+            for step in steps:
+                if s != "uvws" and step > 10000 and not cfg.all_peers_top:
+                    break
+                add = step - held
+                procs = max(1, math.ceil(add / 9000))
+                spec = env.servers[s]
+                urls = []
+                for i in range(4):
+                    urls += ["--url", srv.url.replace(HOST, f"127.0.0.{i+1}")]
+                cmd = ["taskset", "-c", CLIENT_CPU, env.bench, "idle", "-q",
+                       "-c", str(add), "--procs", str(procs),
+                       "--concurrency", "500"] + urls + spec.get("client", [])
+                if spec.get("raw"):
+                    cmd.append("--raw")
+                p = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+                clients.append(p)
+                line = p.stdout.readline()
+                m = re.match(r"ready (\d+)", line or "")
+                got = int(m.group(1)) if m else 0
+                held += got
+                time.sleep(1.0)
+                rss = srv.rss_kb()
+                row["steps"].append({"conns": held, "rss_kb": rss})
+                log(f"memory {s}: {held} idle connections, RSS {rss} KiB")
+                if got != add:
+                    log(f"memory {s}: only {got} of {add} opened")
+                    break
+        finally:
+            for p in clients:
+                p.send_signal(signal.SIGTERM)
+            for p in clients:
+                try:
+                    p.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            srv.stop()
+        results[s] = row
+
+
+def connect_rounds(env, cfg, results):
+    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    n = cfg.connect_conns
+    for rnd in range(max(1, cfg.rounds - 2)):
+        order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
+        for s in order:
+            srv = Server(env, s)
+            try:
+                res = run_client(env, srv, "connect",
+                                 ["-c", n, "--concurrency", 200,
+                                  "--procs", max(1, math.ceil(n / 9000))],
+                                 f"connect-{s}-r{rnd}")
+            finally:
+                srv.stop()
+            results.setdefault(s, []).append(res)
+            log(f"round {rnd + 1} connect {s}: "
+                f"{res.get('rate_per_s', 0):.0f} handshakes/s")
+
+
+# ---- Report ----
+
+def med(xs):
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def span(xs, fmt="{:.2f}"):
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    if not xs:
+        return "n/a"
+    return (fmt.format(statistics.median(xs)) + " (" + fmt.format(min(xs)) +
+            "–" + fmt.format(max(xs)) + ")")
+
+
+def val(res, key):
+    v = res.get(key)
+    return float(v) if v is not None and res.get("ok") else float("nan")
+
+
+def ratios(a_runs, b_runs, key, invert=False):
+    out = []
+    for a, b in zip(a_runs, b_runs):
+        x, y = val(a, key), val(b, key)
+        if y and not math.isnan(x) and not math.isnan(y) and x:
+            out.append(y / x if invert else x / y)
+    return out
+
+
+def machine_info():
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, shell=True, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, text=True,
+                                  timeout=10).stdout.strip()
+        except Exception:  # noqa: BLE001
+            return ""
+    lscpu = sh("lscpu | grep -E '^(Model name|CPU\\(s\\)|Thread|Core|"
+               "Hypervisor|L2|L3)'")
+    return {
+        "nproc": sh("nproc"),
+        "lscpu": lscpu,
+        "uname": sh("uname -a"),
+        "mem": sh("free -m | sed -n 2p"),
+        "go": sh("go version"),
+        "node": sh("node --version"),
+        "ws": sh(f"node -p \"require('{HERE}/peers/node/node_modules/ws/"
+                 "package.json').version\""),
+        "libuv": sh("dpkg-query -W -f='${Version}' libuv1-dev"),
+        "xnet": sh("dpkg-query -W -f='${Version}' golang-golang-x-net-dev"),
+        "gorilla": sh("dpkg-query -W -f='${Version}' "
+                      "golang-github-gorilla-websocket-dev"),
+        "wslay": sh("dpkg-query -W -f='${Version}' libwslay-dev"),
+        "backlog": sh("sysctl -n net.core.netdev_max_backlog"),
+        "nofile": f"{resource.getrlimit(resource.RLIMIT_NOFILE)}",
+        "commit": sh(f"git -C {HERE} rev-parse --short HEAD"),
+    }
+
+
+def gnuplot(script):
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True,
+                       timeout=60)
+    except (OSError, subprocess.SubprocessError) as e:
+        log(f"gnuplot failed: {e}")
+
+
+def plot_bars(path, title, ylabel, rows, columns, data, logscale=False):
+    """rows: category labels; columns: series; data[row][col] = value."""
+    dat = path + ".dat"
+    with open(dat, "w") as f:
+        f.write("x " + " ".join(f'"{c}"' for c in columns) + "\n")
+        for r in rows:
+            vals = []
+            for c in columns:
+                v = data.get(r, {}).get(c, float("nan"))
+                vals.append("NaN" if v is None or math.isnan(v) else f"{v:g}")
+            f.write(f'"{r}" ' + " ".join(vals) + "\n")
+    cols = " , ".join(f"'{dat}' using {i + 2}:xtic(1) title columnhead"
+                      for i in range(len(columns)))
+    gnuplot(f"""
+set terminal pngcairo size 1100,520 noenhanced font ',10'
+set output '{path}'
+set title '{title}'
+set ylabel '{ylabel}'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set key top left
+set xtics rotate by -15
+{'set logscale y' if logscale else ''}
+set yrange [0:*]
+plot {cols}
+""")
+    os.unlink(dat)
+
+
+def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
+                 elapsed):
+    out = []
+    w = out.append
+    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    w("# uvws benchmark results\n")
+    w(f"Written by `{cfg.command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}"
+      f" in {elapsed / 60:.0f} minutes (uvws commit {info['commit']}). "
+      f"{cfg.rounds} round(s); each measurement is {cfg.duration} s after a "
+      f"{cfg.warmup} s warm-up; the servers take turns within each round, "
+      "in an order that rotates every round. Medians, with the minimum–"
+      "maximum over the rounds in parentheses. Ratios are taken within "
+      "each round (side by side) and then summarized.\n")
+    w("## Machine\n")
+    w("```")
+    w(f"nproc: {info['nproc']}")
+    w(info["lscpu"])
+    w(info["uname"])
+    w(f"memory (MiB): {info['mem']}")
+    w(f"libuv {info['libuv']}, wslay {info['wslay']}, {info['go']}, "
+      f"x/net {info['xnet']}, gorilla/websocket {info['gorilla']}, "
+      f"node {info['node']} with ws {info['ws']}")
+    w(f"net.core.netdev_max_backlog={info['backlog']}, "
+      f"RLIMIT_NOFILE={info['nofile']}")
+    w("```\n")
+    w("Server on CPU 0, client (`uvws-bench`, one process unless stated) "
+      "on CPU 1, over loopback. *Server CPU* is the server process's "
+      "user+system time (all threads) from `/proc/PID/stat` over the "
+      "measured window divided by the messages echoed in it: the figure "
+      "that stays steady on a noisy machine. The floor, `raw`, is "
+      "`bench/raw-echo.c`: libuv echoing bytes with no framing (shared "
+      "read buffer, `uv_try_write` first), driven by `uvws-bench --raw`, "
+      "which sends the same masked frames without a handshake.\n")
+
+    # Echo table.
+    w("## Echo: server CPU per message (µs)\n")
+    head = "| scenario | " + " | ".join(servers) + " |"
+    w(head)
+    w("|---" * (len(servers) + 1) + "|")
+    for name, *_ in ECHO:
+        if name not in echo:
+            continue
+        cells = [span([val(r, "server_cpu_us_per_msg") for r in
+                       echo[name].get(s, [])]) for s in servers]
+        w(f"| {name} | " + " | ".join(cells) + " |")
+    w("\n### Server CPU per message, as a multiple of the raw libuv floor\n")
+    w("Per round: server's µs/msg ÷ raw's µs/msg (lower is better; 1.00 "
+      "is the floor).\n")
+    w(head)
+    w("|---" * (len(servers) + 1) + "|")
+    for name, *_ in ECHO:
+        if name not in echo or "raw" not in echo[name]:
+            continue
+        cells = [span(ratios(echo[name].get(s, []), echo[name]["raw"],
+                             "server_cpu_us_per_msg")) for s in servers]
+        w(f"| {name} | " + " | ".join(cells) + " |")
+    w("\n## Echo: messages per second (client-bound as well; see notes)\n")
+    w(head)
+    w("|---" * (len(servers) + 1) + "|")
+    for name, *_ in ECHO:
+        if name not in echo:
+            continue
+        cells = [span([val(r, "rate_per_s") for r in echo[name].get(s, [])],
+                      "{:,.0f}") for s in servers]
+        w(f"| {name} | " + " | ".join(cells) + " |")
+    w("\n### Messages per second as a multiple of the raw floor's\n")
+    w(head)
+    w("|---" * (len(servers) + 1) + "|")
+    for name, *_ in ECHO:
+        if name not in echo or "raw" not in echo[name]:
+            continue
+        cells = [span(ratios(echo[name].get(s, []), echo[name]["raw"],
+                             "rate_per_s")) for s in servers]
+        w(f"| {name} | " + " | ".join(cells) + " |")
+    w("\n### Round-trip latency p50 / p99 (µs), medians over the rounds\n")
+    w(head)
+    w("|---" * (len(servers) + 1) + "|")
+    for name, *_ in ECHO:
+        if name not in echo:
+            continue
+        cells = []
+        for s in servers:
+            rs = [r for r in echo[name].get(s, []) if r.get("ok")]
+            cells.append(f"{med([r['latency_us']['p50'] for r in rs]):.0f} / "
+                         f"{med([r['latency_us']['p99'] for r in rs]):.0f}"
+                         if rs else "n/a")
+        w(f"| {name} | " + " | ".join(cells) + " |")
+    errs = sum(1 for n in echo for s in echo[n] for r in echo[n][s]
+               if not r.get("ok"))
+    w(f"\nRuns with errors or lost messages: {errs} (every echo is checked "
+      "byte for byte; a failed run is left out of the medians).\n")
+
+    # uvws vs peers.
+    w("## uvws against the peers\n")
+    w("Per round, within each scenario: peer's server CPU per message ÷ "
+      "uvws's (how many times more CPU the peer spends), and uvws's "
+      "messages/s ÷ the peer's.\n")
+    peers = [p for p in ("go-article", "gorilla", "node") if p in servers]
+    w("| scenario | " + " | ".join(f"{p}: CPU/msg ÷ uvws" for p in peers) +
+      " | " + " | ".join(f"uvws msgs/s ÷ {p}" for p in peers) + " |")
+    w("|---" * (2 * len(peers) + 1) + "|")
+    for name, *_ in ECHO:
+        if name not in echo or "uvws" not in echo[name]:
+            continue
+        a = [span(ratios(echo[name]["uvws"], echo[name].get(p, []),
+                         "server_cpu_us_per_msg", invert=True))
+             for p in peers]
+        b = [span(ratios(echo[name]["uvws"], echo[name].get(p, []),
+                         "rate_per_s")) for p in peers]
+        w(f"| {name} | " + " | ".join(a + b) + " |")
+
+    # Syscalls.
+    if sysc:
+        w("\n## System calls per message (server, `strace -c -f`, separate "
+          "short runs)\n")
+        w("total / epoll_ctl / write-like / read-like / epoll_wait, per "
+          "echoed message: the calls of a run with many messages per "
+          "connection less those of a run with one (or one window), over "
+          "the messages between them, so handshakes, closes and logging "
+          "drop out.\n")
+        w(head)
+        w("|---" * (len(servers) + 1) + "|")
+        for name, *_ in ECHO:
+            if name not in sysc:
+                continue
+            cells = []
+            for s in servers:
+                r = sysc[name].get(s)
+                cells.append("n/a" if r is None else
+                             f"{r['total']:.2f} / {r['epoll_ctl']:.3f} / "
+                             f"{r['writes']:.2f} / {r['reads']:.2f} / "
+                             f"{r['epoll_wait']:.2f}")
+            w(f"| {name} | " + " | ".join(cells) + " |")
+
+    # Broadcast.
+    if bcast:
+        w(f"\n## Broadcast: 100 B to {cfg.bcast_members:,} members\n")
+        w(f"One publisher keeps {cfg.bcast_inflight} broadcasts outstanding "
+          "(a broadcast is done when every member has it); the server "
+          "sends each to every member, the publisher included. "
+          "`uvws-bcast` is `bench/bcast_server.c` (`ws_room_broadcast`); "
+          "`raw-bcast` is the floor: libuv writing each read's bytes to "
+          "every socket with one `uv_try_write` each. Latency is from "
+          "publication (a timestamp in the payload) to receipt.\n")
+        w("| server | deliveries/s | server CPU µs per delivery | "
+          "latency p50 / p99 (µs) | write calls per delivery | "
+          "syscalls per delivery |")
+        w("|---|---|---|---|---|---|")
+        for s in ("uvws-bcast", "raw-bcast"):
+            rs = bcast.get(s, [])
+            if not rs:
+                continue
+            st = bcast.get("strace", {}).get(s, {})
+            good = [r for r in rs if r.get("ok")]
+            w(f"| {s} | {span([val(r, 'rate_per_s') for r in rs], '{:,.0f}')}"
+              f" | {span([val(r, 'server_cpu_us_per_msg') for r in rs], '{:.3f}')}"
+              f" | {med([r['latency_us']['p50'] for r in good]):.0f} / "
+              f"{med([r['latency_us']['p99'] for r in good]):.0f}"
+              f" | {st.get('writes_per_delivery', float('nan')):.3f}"
+              f" | {st.get('syscalls_per_delivery', float('nan')):.3f} |")
+        if "uvws-bcast" in bcast and "raw-bcast" in bcast:
+            w("\nuvws ÷ floor, per round: deliveries/s "
+              f"{span(ratios(bcast['uvws-bcast'], bcast['raw-bcast'], 'rate_per_s'))}"
+              ", server CPU per delivery "
+              f"{span(ratios(bcast['uvws-bcast'], bcast['raw-bcast'], 'server_cpu_us_per_msg'))}.\n")
+
+    # Memory.
+    if mem:
+        w("\n## Memory: server RSS per idle open connection\n")
+        w("Idle clients (`uvws-bench idle`, several processes, destinations "
+          "spread over 127.0.0.1–4) are added in steps; each step's RSS "
+          "difference is divided by its connection difference. RSS is the "
+          "server's user-space memory (kernel socket buffers are not in "
+          "it).\n")
+        if mem.get("note"):
+            w(f"Note: {mem['note']}.\n")
+        w("| server | baseline RSS (KiB) | connections: RSS (KiB) | bytes "
+          "per connection, step by step | bytes per connection, from the "
+          "baseline |")
+        w("|---|---|---|---|---|")
+        for s in ("uvws", "raw", "go-article", "gorilla", "node"):
+            row = mem.get(s)
+            if not row or not row.get("steps"):
+                continue
+            steps = row["steps"]
+            pts = ", ".join(f"{p['conns']:,}: {p['rss_kb']:,}" for p in steps)
+            per = []
+            prev_c, prev_r = 0, row["base_kb"]
+            for p in steps:
+                if p["conns"] > prev_c:
+                    per.append(f"{prev_c:,}→{p['conns']:,}: "
+                               f"{(p['rss_kb'] - prev_r) * 1024 / (p['conns'] - prev_c):,.0f}")
+                prev_c, prev_r = p["conns"], p["rss_kb"]
+            last = steps[-1]
+            total = (last["rss_kb"] - row["base_kb"]) * 1024 / last["conns"]
+            w(f"| {s} | {row['base_kb']:,} | {pts} | {'; '.join(per)} | "
+              f"{total:,.0f} at {last['conns']:,} |")
+
+    # Connect.
+    if conn:
+        w(f"\n## Connect: {cfg.connect_conns:,} handshakes, 200 at a time\n")
+        w("| server | handshakes/s | handshake latency p50 / p99 (µs) | "
+          "held |")
+        w("|---|---|---|---|")
+        for s in servers:
+            rs = conn.get(s, [])
+            good = [r for r in rs if r.get("ok")]
+            if not rs:
+                continue
+            w(f"| {s} | {span([val(r, 'rate_per_s') for r in rs], '{:,.0f}')}"
+              f" | {med([r['latency_us']['p50'] for r in good]):.0f} / "
+              f"{med([r['latency_us']['p99'] for r in good]):.0f} | "
+              f"{max([r.get('held_peak', 0) for r in rs]):,} |")
+        w("\n(The client's own handshake work, which includes a "
+          "`uv_getaddrinfo` per connection in `ws_client_t`, is part of this "
+          "figure; the raw row is a TCP connect only.)\n")
+
+    w("\n## Plots\n")
+    for p in ("echo_cpu", "echo_rate", "echo_latency", "broadcast", "memory"):
+        if os.path.exists(os.path.join(HERE, f"{p}.png")):
+            w(f"![{p}]({p}.png)")
+    w("")
+    return "\n".join(out)
+
+
+def make_plots(cfg, env, echo, bcast, mem):
+    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    rows = [n for n, *_ in ECHO if n in echo]
+    cpu = {n: {s: med([val(r, "server_cpu_us_per_msg")
+                       for r in echo[n].get(s, [])]) for s in servers}
+           for n in rows}
+    rate = {n: {s: med([val(r, "rate_per_s") for r in echo[n].get(s, [])])
+                for s in servers} for n in rows}
+    p99 = {n: {s: med([r["latency_us"]["p99"] for r in echo[n].get(s, [])
+                       if r.get("ok")]) for s in servers} for n in rows}
+    plot_bars(os.path.join(HERE, "echo_cpu.png"),
+              "Echo: server CPU per message (lower is better)",
+              "microseconds of server CPU", rows, servers, cpu)
+    plot_bars(os.path.join(HERE, "echo_rate.png"),
+              "Echo: messages per second (server on 1 core, client on 1)",
+              "messages/s", rows, servers, rate)
+    plot_bars(os.path.join(HERE, "echo_latency.png"),
+              "Echo: round-trip p99 latency (lower is better)",
+              "microseconds", rows, servers, p99, logscale=True)
+    if bcast:
+        data = {"deliveries/s (x1000)": {}, "server ns per delivery": {}}
+        for s in ("uvws-bcast", "raw-bcast"):
+            data["deliveries/s (x1000)"][s] = med(
+                [val(r, "rate_per_s") for r in bcast.get(s, [])]) / 1000
+            data["server ns per delivery"][s] = med(
+                [val(r, "server_cpu_us_per_msg")
+                 for r in bcast.get(s, [])]) * 1000
+        plot_bars(os.path.join(HERE, "broadcast.png"),
+                  f"Broadcast of 100 B to {cfg.bcast_members:,} members",
+                  "", list(data), ["uvws-bcast", "raw-bcast"], data)
+    if mem:
+        data = {}
+        for s in ("uvws", "raw", "go-article", "gorilla", "node"):
+            row = mem.get(s)
+            if not row or not row.get("steps"):
+                continue
+            for p in row["steps"]:
+                if p["conns"] >= 5000:
+                    label = f"{p['conns']:,} conns"
+                    data.setdefault(label, {})[s] = (
+                        (p["rss_kb"] - row["base_kb"]) * 1024 / p["conns"])
+        plot_bars(os.path.join(HERE, "memory.png"),
+                  "Server RSS per idle connection (bytes, lower is better)",
+                  "bytes", list(data),
+                  [s for s in ("uvws", "raw", "go-article", "gorilla", "node")
+                   if s in mem], data, logscale=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin-dir", required=True)
+    ap.add_argument("--go-dir", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--duration", type=float)
+    ap.add_argument("--warmup", type=float)
+    ap.add_argument("--only", default="echo,syscalls,broadcast,memory,connect")
+    ap.add_argument("--bcast-members", type=int)
+    ap.add_argument("--bcast-inflight", type=int, default=16)
+    ap.add_argument("--mem-top", type=int, default=100000)
+    ap.add_argument("--all-peers-top", action="store_true")
+    ap.add_argument("--connect-conns", type=int)
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--command", default="bench/run.sh")
+    cfg = ap.parse_args()
+    q = cfg.quick
+    cfg.rounds = cfg.rounds or (1 if q else 5)
+    cfg.duration = cfg.duration or (1.0 if q else 3.0)
+    cfg.warmup = cfg.warmup if cfg.warmup is not None else (0.5 if q else 1.0)
+    cfg.bcast_members = cfg.bcast_members or (1000 if q else 10000)
+    cfg.connect_conns = cfg.connect_conns or (2000 if q else 10000)
+    only = set(cfg.only.split(","))
+    env = Env(cfg)
+    started = time.time()
+    echo, sysc, bcast, mem, conn = {}, {}, {}, {}, {}
+    info = machine_info()
+    if "echo" in only:
+        echo_rounds(env, cfg, echo)
+    if "syscalls" in only:
+        syscall_pass(env, cfg, sysc)
+    if "broadcast" in only:
+        bcast_rounds(env, cfg, bcast)
+    if "memory" in only:
+        memory_pass(env, cfg, mem)
+    if "connect" in only:
+        connect_rounds(env, cfg, conn)
+    elapsed = time.time() - started
+    with open(os.path.join(HERE if not q else env.work, "results.json"),
+              "w") as f:
+        json.dump({"echo": echo, "syscalls": sysc, "broadcast": bcast,
+                   "memory": mem, "connect": conn, "machine": info},
+                  f, indent=1)
+    if not q:
+        make_plots(cfg, env, echo, bcast, mem)
+    report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
+                          started, elapsed)
+    out = cfg.out if not q else os.path.join(env.work, "RESULTS.md")
+    with open(out, "w") as f:
+        f.write(report)
+    log(f"wrote {out}")
+    if q:
+        print(report)
+
+
+if __name__ == "__main__":
+    main()
