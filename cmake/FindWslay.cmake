@@ -46,6 +46,11 @@ if(NOT _uvws_wslay_target)
     set_target_properties(uvws_wslay_bare PROPERTIES
       IMPORTED_LOCATION "${Wslay_LIBRARY}"
       INTERFACE_INCLUDE_DIRECTORIES "${Wslay_INCLUDE_DIR}")
+    # A static wslay calls htons() and friends from Winsock.
+    if(WIN32)
+      set_property(TARGET uvws_wslay_bare PROPERTY
+        INTERFACE_LINK_LIBRARIES ws2_32)
+    endif()
     set(_uvws_wslay_target uvws_wslay_bare)
     set(_uvws_wslay_how "${Wslay_LIBRARY}")
   endif()
