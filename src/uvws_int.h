@@ -283,8 +283,21 @@ struct ws_server_s {
   ws_server_close_cb close_cb;
 };
 
-/* conn.c */
+/* conn.c: a connection's life, deadlines and close */
 ws_conn_t* ws__conn_new(ws_server_t* server);
+/* Lends the connection a wslay context if it has none; NULL if no memory. */
+ws__engine_t* ws__conn_engine(ws_conn_t* conn);
+/* Lets wslay write what it queued (pongs, close frames) and decides what
+ * the connection does next. */
+void ws__conn_after_engine(ws_conn_t* conn);
+/* Fails the connection with 1002, 1007 or 1009: the close frame goes out,
+ * then the TCP connection closes. */
+void ws__conn_fail(ws_conn_t* conn, uint16_t code);
+/* Records the close code and reason on_close will report. */
+void ws__conn_set_close_info(ws_conn_t* conn, uint16_t code,
+                             const void* reason, size_t len);
+/* Calls on_close if it is owed, then closes the handle. */
+void ws__conn_close_handle(ws_conn_t* conn);
 /* Feeds received bytes; what is sent in answer goes to the output queue.
  * Frames are unmasked in place: data must be writable. */
 void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len);
@@ -295,6 +308,17 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now);
 void ws__conn_abort(ws_conn_t* conn, int error);
 int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
                          size_t reason_len, int error);
+/* recv.c: frames in */
+void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data, size_t len);
+void ws__conn_drop_partial(ws_conn_t* conn);
+void ws__conn_on_wslay_message(ws_conn_t* conn,
+                               const struct wslay_event_on_msg_recv_arg* arg);
+
+/* send.c: bytes out */
+/* Queues a final frame (masked for a client); 0 or WS_ENOMEM. */
+int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
+                        const void* data, size_t len);
+
 /* Answers the handshake with an HTTP error status and closes. */
 void ws__conn_refuse(ws_conn_t* conn, int status);
 void ws__conn_mark_dirty(ws_conn_t* conn);
@@ -305,8 +329,6 @@ void ws__conn_flush(ws_conn_t* conn);
 void ws__conn_free(ws_conn_t* conn);
 /* The handshake succeeded: the connection is open, on_open is called. */
 void ws__conn_open(ws_conn_t* conn);
-void ws__conn_on_wslay_message(ws_conn_t* conn,
-                               const struct wslay_event_on_msg_recv_arg* arg);
 int ws__conn_is_open(const ws_conn_t* conn);
 /* A room member's queue is full: skip or close, as slow_policy says. */
 void ws__conn_on_slow(ws_conn_t* conn);

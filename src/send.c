@@ -1,0 +1,176 @@
+/* Bytes out: frames queued, then written once per loop iteration with
+ * uv_try_write() first and at most one uv_write() in flight. */
+#include "uvws_int.h"
+
+#include <stdlib.h>
+
+/* Buffers handed to one write; Wine rejects very long lists. */
+#define WS__MAX_BUFS 16
+
+int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
+                               const void* data, size_t len) {
+  unsigned char header[WS__MAX_HEADER];
+  unsigned char key[4];
+  size_t hlen;
+  int r;
+
+  if (conn->server->client_role) {
+    ws__rng_bytes(&conn->server->rng, key, sizeof(key));
+    hlen = ws__frame_header(header, opcode, len, key);
+    r = ws__outq_append_masked(&conn->out, header, hlen, data, len, key);
+  } else {
+    hlen = ws__frame_header(header, opcode, len, NULL);
+    r = ws__outq_append(&conn->out, header, hlen, data, len);
+  }
+  if (r == 0)
+    ws__conn_mark_dirty(conn);
+  return r;
+}
+
+void ws__conn_mark_dirty(ws_conn_t* conn) {
+  ws_server_t* server;
+
+  server = conn->server;
+  if (ws__list_linked(&conn->dirty_node) || conn->state == WS__CONN_CLOSED)
+    return;
+  if (ws__list_empty(&server->dirty) && !conn->detached)
+    uv_prepare_start(&server->flush, ws__server_on_flush);
+  ws__list_insert_tail(&server->dirty, &conn->dirty_node);
+}
+
+/* After the shutdown the connection keeps reading until the peer closes
+ * too, or the close timeout: closing with unread input would reset it. */
+static void ws__on_shutdown(uv_shutdown_t* req, int status) {
+  (void) status;
+  ws__free(req);
+}
+
+static void ws__conn_finish(ws_conn_t* conn) {
+  uv_shutdown_t* req;
+
+  if (conn->shutdown_sent)
+    return;
+  conn->shutdown_sent = 1;
+  if (conn->detached) {
+    ws__conn_close_handle(conn);
+    return;
+  }
+  req = ws__malloc(sizeof(*req));
+  if (req == NULL) {
+    ws__conn_close_handle(conn);
+    return;
+  }
+  req->data = conn;
+  if (uv_shutdown(req, (uv_stream_t*) &conn->tcp, ws__on_shutdown) != 0) {
+    ws__free(req);
+    ws__conn_close_handle(conn);
+  }
+}
+
+static void ws__on_write(uv_write_t* req, int status) {
+  ws_conn_t* conn;
+
+  conn = req->data;
+  ws__free(req);
+  conn->write_req = NULL;
+  if (status < 0) {
+    ws__conn_abort(conn, status);
+    return;
+  }
+  ws__outq_consume(&conn->out, conn->write_len);
+  conn->write_len = 0;
+  ws__conn_flush(conn);
+}
+
+void ws__conn_flush(ws_conn_t* conn) {
+  uv_buf_t bufs[WS__MAX_BUFS];
+  unsigned int n;
+  unsigned int i;
+  size_t len;
+  int r;
+
+  if (conn->pending_error != 0) {
+    ws__conn_abort(conn, conn->pending_error);
+    return;
+  }
+  if (conn->slow_close && conn->state == WS__CONN_OPEN) {
+    conn->slow_close = 0;
+    ws__conn_start_close(conn, WS_CLOSE_POLICY, "slow consumer", 13,
+                         WS_EQUEUEFULL);
+    if (conn->state == WS__CONN_CLOSED)
+      return;
+  }
+  if (conn->state == WS__CONN_CLOSED || conn->state == WS__CONN_CONNECTING ||
+      conn->write_req != NULL)
+    return;
+  while (conn->out.bytes > 0 && !conn->detached) {
+    n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
+    for (len = 0, i = 0; i < n; i++)
+      len += bufs[i].len;
+    r = uv_try_write((uv_stream_t*) &conn->tcp, bufs, n);
+    if (r == UV_EAGAIN || r == UV_ENOSYS)
+      break;
+    if (r < 0) {
+      ws__conn_abort(conn, r);
+      return;
+    }
+    ws__outq_consume(&conn->out, (size_t) r);
+    if ((size_t) r < len)
+      break;
+  }
+  if (conn->out.bytes > 0 && !conn->detached) {
+    conn->write_req = ws__malloc(sizeof(*conn->write_req));
+    if (conn->write_req == NULL) {
+      ws__conn_abort(conn, WS_ENOMEM);
+      return;
+    }
+    conn->write_req->data = conn;
+    n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
+    for (len = 0, i = 0; i < n; i++)
+      len += bufs[i].len;
+    conn->write_len = len;
+    r = uv_write(conn->write_req, (uv_stream_t*) &conn->tcp, bufs, n,
+                 ws__on_write);
+    if (r != 0) {
+      ws__free(conn->write_req);
+      conn->write_req = NULL;
+      ws__conn_abort(conn, r);
+    }
+    return;
+  }
+  if (conn->state == WS__CONN_DRAIN && conn->out.bytes == 0)
+    ws__conn_finish(conn);
+}
+
+int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
+                 size_t len) {
+  int r;
+
+  if (conn == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
+      (data == NULL && len > 0))
+    return WS_EINVAL;
+  if (!ws__conn_is_open(conn))
+    return WS_ECLOSED;
+  if (conn->out.bytes + len + WS__MAX_HEADER >
+      conn->server->options.max_queued_bytes) {
+    ws__conn_fail_later(conn, WS_EQUEUEFULL);
+    return WS_EQUEUEFULL;
+  }
+  r = ws__conn_send_frame(conn, (unsigned int) opcode, data, len);
+  if (r != 0)
+    ws__conn_fail_later(conn, r);
+  return r;
+}
+
+int ws_conn_ping(ws_conn_t* conn, const void* data, size_t len) {
+  int r;
+
+  if (conn == NULL || len > 125 || (data == NULL && len > 0))
+    return WS_EINVAL;
+  if (!ws__conn_is_open(conn))
+    return WS_ECLOSED;
+  r = ws__conn_send_frame(conn, 0x9, data, len);
+  if (r != 0)
+    ws__conn_fail_later(conn, r);
+  return r;
+}
