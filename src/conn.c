@@ -1,5 +1,5 @@
-/* One connection: the handshake, whole frames fed to a borrowed wslay
- * context, the output queue, deadlines and the close. */
+/* A connection's life: the handshake, deadlines, the close and the
+ * accessors. Frames in are recv.c's, bytes out send.c's. */
 #include "uvws_int.h"
 
 #include <stdlib.h>
