@@ -47,12 +47,21 @@ export ZIG_GLOBAL_CACHE_DIR=$out/zig-cache
 export ZIG_LOCAL_CACHE_DIR=$out/zig-cache
 
 echo "== cross: libuv's sources (apt-get source libuv1)"
-(cd "$out/src" && apt-get source -qq libuv1 >/dev/null 2>"$out/src/apt.log") || {
-  cat "$out/src/apt.log" >&2
-  echo "cross.sh: apt-get source failed; a deb-src entry is needed" \
-    "(scripts/setup-cross.sh adds one)" >&2
-  exit 1
-}
+# A mirror that hiccups should not fail the build: retry the download.
+for attempt in 1 2 3; do
+  if (cd "$out/src" &&
+      apt-get source -qq libuv1 >/dev/null 2>"$out/src/apt.log"); then
+    break
+  fi
+  if [ "$attempt" -eq 3 ]; then
+    cat "$out/src/apt.log" >&2
+    echo "cross.sh: apt-get source failed; a deb-src entry is needed" \
+      "(scripts/setup-cross.sh adds one)" >&2
+    exit 1
+  fi
+  rm -rf "$out/src"/libuv1*
+  sleep 10
+done
 libuv_src=$(find "$out/src" -maxdepth 1 -type d -name 'libuv1-*' | head -n 1)
 [ -f "$libuv_src/CMakeLists.txt" ] || {
   echo "cross.sh: no libuv source tree in $out/src" >&2
