@@ -147,10 +147,17 @@ static void ws__on_read(uv_stream_t* stream, ssize_t nread,
   server = conn->server;
   if (buf->base == (char*) server->read_buf)
     server->read_buf_busy = 0;
-  if (nread > 0)
+  if (nread > 0) {
     ws__conn_feed(conn, (unsigned char*) buf->base, (size_t) nread);
-  else if (nread < 0)
+    /* Answers to one read go out together, at once, while they are hot;
+     * what other callbacks queue waits for the flush before the poll. */
+    if (ws__list_linked(&conn->dirty_node)) {
+      ws__list_remove(&conn->dirty_node);
+      ws__conn_flush(conn);
+    }
+  } else if (nread < 0) {
     ws__conn_on_eof(conn, (int) nread);
+  }
 }
 
 void ws__conn_start_reading(ws_conn_t* conn) {
