@@ -5,6 +5,19 @@
 
 #include "harness.h"
 
+/* Runs the loop until cond holds; fails after seconds. */
+#define RUN_UNTIL_LONG(loop, cond, seconds)                                   \
+  do {                                                                        \
+    uint64_t raw__start = uv_hrtime();                                        \
+    while (!(cond)) {                                                         \
+      uv_run((loop), UV_RUN_ONCE);                                            \
+      if (uv_hrtime() - raw__start > (uint64_t) (seconds) * 1000000000u)      \
+        TEST__FAIL("timed out waiting for %s", #cond);                        \
+    }                                                                         \
+  } while (0)
+
+#define RUN_UNTIL(loop, cond) RUN_UNTIL_LONG(loop, cond, 10)
+
 typedef struct {
   uv_tcp_t tcp;
   uv_connect_t connect_req;
@@ -52,7 +65,7 @@ static inline void raw__connected(uv_connect_t* req, int status) {
   c->connected = 1;
 }
 
-/* Connects without reading: call raw_start_reading() to read. */
+/* Connects, without reading: call raw_start_reading() to read. */
 static inline void raw_connect(uv_loop_t* loop, raw_client_t* c,
                                const char* host, int port) {
   struct sockaddr_storage addr;
@@ -66,6 +79,8 @@ static inline void raw_connect(uv_loop_t* loop, raw_client_t* c,
   ASSERT_EQ(0, uv_tcp_connect(&c->connect_req, &c->tcp,
                               (const struct sockaddr*) &addr,
                               raw__connected));
+  /* Windows refuses reads and writes before the connection is up. */
+  RUN_UNTIL(loop, c->connected);
 }
 
 static inline void raw_start_reading(raw_client_t* c) {
@@ -108,18 +123,7 @@ static inline void raw_close(raw_client_t* c) {
   uv_close((uv_handle_t*) &c->tcp, raw__closed);
 }
 
-/* Runs the loop until cond holds; fails after seconds. */
-#define RUN_UNTIL_LONG(loop, cond, seconds)                                   \
-  do {                                                                        \
-    uint64_t raw__start = uv_hrtime();                                        \
-    while (!(cond)) {                                                         \
-      uv_run((loop), UV_RUN_ONCE);                                            \
-      if (uv_hrtime() - raw__start > (uint64_t) (seconds) * 1000000000u)      \
-        TEST__FAIL("timed out waiting for %s", #cond);                        \
-    }                                                                         \
-  } while (0)
 
-#define RUN_UNTIL(loop, cond) RUN_UNTIL_LONG(loop, cond, 10)
 
 /* The offset just past the HTTP response head, or 0 if not complete. */
 static inline size_t raw_head_len(const raw_client_t* c) {
