@@ -287,37 +287,47 @@ def bcast_rounds(env, cfg, results):
                 f"{res.get('rate_per_s', 0):.0f} deliveries/s, "
                 f"{res.get('server_cpu_us_per_msg', float('nan')):.3f} "
                 f"us/delivery")
-    # Write calls per delivery, from a separate traced run.
+    # Calls per delivery, from two separate traced runs: the broadcast, and
+    # the same members connecting and closing with nothing published; the
+    # difference is what the deliveries cost.
     for s in servers:
-        trace = os.path.join(env.work, f"strace-{s}")
-        srv = Server(env, s, strace=trace)
-        try:
-            res = run_client(env, srv, "broadcast",
-                             ["-c", members, "-s", 100, "-k",
-                              cfg.bcast_inflight, "-d", 2, "--warmup", 0,
-                              "--procs", procs, "--concurrency", 500],
-                             f"strace-bcast-{s}", timeout=600)
-        finally:
-            srv.stop()
-        try:
-            srv.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            srv.proc.kill()
-        calls = parse_strace(trace)
+        calls = {}
+        for kind in ("idle", "broadcast"):
+            trace = os.path.join(env.work, f"strace-{s}-{kind}")
+            srv = Server(env, s, strace=trace)
+            args = ["-c", members, "--procs", procs, "--concurrency", 500]
+            if kind == "idle":
+                args += ["-d", 1]
+            else:
+                args += ["-s", 100, "-k", cfg.bcast_inflight, "-d", 2,
+                         "--warmup", 0]
+            try:
+                res = run_client(env, srv, kind, args,
+                                 f"strace-{kind}-{s}", timeout=600)
+            finally:
+                srv.stop()
+            try:
+                srv.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                srv.proc.kill()
+            calls[kind] = parse_strace(trace)
+        big, small = calls["broadcast"], calls["idle"]
         deliveries = res.get("total_messages", 0) or 1
-        published = res.get("published", 0) or 1
-        writes = sum(calls.get(c, 0) for c in WRITES)
-        # uvws also writes one 101 response per connection.
-        handshakes = (members + 1) if s == "uvws-bcast" else 0
+
+        def d(names):
+            return sum(big.get(c, 0) - small.get(c, 0)
+                       for c in names) / deliveries
         results.setdefault("strace", {})[s] = {
             "deliveries": deliveries,
-            "published": published,
-            "writes_per_delivery": (writes - handshakes) / deliveries,
-            "syscalls_per_delivery": sum(calls.values()) / deliveries,
-            "epoll_ctl_per_delivery": calls.get("epoll_ctl", 0) / deliveries,
+            "published": res.get("published", 0),
+            "writes_per_delivery": d(WRITES),
+            "syscalls_per_delivery": d(set(big) | set(small)),
+            "epoll_ctl_per_delivery": d(["epoll_ctl"]),
+            "calls": {c: big.get(c, 0) - small.get(c, 0)
+                      for c in set(big) | set(small)},
         }
         log(f"strace broadcast {s}: "
-            f"{results['strace'][s]['writes_per_delivery']:.3f} "
+            f"{results['strace'][s]['writes_per_delivery']:.4f} "
             "writes/delivery")
 
 
@@ -655,11 +665,16 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
           "`uvws-bcast` is `bench/bcast_server.c` (`ws_room_broadcast`); "
           "`raw-bcast` is the floor: libuv writing each read's bytes to "
           "every socket with one `uv_try_write` each. Latency is from "
-          "publication (a timestamp in the payload) to receipt.\n")
+          "publication (a timestamp in the payload) to receipt. Calls per "
+          "delivery come from two traced runs (the broadcast, and the same "
+          "members connecting and closing with nothing published) and are "
+          f"the difference over the deliveries; with {cfg.bcast_inflight} "
+          f"outstanding, one write per member per burst of {cfg.bcast_inflight}"
+          f" is {1 / cfg.bcast_inflight:.4f} per delivery.\n")
         w("| server | deliveries/s | server CPU µs per delivery | "
           "latency p50 / p99 (µs) | write calls per delivery | "
-          "syscalls per delivery |")
-        w("|---|---|---|---|---|---|")
+          "syscalls per delivery | epoll_ctl per delivery |")
+        w("|---|---|---|---|---|---|---|")
         for s in ("uvws-bcast", "raw-bcast"):
             rs = bcast.get(s, [])
             if not rs:
@@ -670,8 +685,9 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
               f" | {span([val(r, 'server_cpu_us_per_msg') for r in rs], '{:.3f}')}"
               f" | {med([r['latency_us']['p50'] for r in good]):.0f} / "
               f"{med([r['latency_us']['p99'] for r in good]):.0f}"
-              f" | {st.get('writes_per_delivery', float('nan')):.3f}"
-              f" | {st.get('syscalls_per_delivery', float('nan')):.3f} |")
+              f" | {st.get('writes_per_delivery', float('nan')):.4f}"
+              f" | {st.get('syscalls_per_delivery', float('nan')):.4f}"
+              f" | {st.get('epoll_ctl_per_delivery', float('nan')):.4f} |")
         if "uvws-bcast" in bcast and "raw-bcast" in bcast:
             w("\nuvws ÷ floor, per round: deliveries/s "
               f"{span(ratios(bcast['uvws-bcast'], bcast['raw-bcast'], 'rate_per_s'))}"

@@ -316,6 +316,7 @@ typedef struct worker_s {
   double srv_cpu0;
   double srv_cpu1;
   int srv_cpu_ok;
+  int ready_printed;
   long srv_rss_kb;
   uint64_t last_progress_msgs;
   uint64_t last_progress_ns;
@@ -328,6 +329,7 @@ static void conn_on_closed(bconn_t* c, const char* why);
 static void conn_on_failed(bconn_t* c, int error);
 static void worker_maybe_finish(worker_t* w);
 static void pub_check(worker_t* w);
+static void sample_server(worker_t* w, uint64_t t);
 
 static void slot_error(worker_t* w, const char* fmt, const char* a,
                        uint64_t b, uint64_t c) {
@@ -990,6 +992,7 @@ static void pub_fill(worker_t* w) {
   if (w->publisher.state != C_OPEN || LOAD(shm->stop))
     return;
   t = now_ns();
+  sample_server(w, t);
   if (w->stop_at != 0 || (shm->window_end_ns != 0 &&
                           t >= shm->window_end_ns)) {
     if (w->stop_at == 0)
@@ -1238,6 +1241,22 @@ static long proc_rss_kb(int pid) {
   return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* Reads the server's CPU time at the window's edges, once each. */
+static void sample_server(worker_t* w, uint64_t t) {
+  if (w->index != 0 || o.server_pid <= 0 || shm->go_ns == 0)
+    return;
+  if (w->srv_cpu_ok == 0 && t >= shm->window_start_ns) {
+    w->srv_cpu0 = proc_cpu_seconds(o.server_pid);
+    w->srv_cpu_ok = 1;
+  }
+  if (w->srv_cpu_ok == 1 && shm->window_end_ns != 0 &&
+      t >= shm->window_end_ns) {
+    w->srv_cpu1 = proc_cpu_seconds(o.server_pid);
+    w->srv_rss_kb = proc_rss_kb(o.server_pid);
+    w->srv_cpu_ok = 2;
+  }
+}
+
 static int all_ready(void) {
   int i;
 
@@ -1292,6 +1311,7 @@ static void worker_on_tick(uv_timer_t* timer) {
   if (w->stopping)
     return;
   t = now_ns();
+  sample_server(w, t);
   if (LOAD(shm->stop)) {
     worker_end(w);
     return;
@@ -1307,17 +1327,6 @@ static void worker_on_tick(uv_timer_t* timer) {
     worker_on_go(w);
   if (!w->started)
     return;
-  if (w->index == 0 && o.server_pid > 0) {
-    if (!w->srv_cpu_ok && t >= shm->window_start_ns) {
-      w->srv_cpu0 = proc_cpu_seconds(o.server_pid);
-      w->srv_cpu_ok = 1;
-    } else if (w->srv_cpu_ok == 1 && shm->window_end_ns != 0 &&
-               t >= shm->window_end_ns) {
-      w->srv_cpu1 = proc_cpu_seconds(o.server_pid);
-      w->srv_rss_kb = proc_rss_kb(o.server_pid);
-      w->srv_cpu_ok = 2;
-    }
-  }
   switch (o.mode) {
     case MODE_ECHO:
       if (o.messages != 0 || shm->window_end_ns == 0 ||
@@ -1362,14 +1371,14 @@ static void worker_on_tick(uv_timer_t* timer) {
           w->stop_at = UINT64_MAX; /* worker 0 waits for all, below */
       }
       if (w->index == 0 && o.mode == MODE_IDLE && all_ready() &&
-          w->srv_cpu_ok != 3) {
+          !w->ready_printed) {
         uint64_t held = 0;
         int k;
         for (k = 0; k < o.procs; k++)
           held += shm->slots[k].held;
         printf("ready %" PRIu64 "\n", held);
         fflush(stdout);
-        w->srv_cpu_ok = 3;
+        w->ready_printed = 1;
         w->stop_at = o.duration > 0 ? t + (uint64_t) (o.duration * 1e9)
                                     : UINT64_MAX;
       }
