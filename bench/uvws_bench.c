@@ -1605,8 +1605,9 @@ static void write_plots(const slot_t* s, double window_s) {
           "set output '%s-latency.png'\n"
           "set title '%s %s: latency by percentile'\n"
           "set logscale x\n"
-          "set xtics ('50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000,"
-          " '99.99%%' 10000, '99.999%%' 100000)\n"
+          /* Tic labels are formats to gnuplot: %% is a percent sign. */
+          "set xtics ('50%%%%' 2, '90%%%%' 10, '99%%%%' 100,"
+          " '99.9%%%%' 1000, '99.99%%%%' 10000, '99.999%%%%' 100000)\n"
           "set xlabel 'percentile'\n"
           "set ylabel 'microseconds'\n"
           "plot '%s-latency.dat' using 1:2 with lines lw 2 notitle\n"
