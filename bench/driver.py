@@ -745,12 +745,81 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
           "`uv_getaddrinfo` per connection in `ws_client_t`, is part of this "
           "figure; the raw row is a TCP connect only.)\n")
 
+    w(targets(echo, sysc, bcast, mem, cfg))
     w("\n## Plots\n")
     for p in ("echo_cpu", "echo_rate", "echo_latency", "broadcast", "memory"):
         if os.path.exists(os.path.join(HERE, f"{p}.png")):
             w(f"![{p}]({p}.png)")
     w("")
     return "\n".join(out)
+
+
+def targets(echo, sysc, bcast, mem, cfg):
+    """The targets of issue 5, section 3, checked against the data."""
+    rows = []
+
+    def add(what, value, ok):
+        rows.append(f"| {what} | {value} | "
+                    f"{'met' if ok else ('**missed**' if ok is not None else 'not measured')} |")
+
+    for name, conns, size, k in ECHO[:4]:
+        if name in echo and "raw" in echo[name] and "uvws" in echo[name]:
+            r = ratios(echo[name]["uvws"], echo[name]["raw"],
+                       "server_cpu_us_per_msg")
+            add(f"echo {name}: server CPU/msg ≤ 1.05× raw", span(r),
+                med(r) <= 1.05 if r else None)
+    for name, conns, size, k in ECHO[:4]:
+        row = sysc.get(name, {}).get("uvws")
+        if row:
+            add(f"echo {name}: about 2 syscalls/msg, no epoll_ctl churn",
+                f"{row['total']:.3f} total, {row['epoll_ctl']:.4f} "
+                "epoll_ctl", row["total"] <= 2.1 and row["epoll_ctl"] < 0.01)
+    for name, conns, size, k in ECHO[4:]:
+        row = sysc.get(name, {}).get("uvws")
+        if row:
+            add(f"pipelined echo {name}: syscalls/msg well below 1",
+                f"{row['total']:.3f}", row["total"] < 0.5)
+    for peer, want20, want4k in (("go-article", 1.8, 4.0),
+                                 ("node", 1.8, 1.8)):
+        for name, conns, size, k in ECHO[:4]:
+            if name not in echo or peer not in echo[name]:
+                continue
+            want = want20 if size == 20 else want4k
+            cpu = ratios(echo[name]["uvws"], echo[name][peer],
+                         "server_cpu_us_per_msg", invert=True)
+            rate = ratios(echo[name]["uvws"], echo[name][peer], "rate_per_s")
+            add(f"{name}: uvws ≥ {want}× {peer} (server CPU/msg; msgs/s "
+                "shown too)", f"CPU {span(cpu)}; msgs/s {span(rate)}",
+                med(cpu) >= want if cpu else None)
+    st = bcast.get("strace", {}).get("uvws-bcast") if bcast else None
+    if st:
+        k = cfg.bcast_inflight
+        add(f"broadcast to {cfg.bcast_members:,}: one write per member per "
+            f"burst (1/{k} = {1 / k:.4f} per delivery)",
+            f"{st['writes_per_delivery']:.4f}",
+            st["writes_per_delivery"] <= 1.02 / k)
+    if bcast and "uvws-bcast" in bcast and "raw-bcast" in bcast:
+        r = ratios(bcast["uvws-bcast"], bcast["raw-bcast"], "rate_per_s")
+        add(f"broadcast to {cfg.bcast_members:,}: deliveries/s within 10% "
+            "of the floor", span(r), med(r) >= 0.9 if r else None)
+        r = ratios(bcast["uvws-bcast"], bcast["raw-bcast"],
+                   "server_cpu_us_per_msg")
+        add("broadcast: server CPU per delivery vs the floor (for the "
+            "record)", span(r), med(r) <= 1.1 if r else None)
+    row = mem.get("uvws") if mem else None
+    if row and row.get("steps"):
+        for p in row["steps"]:
+            if p["conns"] >= 10000:
+                per = (p["rss_kb"] - row["base_kb"]) * 1024 / p["conns"]
+                add(f"memory: idle connection ≤ 1 KiB at {p['conns']:,}",
+                    f"{per:,.0f} B", per <= 1024)
+        if mem.get("note"):
+            add("memory: idle connection ≤ 1 KiB at 100,000",
+                mem["note"], None)
+    out = ["\n## Targets (issue 5, section 3)\n",
+           "| target | measured (median, range over rounds) | |",
+           "|---|---|---|"] + rows
+    return "\n".join(out) + "\n"
 
 
 def make_plots(cfg, env, echo, bcast, mem):
@@ -817,6 +886,8 @@ def main():
     ap.add_argument("--connect-conns", type=int)
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--command", default="bench/run.sh")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite RESULTS.md and the plots from results.json")
     cfg = ap.parse_args()
     q = cfg.quick
     cfg.rounds = cfg.rounds or (1 if q else 5)
@@ -829,6 +900,19 @@ def main():
     started = time.time()
     echo, sysc, bcast, mem, conn = {}, {}, {}, {}, {}
     info = machine_info()
+    if cfg.report_only:
+        with open(os.path.join(HERE, "results.json")) as f:
+            d = json.load(f)
+        echo, sysc, bcast = d["echo"], d["syscalls"], d["broadcast"]
+        mem, conn, info = d["memory"], d["connect"], d["machine"]
+        cfg.command = d.get("command", cfg.command)
+        started, elapsed = d.get("started", started), d.get("elapsed", 0)
+        make_plots(cfg, env, echo, bcast, mem)
+        with open(cfg.out, "w") as f:
+            f.write(write_report(cfg, env, echo, sysc, bcast, mem, conn,
+                                 info, started, elapsed))
+        log(f"wrote {cfg.out}")
+        return
     if "echo" in only:
         echo_rounds(env, cfg, echo)
     if "syscalls" in only:
@@ -843,8 +927,9 @@ def main():
     with open(os.path.join(HERE if not q else env.work, "results.json"),
               "w") as f:
         json.dump({"echo": echo, "syscalls": sysc, "broadcast": bcast,
-                   "memory": mem, "connect": conn, "machine": info},
-                  f, indent=1)
+                   "memory": mem, "connect": conn, "machine": info,
+                   "command": cfg.command, "started": started,
+                   "elapsed": elapsed}, f, indent=1)
     if not q:
         make_plots(cfg, env, echo, bcast, mem)
     report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
