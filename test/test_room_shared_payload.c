@@ -42,7 +42,8 @@ int main(void) {
   ASSERT_EQ(MEMBERS, ws_room_broadcast(room, WS_OP_BINARY, payload,
                                        sizeof(payload), NULL));
   ASSERT_EQ(1, big_allocs);
-  per_member = (live_bytes - bytes_before - sizeof(payload)) / MEMBERS;
+  /* One buffer holds the frame; each member's queue has a reference. */
+  per_member = (live_bytes - bytes_before - 16 * 1024) / MEMBERS;
   printf("per member: %lu bytes of queue entry\n", (unsigned long) per_member);
   ASSERT_LE(per_member, 64);
 
@@ -52,7 +53,9 @@ int main(void) {
     ASSERT_MEM_EQ("\x82\x7e\x04\x00", out, 4);
     ASSERT_MEM_EQ(payload, out + 4, sizeof(payload));
   }
-  /* The last member to write it freed the shared frame. */
+  /* The room lets go of the buffer before the loop polls; the last member
+   * to write it had freed its share, so the buffer is gone. */
+  uv_run(&loop, UV_RUN_NOWAIT);
   ASSERT_EQ(bytes_before, live_bytes);
   for (i = 0; i < MEMBERS; i++)
     harness_free(conns[i]);
