@@ -91,24 +91,32 @@ int ws__outq_append_masked(ws__outq_t* q, const void* header, size_t hlen,
   return 0;
 }
 
-int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared) {
+int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared,
+                           unsigned char* base, size_t len) {
   ws__seg_t* seg;
 
+  /* The bytes right after the tail's, in the same buffer: grow the tail. */
+  seg = q->tail;
+  if (seg != NULL && seg->shared == shared && seg->base + seg->len == base) {
+    seg->len += len;
+    q->bytes += len;
+    return 0;
+  }
   seg = ws__malloc(sizeof(*seg));
   if (seg == NULL)
     return WS_ENOMEM;
   ws__shared_ref(shared);
   seg->next = NULL;
   seg->shared = shared;
-  seg->base = shared->data;
-  seg->len = shared->len;
+  seg->base = base;
+  seg->len = len;
   seg->cap = 0;
   if (q->tail != NULL)
     q->tail->next = seg;
   else
     q->head = seg;
   q->tail = seg;
-  q->bytes += shared->len;
+  q->bytes += len;
   return 0;
 }
 

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+static void ws__room_end_batch(ws_room_t* room);
+
 int ws_room_new(ws_room_t** proom, ws_server_t* server) {
   ws_room_t* room;
 
@@ -41,6 +43,7 @@ void ws_room_destroy(ws_room_t* room) {
                                      room_node));
   if (room->destroyed != NULL)
     *room->destroyed = 1;
+  ws__room_end_batch(room);
   ws__list_remove(&room->node);
   ws__free(room);
 }
@@ -123,12 +126,44 @@ void ws_room_foreach(ws_room_t* room, void (*cb)(ws_conn_t* conn, void* arg),
   room->destroyed = NULL;
 }
 
+/* Smallest buffer a room starts for one loop iteration's broadcasts. */
+#define WS__BATCH_MIN (16 * 1024)
+
+static void ws__room_end_batch(ws_room_t* room) {
+  if (room->batch == NULL)
+    return;
+  ws__shared_unref(room->batch);
+  room->batch = NULL;
+  ws__list_remove(&room->batch_node);
+}
+
+/* Room for a frame of len bytes at the end of this iteration's buffer. */
+static int ws__room_reserve(ws_room_t* room, size_t len) {
+  ws_server_t* server;
+  size_t cap;
+
+  if (room->batch != NULL && room->batch_cap - room->batch->len >= len)
+    return 0;
+  ws__room_end_batch(room);
+  cap = len > WS__BATCH_MIN ? len : WS__BATCH_MIN;
+  room->batch = ws__shared_new(cap);
+  if (room->batch == NULL)
+    return WS_ENOMEM;
+  room->batch->len = 0;
+  room->batch_cap = cap;
+  server = room->server;
+  ws__list_insert_tail(&server->batching_rooms, &room->batch_node);
+  if (!uv_is_active((uv_handle_t*) &server->flush))
+    uv_prepare_start(&server->flush, ws__server_on_flush);
+  return 0;
+}
+
 int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
                       size_t len, ws_conn_t* except) {
-  ws__shared_t* frame;
+  unsigned char* frame;
   ws__list_t* node;
   ws_conn_t* conn;
-  size_t hlen;
+  size_t frame_len;
   size_t limit;
   int queued;
 
@@ -137,13 +172,14 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
     return WS_EINVAL;
   if (room->count == 0)
     return 0;
-  frame = ws__shared_new(WS__MAX_HEADER + len);
-  if (frame == NULL)
+  if (ws__room_reserve(room, WS__MAX_HEADER + len) != 0)
     return WS_ENOMEM;
-  hlen = ws__frame_header(frame->data, (unsigned int) opcode, len, NULL);
+  frame = room->batch->data + room->batch->len;
+  frame_len = ws__frame_header(frame, (unsigned int) opcode, len, NULL);
   if (len > 0)
-    memcpy(frame->data + hlen, data, len);
-  frame->len = hlen + len;
+    memcpy(frame + frame_len, data, len);
+  frame_len += len;
+  room->batch->len += frame_len;
   limit = room->server->options.max_queued_bytes;
   queued = 0;
   /* Nothing here calls back into user code, so the room and its members
@@ -152,11 +188,12 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
     conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
     if (conn == except || !ws__conn_is_open(conn))
       continue;
-    if (conn->out.bytes + frame->len > limit) {
+    if (conn->out.bytes + frame_len > limit) {
       ws__conn_on_slow(conn);
       continue;
     }
-    if (ws__outq_append_shared(&conn->out, frame) != 0) {
+    if (ws__outq_append_shared(&conn->out, room->batch, frame, frame_len) !=
+        0) {
       /* No member misses a message silently: this one is dropped. */
       ws__conn_fail_later(conn, WS_ENOMEM);
       continue;
@@ -164,8 +201,13 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
     ws__conn_mark_dirty(conn);
     queued++;
   }
-  ws__shared_unref(frame);
   return queued;
+}
+
+void ws__server_end_batches(ws_server_t* server) {
+  while (!ws__list_empty(&server->batching_rooms))
+    ws__room_end_batch(WS__CONTAINER_OF(server->batching_rooms.next,
+                                        ws_room_t, batch_node));
 }
 
 ws_server_t* ws_room_server(const ws_room_t* room) {

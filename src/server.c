@@ -87,6 +87,7 @@ int ws__hub_init(ws_server_t* hub, uv_loop_t* loop,
   ws__list_init(&hub->conns);
   ws__list_init(&hub->dirty);
   ws__list_init(&hub->rooms);
+  ws__list_init(&hub->batching_rooms);
   ws__wheel_init(&hub->wheel, ws__wheel_tick(&hub->options));
   uv_timer_init(loop, &hub->wheel.timer);
   uv_prepare_init(loop, &hub->flush);
@@ -268,6 +269,7 @@ void ws__server_on_flush(uv_prepare_t* prepare) {
     ws__list_remove(&conn->dirty_node);
     ws__conn_flush(conn);
   }
+  ws__server_end_batches(server);
   uv_prepare_stop(&server->flush);
 }
 

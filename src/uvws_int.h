@@ -60,7 +60,10 @@ int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
 int ws__outq_append_masked(ws__outq_t* q, const void* header, size_t hlen,
                            const void* payload, size_t len,
                            const unsigned char key[4]);
-int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared);
+/* Appends len shared bytes at base, inside shared; bytes that continue the
+ * tail's in the same buffer extend the tail instead. */
+int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared,
+                           unsigned char* base, size_t len);
 /* Fills up to max buffers from the head; returns how many. */
 unsigned int ws__outq_bufs(const ws__outq_t* q, uv_buf_t* bufs,
                            unsigned int max);
@@ -270,6 +273,7 @@ struct ws_server_s {
   ws__list_t conns;
   ws__list_t dirty;
   ws__list_t rooms;
+  ws__list_t batching_rooms;
   size_t conn_count;
   size_t handle_count;       /* our handles not yet closed */
   ws__wheel_t wheel;
@@ -369,12 +373,19 @@ struct ws_room_s {
   ws__list_t node;      /* server->rooms */
   ws__list_t members;   /* ws__member_t.room_node */
   size_t count;
+  /* The broadcasts of one loop iteration share one buffer, so that a
+   * member's queue holds them all in one segment: one write, one entry. */
+  ws__shared_t* batch;
+  size_t batch_cap;
+  ws__list_t batch_node; /* server->batching_rooms */
   ws__member_t* cursor; /* the next member ws_room_foreach() visits */
   int* destroyed;       /* set by ws_room_destroy() during a foreach */
 };
 
 void ws__conn_leave_rooms(ws_conn_t* conn);
 void ws__server_destroy_rooms(ws_server_t* server);
+/* The loop is about to poll: rooms let go of this iteration's buffers. */
+void ws__server_end_batches(ws_server_t* server);
 
 /* alloc.c: every allocation of ours goes through ws_replace_allocator()'s
  * functions (wslay's own allocations do not). */
