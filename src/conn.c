@@ -27,6 +27,7 @@ ws_conn_t* ws__conn_new(ws_server_t* server) {
   conn->started = uv_now(server->loop);
   conn->last_rx = conn->started;
   ws__list_init(&conn->rooms);
+  conn->out.spare = &server->spare_seg;
   ws__list_insert_tail(&server->conns, &conn->node);
   server->conn_count++;
   ws__conn_schedule(conn);

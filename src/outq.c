@@ -3,9 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Small sends share one owned segment of at least this size. */
-#define WS__SEG_MIN 4096
-
 ws__shared_t* ws__shared_new(size_t len) {
   ws__shared_t* shared;
 
@@ -43,9 +40,15 @@ static unsigned char* ws__outq_reserve(ws__outq_t* q, size_t n) {
     seg = q->tail;
   } else {
     cap = n > WS__SEG_MIN ? n : WS__SEG_MIN;
-    seg = ws__malloc(sizeof(*seg) + cap);
-    if (seg == NULL)
-      return NULL;
+    if (cap == WS__SEG_MIN && q->spare != NULL && *q->spare != NULL) {
+      seg = *q->spare;
+      *q->spare = NULL;
+    } else {
+      seg = ws__malloc(sizeof(*seg) + cap);
+      if (seg == NULL)
+        return NULL;
+    }
+    seg->size = cap;
     seg->next = NULL;
     seg->shared = NULL;
     seg->base = (unsigned char*) (seg + 1);
@@ -111,6 +114,7 @@ int ws__outq_append_shared(ws__outq_t* q, ws__shared_t* shared,
   seg->base = base;
   seg->len = len;
   seg->cap = 0;
+  seg->size = 0;
   if (q->tail != NULL)
     q->tail->next = seg;
   else
@@ -132,10 +136,20 @@ unsigned int ws__outq_bufs(const ws__outq_t* q, uv_buf_t* bufs,
   return n;
 }
 
-static void ws__seg_free(ws__seg_t* seg) {
-  if (seg->shared != NULL)
+static void ws__seg_free(ws__outq_t* q, ws__seg_t* seg) {
+  if (seg->shared != NULL) {
     ws__shared_unref(seg->shared);
+  } else if (seg->size == WS__SEG_MIN && q->spare != NULL &&
+             *q->spare == NULL) {
+    *q->spare = seg;
+    return;
+  }
   ws__free(seg);
+}
+
+void ws__outq_free_spare(ws__seg_t** spare) {
+  ws__free(*spare);
+  *spare = NULL;
 }
 
 void ws__outq_consume(ws__outq_t* q, size_t n) {
@@ -152,7 +166,7 @@ void ws__outq_consume(ws__outq_t* q, size_t n) {
     q->head = seg->next;
     if (q->head == NULL)
       q->tail = NULL;
-    ws__seg_free(seg);
+    ws__seg_free(q, seg);
   }
 }
 
@@ -161,7 +175,7 @@ void ws__outq_clear(ws__outq_t* q) {
 
   while ((seg = q->head) != NULL) {
     q->head = seg->next;
-    ws__seg_free(seg);
+    ws__seg_free(q, seg);
   }
   q->tail = NULL;
   q->bytes = 0;

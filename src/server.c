@@ -298,6 +298,7 @@ void ws__server_maybe_closed(ws_server_t* server) {
     server->close_cb(server);
   ws__server_destroy_rooms(server);
   ws__engine_pool_free(server);
+  ws__outq_free_spare(&server->spare_seg);
   ws__free(server->read_buf);
   ws__free(server);
 }

@@ -45,13 +45,23 @@ typedef struct ws__seg_s {
   unsigned char* base;
   size_t len;           /* bytes still to be written, starting at base */
   size_t cap;           /* owned segments: room after base + len */
+  size_t size;          /* owned segments: bytes allocated after the struct */
 } ws__seg_t;
 
 typedef struct {
   ws__seg_t* head;
   ws__seg_t* tail;
   size_t bytes;
+  /* The hub's one spare segment of WS__SEG_MIN bytes (may be NULL): an
+   * answer written at once borrows it instead of a malloc and a free. */
+  ws__seg_t** spare;
 } ws__outq_t;
+
+/* Small sends share one owned segment of at least this size. */
+#define WS__SEG_MIN 4096
+
+/* Frees the hub's spare segment. */
+void ws__outq_free_spare(ws__seg_t** spare);
 
 /* Appends a copy of the two pieces (a frame header and its payload). */
 int ws__outq_append(ws__outq_t* q, const void* a, size_t alen, const void* b,
@@ -278,6 +288,7 @@ struct ws_server_s {
   size_t handle_count;       /* our handles not yet closed */
   ws__wheel_t wheel;
   uv_prepare_t flush;
+  ws__seg_t* spare_seg;      /* see ws__outq_t.spare */
   ws__engine_t* free_engines;
   size_t free_engine_count;
   unsigned char* read_buf;   /* shared by every connection */

@@ -148,6 +148,12 @@ static inline size_t harness_take(ws_conn_t* conn, unsigned char* out,
   return len;
 }
 
+/* What the server holds between connections once it has written anything:
+ * its one spare output segment. */
+static inline size_t harness_spare_bytes(const ws_server_t* server) {
+  return server->spare_seg != NULL ? sizeof(ws__seg_t) + WS__SEG_MIN : 0;
+}
+
 /* Ends the connection (if still up) and frees it. */
 static inline void harness_free(ws_conn_t* conn) {
   ws__conn_abort(conn, WS_ESHUTDOWN);
