@@ -377,6 +377,19 @@ static void ws__on_resolved(uv_getaddrinfo_t* req, int status,
     ws__conn_abort(conn, r);
 }
 
+/* An IPv4 or IPv6 literal needs no lookup: connect at once, sparing a
+ * round trip through libuv's thread pool. Returns 1 if it was one. */
+static int ws__dial_literal(ws__dial_t* dial, int port, int* err) {
+  struct sockaddr_storage addr;
+
+  if (uv_ip4_addr(dial->host, port, (struct sockaddr_in*) &addr) != 0 &&
+      uv_ip6_addr(dial->host, port, (struct sockaddr_in6*) &addr) != 0)
+    return 0;
+  *err = uv_tcp_connect(&dial->connect, &dial->conn->tcp,
+                        (const struct sockaddr*) &addr, ws__on_connected);
+  return 1;
+}
+
 int ws_client_connect(ws_client_t* client, const char* url,
                       const ws_connect_options_t* options, void* data,
                       ws_conn_t** pconn) {
@@ -412,6 +425,16 @@ int ws_client_connect(ws_client_t* client, const char* url,
   conn->dial = dial;
   dial->conn = conn;
   uv_tcp_init(client->hub.loop, &conn->tcp);
+  if (ws__dial_literal(dial, port, &r)) {
+    if (r != 0) {
+      dial->silent = 1;
+      ws__conn_abort(conn, r);
+      return r;
+    }
+    if (pconn != NULL)
+      *pconn = conn;
+    return 0;
+  }
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
