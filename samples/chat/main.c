@@ -10,7 +10,6 @@
  * from the one line printed on stdout:
  *   listening on ws://127.0.0.1:8080/
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "chat.h"
 #include "page.h"
+#include "flags.h"
 #include "uvws.h"
 
 typedef struct {
@@ -47,46 +47,6 @@ static void usage(FILE* out, const char* prog) {
           prog);
 }
 
-/* Parses a decimal number with no sign, no junk and no overflow. */
-static int parse_uint(const char* s, unsigned long long max,
-                      unsigned long long* out) {
-  unsigned long long v;
-  char* end;
-
-  if (s == NULL || *s < '0' || *s > '9')
-    return -1;
-  errno = 0;
-  v = strtoull(s, &end, 10);
-  if (errno != 0 || *end != '\0' || v > max)
-    return -1;
-  *out = v;
-  return 0;
-}
-
-/* Accepts "--name value" and "--name=value". Returns the value and advances
- * *i past it, or returns NULL when argv[*i] is not this flag. *missing is set
- * when the flag is there but its value is not. */
-static const char* flag_value(int argc, char** argv, int* i,
-                              const char* name, int* missing) {
-  size_t n;
-  const char* arg;
-
-  arg = argv[*i];
-  n = strlen(name);
-  if (strncmp(arg, name, n) != 0)
-    return NULL;
-  if (arg[n] == '=')
-    return arg + n + 1;
-  if (arg[n] != '\0')
-    return NULL;
-  if (*i + 1 >= argc) {
-    *missing = 1;
-    return NULL;
-  }
-  *i += 1;
-  return argv[*i];
-}
-
 /* Returns 0 to run, or the exit status: 0 after --help, 2 on a bad flag. */
 static int parse_args(int argc, char** argv, chat_config_t* config,
                       int* exit_now) {
@@ -103,13 +63,13 @@ static int parse_args(int argc, char** argv, chat_config_t* config,
       *exit_now = 1;
       return 0;
     }
-    if ((value = flag_value(argc, argv, &i, "--host", &missing)) != NULL) {
+    if ((value = flags_value(argc, argv, &i, "--host", &missing)) != NULL) {
       if (*value == '\0')
         goto bad;
       config->host = value;
-    } else if ((value = flag_value(argc, argv, &i, "--port", &missing)) !=
+    } else if ((value = flags_value(argc, argv, &i, "--port", &missing)) !=
                NULL) {
-      if (parse_uint(value, 65535, &v) != 0)
+      if (flags_parse_uint(value, 65535, &v) != 0)
         goto bad;
       config->port = (int) v;
     } else {
