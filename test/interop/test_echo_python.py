@@ -365,10 +365,25 @@ async def run(server_path):
     return server["log"]
 
 
+def check_flags(server_path):
+    """A bad flag value exits 2 and names the flag, in both spellings."""
+    import subprocess
+    for args, named in ((["--port", "abc"], "--port"),
+                        (["--port=99999"], "--port=99999"),
+                        (["--max-message-size", "0"], "--max-message-size")):
+        p = subprocess.run([server_path, *args], capture_output=True,
+                           text=True, timeout=10)
+        results.check(p.returncode == 2,
+                      f"{args} exited {p.returncode}, wanted 2")
+        results.check(f"bad value for {named}\n" in p.stderr,
+                      f"{args}: stderr does not name {named}: {p.stderr!r}")
+
+
 def entry():
     if len(sys.argv) != 2:
         print(f"usage: {sys.argv[0]} PATH/TO/uvws-echo", file=sys.stderr)
         return 2
+    check_flags(sys.argv[1])
     log = asyncio.run(run(sys.argv[1]))
     if results.failed:
         print("server log (last 40 lines):", file=sys.stderr)
