@@ -50,11 +50,14 @@ static int parse_args(int argc, char** argv, echo_config_t* config,
                       int* exit_now) {
   unsigned long long v;
   const char* value;
+  const char* flag;
   int missing;
   int i;
 
   *exit_now = 0;
   for (i = 1; i < argc; i++) {
+    /* The flag as written: flags_value() moves i on to its value. */
+    flag = argv[i];
     missing = 0;
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       usage(stdout, argv[0]);
@@ -88,7 +91,7 @@ static int parse_args(int argc, char** argv, echo_config_t* config,
   return 0;
 
 bad:
-  fprintf(stderr, "%s: bad value for %s\n", argv[0], argv[i]);
+  fprintf(stderr, "%s: bad value for %s\n", argv[0], flag);
   usage(stderr, argv[0]);
   *exit_now = 1;
   return 2;
