@@ -8,6 +8,9 @@
 # missing; the browser test is then skipped by CMake.
 set -euo pipefail
 
+# shellcheck source=apt.sh
+. "$(dirname "$0")/apt.sh"
+
 cd "$(dirname "$0")/.."
 
 missing=()
@@ -16,28 +19,11 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    sudo=()
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo=(sudo)
-  else
-    echo "setup-browser: not root, skipping; missing: ${missing[*]}" >&2
-    echo "setup-browser: run as root: apt-get install ${missing[*]}" >&2
-    exit 0
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  echo "setup-browser: installing ${missing[*]}" >&2
-  # A mirror that hiccups should not fail the build: retry the update.
-  for attempt in 1 2 3; do
-    if "${sudo[@]}" apt-get update; then
-      break
-    fi
-    if [ "$attempt" -eq 3 ]; then
-      exit 1
-    fi
-    sleep 10
-  done
-  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+  status=0
+  apt_install setup-browser "${missing[@]}" || status=$?
+  # Without root: say so and go on without (exit 0); a failure fails.
+  [ "$status" -eq 2 ] && exit 0
+  [ "$status" -eq 0 ] || exit 1
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')

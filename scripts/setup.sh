@@ -4,6 +4,9 @@
 # without password-less sudo) it only says what is missing.
 set -euo pipefail
 
+# shellcheck source=apt.sh
+. "$(dirname "$0")/apt.sh"
+
 # npm packages for the Node tests, whatever apt has to do.
 bash "$(dirname "$0")/setup-node.sh"
 bash "$(dirname "$0")/setup-browser.sh"  # chromium, playwright-core
@@ -34,26 +37,8 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-if [ "$(id -u)" -eq 0 ]; then
-  sudo=()
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-  sudo=(sudo)
-else
-  echo "setup: not root, skipping; missing: ${missing[*]}" >&2
-  echo "setup: run as root: apt-get install ${missing[*]}" >&2
-  exit 0
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "setup: installing ${missing[*]}" >&2
-# A mirror that hiccups should not fail the build: retry the download step.
-for attempt in 1 2 3; do
-  if "${sudo[@]}" apt-get update; then
-    break
-  fi
-  if [ "$attempt" -eq 3 ]; then
-    exit 1
-  fi
-  sleep 10
-done
-"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+status=0
+apt_install setup "${missing[@]}" || status=$?
+# Without root: say so and go on without (exit 0); a failure fails.
+[ "$status" -eq 2 ] && exit 0
+[ "$status" -eq 0 ] || exit 1
