@@ -145,6 +145,11 @@ typedef struct {
   int error;
 } ws_close_info_t;
 
+/* The largest value a size limit (max_message_size, max_queued_bytes) may
+ * take: larger ones are refused with WS_EINVAL, so that no sum of a limit
+ * and a frame's length can wrap. */
+#define WS_MAX_LIMIT (SIZE_MAX >> 2)
+
 /* Every limit, with its default. Fill with ws_server_options_init() and
  * change what you need; the server copies the struct. A zero timeout or
  * interval disables that timer. */

@@ -397,6 +397,7 @@ void ws__conn_free(ws_conn_t* conn) {
   if (conn->engine != NULL)
     ws__engine_discard(conn->engine);
   ws__conn_drop_partial(conn);
+  ws__conn_free_pong(conn);
   ws__outq_clear(&conn->out);
   ws__dial_free(conn->dial);
   ws__free(conn->subprotocol);

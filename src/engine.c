@@ -1,6 +1,7 @@
 /* wslay event contexts hold two 4 KiB buffers each, so connections borrow
  * one only while they need it: while a fragmented message or a close
- * handshake is under way, or during one call that feeds whole frames. */
+ * handshake is under way, or during one call that feeds whole frames.
+ * They do not buffer data messages: recv.c assembles those. */
 #include "uvws_int.h"
 
 #include <stdlib.h>
@@ -32,13 +33,46 @@ static ssize_t ws__engine_send(wslay_event_context_ptr ctx,
                                void* user_data) {
   ws__engine_t* engine;
 
+  ws_conn_t* conn;
+
   (void) flags;
   engine = user_data;
-  if (ws__outq_append(&engine->conn->out, data, len, NULL, 0) != 0) {
+  conn = engine->conn;
+  /* What wslay writes for us counts against the queue limit too. */
+  if (!ws__conn_queue_has_room(conn, len)) {
+    ws__conn_fail_later(conn, WS_EQUEUEFULL);
+    wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    return -1;
+  }
+  if (ws__outq_append(&conn->out, data, len, NULL, 0) != 0) {
+    ws__conn_fail_later(conn, WS_ENOMEM);
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
     return -1;
   }
   return (ssize_t) len;
+}
+
+static void ws__engine_on_frame_start(
+    wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_start_arg* arg, void* user_data) {
+  ws__engine_t* engine;
+
+  (void) ctx;
+  engine = user_data;
+  engine->data_frame = !(arg->opcode & 0x08);
+}
+
+/* wslay does not buffer data frames (no_buffering): their payload comes
+ * here, unmasked and checked, for the connection to assemble. */
+static void ws__engine_on_frame_chunk(
+    wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_chunk_arg* arg, void* user_data) {
+  ws__engine_t* engine;
+
+  (void) ctx;
+  engine = user_data;
+  if (engine->data_frame)
+    ws__conn_on_wslay_chunk(engine->conn, arg->data, arg->data_length);
 }
 
 static void ws__engine_on_msg(wslay_event_context_ptr ctx,
@@ -63,7 +97,8 @@ static int ws__engine_genmask(wslay_event_context_ptr ctx, uint8_t* buf,
 }
 
 static const struct wslay_event_callbacks ws__engine_callbacks = {
-  ws__engine_recv, ws__engine_send, ws__engine_genmask, NULL, NULL, NULL,
+  ws__engine_recv, ws__engine_send, ws__engine_genmask,
+  ws__engine_on_frame_start, ws__engine_on_frame_chunk, NULL,
   ws__engine_on_msg
 };
 
@@ -87,6 +122,7 @@ ws__engine_t* ws__engine_lend(ws_server_t* server, ws_conn_t* conn) {
       ws__free(engine);
       return NULL;
     }
+    wslay_event_config_set_no_buffering(engine->ctx, 1);
     wslay_event_config_set_max_recv_msg_length(
         engine->ctx, server->options.max_message_size);
   }

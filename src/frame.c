@@ -29,14 +29,13 @@ size_t ws__frame_header(unsigned char* out, unsigned int opcode,
   return len + 4;
 }
 
-int ws__frame_measure(const unsigned char* data, size_t len,
-                      uint64_t* total) {
-  unsigned int opcode;
+int ws__frame_parse(const unsigned char* data, size_t len,
+                    ws__frame_t* frame) {
   uint64_t payload;
+  unsigned int opcode;
   size_t header;
   int i;
 
-  *total = 0;
   if (len < 2)
     return WS__FRAME_PARTIAL;
   opcode = data[0] & 0x0f;
@@ -46,7 +45,7 @@ int ws__frame_measure(const unsigned char* data, size_t len,
   if ((opcode & 0x08) && (payload > 125 || !(data[0] & 0x80)))
     return WS__FRAME_INVALID;
   /* A close payload is empty or starts with a two-byte code. */
-  if (opcode == 0x8 && payload == 1)
+  if (opcode == WS__OP_CLOSE && payload == 1)
     return WS__FRAME_INVALID;
   if (payload == 126) {
     header = 4;
@@ -67,19 +66,15 @@ int ws__frame_measure(const unsigned char* data, size_t len,
   }
   if (data[1] & 0x80)
     header += 4;
-  *total = header + payload;
-  return len >= *total ? WS__FRAME_COMPLETE : WS__FRAME_PARTIAL;
-}
-
-size_t ws__frame_header_size(const unsigned char* data) {
-  size_t size;
-
-  size = 2;
-  if ((data[1] & 0x7f) == 126)
-    size = 4;
-  else if ((data[1] & 0x7f) == 127)
-    size = 10;
-  return (data[1] & 0x80) ? size + 4 : size;
+  if (len < header)
+    return WS__FRAME_PARTIAL;
+  frame->payload_len = payload;
+  frame->header_len = (uint8_t) header;
+  frame->opcode = (uint8_t) opcode;
+  frame->rsv = (uint8_t) ((data[0] >> 4) & 0x07);
+  frame->fin = (data[0] & 0x80) != 0;
+  frame->masked = (data[1] & 0x80) != 0;
+  return WS__FRAME_HEADER;
 }
 
 void ws__mask_copy(unsigned char* dst, const unsigned char* src, size_t len,

@@ -156,6 +156,7 @@ void ws__outq_consume(ws__outq_t* q, size_t n) {
   ws__seg_t* seg;
 
   q->bytes -= n;
+  q->consumed += n;
   while ((seg = q->head) != NULL) {
     if (n < seg->len) {
       seg->base += n;

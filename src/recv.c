@@ -1,28 +1,123 @@
-/* Frames in: whole frames found in the bytes read, a partial one kept,
- * fast frames delivered from the read buffer, the rest fed to wslay. */
+/* Frames in. Each frame header is parsed once into a ws__frame_t, checked
+ * against the limits, and routed: whole final text and binary frames are
+ * delivered from the read buffer (the fast path), pings and pongs are
+ * answered here, and the rest (fragments, close frames, anything wslay
+ * must judge) go to a wslay context in runs. wslay does not buffer data
+ * frames: their payload is assembled here, in one buffer per message that
+ * is bounded by max_message_size however the message is fragmented. */
 #include "uvws_int.h"
 
 #include <string.h>
 
+/* ---- Messages assembled from fragments ---- */
+
+struct ws__message_s {
+  unsigned char* data;
+  size_t len;
+  size_t cap;
+  uint64_t announced; /* payload of the frames scanned so far */
+};
+
+static void ws__message_free(ws_conn_t* conn) {
+  if (conn->message == NULL)
+    return;
+  ws__free(conn->message->data);
+  ws__free(conn->message);
+  conn->message = NULL;
+}
+
+/* A text or binary frame that starts a message wslay will see. */
+static int ws__message_start(ws_conn_t* conn, uint64_t payload_len) {
+  ws__message_t* m;
+
+  ws__message_free(conn);
+  m = ws__calloc(1, sizeof(*m));
+  if (m == NULL)
+    return WS_ENOMEM;
+  m->announced = payload_len;
+  conn->message = m;
+  return 0;
+}
+
+static int ws__message_append(ws_conn_t* conn, const unsigned char* data,
+                              size_t len) {
+  ws__message_t* m;
+  unsigned char* p;
+  size_t limit;
+  size_t cap;
+
+  m = conn->message;
+  if (len == 0)
+    return 0;
+  if (len > m->cap - m->len) {
+    /* Doubling, but never past the limit the frames were checked
+     * against: the whole message fits in it. */
+    limit = conn->server->options.max_message_size;
+    cap = m->cap > 128 ? m->cap * 2 : 256;
+    if (cap > limit)
+      cap = limit;
+    if (cap < m->len + len)
+      cap = m->len + len;
+    p = ws__realloc(m->data, cap);
+    if (p == NULL)
+      return WS_ENOMEM;
+    m->data = p;
+    m->cap = cap;
+  }
+  memcpy(m->data + m->len, data, len);
+  m->len += len;
+  return 0;
+}
+
+/* The UTF-8 state at the end of the message so far. wslay checked every
+ * byte of it, so only its last character can be unfinished: it starts in
+ * the last three bytes, as a character of four bytes at most. */
+static uint32_t ws__message_utf8_end(const ws_conn_t* conn) {
+  const ws__message_t* m;
+  uint32_t state;
+  size_t i;
+
+  m = conn->message;
+  if (m == NULL)
+    return 0;
+  i = m->len > 3 ? m->len - 3 : 0;
+  /* Continuation bytes here end a character that began earlier. */
+  while (i < m->len && i > 0 && (m->data[i] & 0xc0) == 0x80)
+    i++;
+  for (state = 0; i < m->len; i++)
+    state = ws__utf8_step(state, m->data[i]);
+  return state;
+}
+
+void ws__conn_on_wslay_chunk(ws_conn_t* conn, const unsigned char* data,
+                             size_t len) {
+  if (conn->message == NULL || conn->state != WS__CONN_OPEN)
+    return;
+  if (ws__message_append(conn, data, len) != 0)
+    ws__conn_fail_later(conn, WS_ENOMEM);
+}
+
 void ws__conn_on_wslay_message(ws_conn_t* conn,
                                const struct wslay_event_on_msg_recv_arg* arg) {
   const ws_server_callbacks_t* cb;
+  ws__message_t* m;
 
   cb = &conn->server->callbacks;
   if (conn->state != WS__CONN_OPEN)
     return;
-  /* Pongs to pings that came before this message go out before any answer
-   * to it. */
-  if (wslay_event_send(conn->engine->ctx) != 0) {
-    ws__conn_fail_later(conn, WS_ENOMEM);
-    return;
-  }
   switch (arg->opcode) {
     case WSLAY_TEXT_FRAME:
     case WSLAY_BINARY_FRAME:
-      if (cb->on_message != NULL)
-        cb->on_message(conn, (ws_opcode_t) arg->opcode, arg->msg,
-                       arg->msg_length);
+      m = conn->message;
+      conn->message = NULL;
+      if (m != NULL && cb->on_message != NULL && conn->pending_error == 0)
+        cb->on_message(conn, (ws_opcode_t) arg->opcode,
+                       m->data != NULL ? m->data : (unsigned char*) "",
+                       m->len);
+      if (m != NULL) {
+        ws__free(m->data);
+        ws__free(m);
+      }
       break;
     case WSLAY_PONG:
       if (cb->on_pong != NULL)
@@ -40,116 +135,138 @@ void ws__conn_on_wslay_message(ws_conn_t* conn,
   }
 }
 
-/* Payload byte i of a frame whose header is hsize bytes, unmasked. */
-static unsigned char ws__payload_byte(const unsigned char* frame,
-                                      size_t hsize, size_t i) {
-  if (!(frame[1] & 0x80))
-    return frame[hsize + i];
-  return frame[hsize + i] ^ frame[hsize - 4 + (i & 3)];
+/* ---- Routing ---- */
+
+typedef enum {
+  WS__ROUTE_FAST,    /* a whole message, delivered from where it lies */
+  WS__ROUTE_CONTROL, /* a ping or a pong, handled here */
+  WS__ROUTE_ENGINE   /* wslay's to judge */
+} ws__route_t;
+
+static int ws__conn_mask_ok(const ws_conn_t* conn, const ws__frame_t* f) {
+  /* Servers get masked frames, clients unmasked ones. */
+  return f->masked != conn->server->client_role;
 }
 
-/* The UTF-8 state at the end of a text frame's payload, from the state at
- * its start. wslay checks every whole frame, so the message before this
- * point is valid and only its last character can be unfinished: it starts
- * in the last three bytes, as a character of four bytes at most. */
-static uint32_t ws__frame_utf8_end(const unsigned char* frame, size_t total,
-                                   uint32_t state) {
-  size_t hsize;
+static ws__route_t ws__conn_route(const ws_conn_t* conn,
+                                  const ws__frame_t* f) {
+  if (f->rsv != 0 || !ws__conn_mask_ok(conn, f) || conn->close_queued)
+    return WS__ROUTE_ENGINE;
+  if (f->opcode == WS__OP_PING || f->opcode == WS__OP_PONG)
+    return WS__ROUTE_CONTROL;
+  if (f->fin && !conn->in_fragment &&
+      (f->opcode == WS__OP_TEXT || f->opcode == WS__OP_BINARY))
+    return WS__ROUTE_FAST;
+  return WS__ROUTE_ENGINE;
+}
+
+/* The close code a frame gets before any of its payload is kept: 1009 if
+ * it would take its message past max_message_size, else 0. */
+static uint16_t ws__conn_check_size(const ws_conn_t* conn,
+                                    const ws__frame_t* f) {
+  uint64_t room;
+
+  if (f->opcode & 0x08)
+    return 0; /* control frames: 125 bytes at most, whatever the limit */
+  room = conn->server->options.max_message_size;
+  if (f->opcode == WS__OP_CONTINUATION && conn->in_fragment &&
+      conn->message != NULL)
+    room -= conn->message->announced; /* never more than the limit */
+  return f->payload_len > room ? WS_CLOSE_TOO_BIG : 0;
+}
+
+/* What a frame bound for wslay changes in the message under way, noted as
+ * it is scanned (before wslay sees it): whether the next frames may take
+ * the fast path, and how much the message has announced. */
+static int ws__conn_track(ws_conn_t* conn, const ws__frame_t* f) {
+  int r;
+
+  switch (f->opcode) {
+    case WS__OP_TEXT:
+    case WS__OP_BINARY:
+      if (conn->in_fragment)
+        return 0; /* a new message inside one: wslay fails it */
+      r = ws__message_start(conn, f->payload_len);
+      if (r != 0)
+        return r;
+      conn->in_fragment = !f->fin;
+      conn->fragment_text = !f->fin && f->opcode == WS__OP_TEXT;
+      return 0;
+    case WS__OP_CONTINUATION:
+      if (!conn->in_fragment)
+        return 0; /* nothing to continue: wslay fails it */
+      conn->message->announced += f->payload_len;
+      if (f->fin) {
+        conn->in_fragment = 0;
+        conn->fragment_text = 0;
+      }
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+/* ---- Handling whole frames ---- */
+
+static unsigned char* ws__frame_payload(const ws__frame_t* f,
+                                        unsigned char* frame) {
+  unsigned char* payload;
+
+  payload = frame + f->header_len;
+  if (f->masked)
+    ws__mask_copy(payload, payload, (size_t) f->payload_len,
+                  frame + f->header_len - 4);
+  return payload;
+}
+
+/* Unmasks a fast frame in place, checks its text, and delivers it. wslay
+ * unmasks a byte at a time and copies each message twice; this path does
+ * neither. */
+static void ws__conn_deliver(ws_conn_t* conn, const ws__frame_t* f,
+                             unsigned char* frame) {
+  const ws_server_callbacks_t* cb;
+  unsigned char* payload;
   size_t len;
-  size_t i;
 
-  hsize = ws__frame_header_size(frame);
-  len = total - hsize;
-  i = 0;
-  if (len > 3) {
-    i = len - 3;
-    state = 0;
-    /* Continuation bytes here end a character that began earlier. */
-    while (i < len && (ws__payload_byte(frame, hsize, i) & 0xc0) == 0x80)
-      i++;
+  cb = &conn->server->callbacks;
+  payload = ws__frame_payload(f, frame);
+  len = (size_t) f->payload_len;
+  if (f->opcode == WS__OP_TEXT && !ws__utf8_valid(payload, len)) {
+    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+    return;
   }
-  for (; i < len; i++)
-    state = ws__utf8_step(state, ws__payload_byte(frame, hsize, i));
-  return state;
+  if (cb->on_message != NULL)
+    cb->on_message(conn, (ws_opcode_t) f->opcode, payload, len);
 }
 
-/* Tracks what the frames fed leave open: a fragmented message, and if it
- * is text, where its UTF-8 stands. */
-static void ws__conn_track_fragments(ws_conn_t* conn,
-                                     const unsigned char* frames,
-                                     size_t len) {
-  uint64_t total;
-  unsigned int opcode;
-  int fin;
+static void ws__conn_control(ws_conn_t* conn, const ws__frame_t* f,
+                             unsigned char* frame) {
+  const ws_server_callbacks_t* cb;
+  unsigned char* payload;
+  size_t len;
 
-  while (len > 0 &&
-         ws__frame_measure(frames, len, &total) == WS__FRAME_COMPLETE) {
-    opcode = frames[0] & 0x0f;
-    fin = frames[0] & 0x80;
-    if (opcode == WSLAY_TEXT_FRAME || opcode == WSLAY_BINARY_FRAME) {
-      conn->in_fragment = !fin;
-      conn->fragment_text = !fin && opcode == WSLAY_TEXT_FRAME;
-      conn->message_utf8 = 0;
-    }
-    if (conn->fragment_text &&
-        (opcode == WSLAY_TEXT_FRAME || opcode == WSLAY_CONTINUATION_FRAME))
-      conn->message_utf8 = ws__frame_utf8_end(frames, (size_t) total,
-                                              conn->message_utf8);
-    if (opcode == WSLAY_CONTINUATION_FRAME && fin) {
-      conn->in_fragment = 0;
-      conn->fragment_text = 0;
-    }
-    frames += total;
-    len -= (size_t) total;
-  }
+  cb = &conn->server->callbacks;
+  payload = ws__frame_payload(f, frame);
+  len = (size_t) f->payload_len;
+  if (f->opcode == WS__OP_PING)
+    ws__conn_answer_ping(conn, payload, len);
+  else if (cb->on_pong != NULL)
+    cb->on_pong(conn, payload, len);
 }
 
-/* Checks the UTF-8 of a text frame's payload as it arrives, before the
- * frame is whole and wslay sees it, so bad text fails at once. */
-static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
-  const unsigned char* p;
-  unsigned int opcode;
-  size_t hsize;
-  size_t i;
-  int masked;
-
-  p = conn->partial;
-  if (conn->partial_len < 2)
-    return 0;
-  hsize = ws__frame_header_size(p);
-  opcode = p[0] & 0x0f;
-  /* Masking wrong for our role, reserved bits and binary are wslay's to
-   * judge (servers get masked frames, clients unmasked). */
-  masked = (p[1] & 0x80) != 0;
-  if (conn->partial_len <= hsize || masked == conn->server->client_role ||
-      (p[0] & 0x70) != 0 ||
-      !(opcode == WSLAY_TEXT_FRAME ||
-        (opcode == WSLAY_CONTINUATION_FRAME && conn->fragment_text)))
-    return 0;
-  if (conn->partial_checked < hsize) {
-    conn->partial_checked = hsize;
-    conn->partial_utf8 =
-        opcode == WSLAY_TEXT_FRAME ? 0 : conn->message_utf8;
-  }
-  for (i = conn->partial_checked; i < conn->partial_len; i++)
-    conn->partial_utf8 = ws__utf8_step(conn->partial_utf8,
-                                       ws__payload_byte(p, hsize, i - hsize));
-  conn->partial_checked = conn->partial_len;
-  return conn->partial_utf8 == WS__UTF8_REJECT;
-}
-
-/* Feeds whole frames to wslay. */
+/* Feeds a run of whole frames to wslay. */
 static void ws__conn_engine_feed(ws_conn_t* conn, const unsigned char* frames,
                                  size_t len) {
   ws__engine_t* engine;
   int r;
 
+  if (len == 0)
+    return;
   engine = ws__conn_engine(conn);
   if (engine == NULL) {
     ws__conn_abort(conn, WS_ENOMEM);
     return;
   }
-  ws__conn_track_fragments(conn, frames, len);
   engine->in = frames;
   engine->in_len = len;
   conn->in_engine = 1;
@@ -166,161 +283,205 @@ static void ws__conn_engine_feed(ws_conn_t* conn, const unsigned char* frames,
   ws__conn_after_engine(conn);
 }
 
-/* Whether a whole frame may skip wslay: a final text or binary frame,
- * masked as our role requires, no reserved bits, within the size limit,
- * and no fragmented message or close under way. wslay unmasks a byte at a
- * time and copies each message twice; this path does neither. */
-static int ws__frame_is_fast(const ws_conn_t* conn, const unsigned char* f,
-                             uint64_t total) {
-  unsigned int opcode;
-  int masked;
-
-  opcode = f[0] & 0x0f;
-  masked = (f[1] & 0x80) != 0;
-  return (f[0] & 0xf0) == 0x80 &&
-         (opcode == WSLAY_TEXT_FRAME || opcode == WSLAY_BINARY_FRAME) &&
-         masked != conn->server->client_role && !conn->in_fragment &&
-         !conn->close_queued &&
-         total - ws__frame_header_size(f) <=
-             conn->server->options.max_message_size;
+/* Handles one whole frame that is not bound for wslay. */
+static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
+                            unsigned char* frame) {
+  if (f->opcode == WS__OP_TEXT || f->opcode == WS__OP_BINARY)
+    ws__conn_deliver(conn, f, frame);
+  else
+    ws__conn_control(conn, f, frame);
 }
 
-/* Unmasks a fast frame in place, checks its text, and delivers it. */
-static void ws__conn_deliver(ws_conn_t* conn, unsigned char* frame,
-                             size_t total) {
-  ws_server_callbacks_t* cb;
-  unsigned char* payload;
-  size_t hsize;
-  size_t len;
-
-  cb = &conn->server->callbacks;
-  hsize = ws__frame_header_size(frame);
-  payload = frame + hsize;
-  len = total - hsize;
-  if (frame[1] & 0x80)
-    ws__mask_copy(payload, payload, len, frame + hsize - 4);
-  if ((frame[0] & 0x0f) == WSLAY_TEXT_FRAME && !ws__utf8_valid(payload, len)) {
-    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
-    return;
-  }
-  if (cb->on_message != NULL)
-    cb->on_message(conn, (ws_opcode_t) (frame[0] & 0x0f), payload, len);
-}
-
-/* Handles whole frames in order: fast ones here, runs of the others
- * through wslay. */
-static void ws__conn_process(ws_conn_t* conn, unsigned char* frames,
-                             size_t len) {
-  uint64_t total;
+/* Handles the whole frames at data, up to len bytes, in order; frames for
+ * wslay are fed in runs. Returns the bytes taken: it stops at the first
+ * incomplete frame, whose header, if it is all there, goes to *next
+ * (*status is then WS__FRAME_HEADER). */
+static size_t ws__conn_process(ws_conn_t* conn, unsigned char* data,
+                               size_t len, ws__frame_t* next, int* status) {
+  ws__frame_t f;
+  uint16_t code;
+  size_t total;
   size_t run;
   size_t off;
-
-  run = 0;
-  off = 0;
-  while (off < len && conn->state == WS__CONN_OPEN) {
-    ws__frame_measure(frames + off, len - off, &total);
-    if (!ws__frame_is_fast(conn, frames + off, total)) {
-      run += (size_t) total;
-      off += (size_t) total;
-      continue;
-    }
-    if (run > 0) {
-      /* wslay first; then look at this frame again in the new state. */
-      ws__conn_engine_feed(conn, frames + off - run, run);
-      run = 0;
-      continue;
-    }
-    ws__conn_deliver(conn, frames + off, (size_t) total);
-    off += (size_t) total;
-  }
-  if (run > 0 && conn->state == WS__CONN_OPEN)
-    ws__conn_engine_feed(conn, frames + off - run, run);
-}
-
-static size_t ws__frame_payload_limit(const ws_conn_t* conn) {
-  return conn->server->options.max_message_size;
-}
-
-/* Checks the frame at data once its length is known: 0 if it may be
- * buffered, else the close code it gets. */
-static uint16_t ws__conn_check_frame(const ws_conn_t* conn,
-                                     const unsigned char* data, size_t len,
-                                     uint64_t* total) {
   int r;
 
-  r = ws__frame_measure(data, len, total);
-  if (r == WS__FRAME_INVALID)
-    return WS_CLOSE_PROTOCOL_ERROR;
-  if (*total > (uint64_t) ws__frame_payload_limit(conn) + 14)
-    return WS_CLOSE_TOO_BIG;
-  return 0;
-}
-
-/* Keeps len more bytes of the frame being received, whose whole length is
- * total (0 while unknown). The buffer grows with what arrives, never to
- * what a header merely announces. */
-static int ws__conn_keep_partial(ws_conn_t* conn, const unsigned char* data,
-                                 size_t len, uint64_t total) {
-  unsigned char* p;
-  size_t need;
-  size_t cap;
-
-  need = conn->partial_len + len;
-  if (need > conn->partial_cap) {
-    cap = conn->partial_cap != 0 ? conn->partial_cap * 2 : 256;
-    if (cap < need)
-      cap = need;
-    if (total != 0 && cap > total)
-      cap = (size_t) total;
-    p = ws__realloc(conn->partial, cap);
-    if (p == NULL)
-      return WS_ENOMEM;
-    conn->partial = p;
-    conn->partial_cap = cap;
+  run = 0; /* bytes before off that wait for wslay */
+  off = 0;
+  *status = WS__FRAME_PARTIAL;
+  while (off < len) {
+    r = ws__frame_parse(data + off, len - off, &f);
+    if (r == WS__FRAME_PARTIAL)
+      break;
+    code = r == WS__FRAME_INVALID ? WS_CLOSE_PROTOCOL_ERROR
+                                  : ws__conn_check_size(conn, &f);
+    if (code != 0) {
+      ws__conn_engine_feed(conn, data + off - run, run);
+      if (conn->state == WS__CONN_OPEN)
+        ws__conn_fail(conn, code);
+      return len;
+    }
+    if (f.payload_len > len - off - f.header_len) {
+      *next = f;
+      *status = WS__FRAME_HEADER;
+      break;
+    }
+    total = f.header_len + (size_t) f.payload_len;
+    /* A message that wslay will see starts in wslay's state after the
+     * frames before it; any other frame handled here waits for them. */
+    if (run > 0 && (ws__conn_route(conn, &f) != WS__ROUTE_ENGINE ||
+                    f.opcode == WS__OP_TEXT || f.opcode == WS__OP_BINARY)) {
+      ws__conn_engine_feed(conn, data + off - run, run);
+      run = 0;
+      if (conn->state != WS__CONN_OPEN)
+        return len;
+    }
+    if (ws__conn_route(conn, &f) == WS__ROUTE_ENGINE) {
+      if (ws__conn_track(conn, &f) != 0) {
+        ws__conn_abort(conn, WS_ENOMEM);
+        return len;
+      }
+      run += total;
+    } else {
+      ws__conn_handle(conn, &f, data + off);
+      if (conn->state != WS__CONN_OPEN)
+        return len;
+    }
+    off += total;
   }
-  memcpy(conn->partial + conn->partial_len, data, len);
-  conn->partial_len += len;
-  return 0;
+  ws__conn_engine_feed(conn, data + off - run, run);
+  return off;
 }
+
+/* ---- A frame that arrives over several reads ---- */
+
+struct ws__partial_s {
+  ws__frame_t frame;   /* header_len is 0 until the header is whole */
+  size_t len;
+  size_t cap;
+  size_t checked;      /* payload bytes whose UTF-8 was checked */
+  uint32_t utf8;       /* the UTF-8 state after them */
+  unsigned char data[1];
+};
 
 void ws__conn_drop_partial(ws_conn_t* conn) {
   ws__free(conn->partial);
   conn->partial = NULL;
-  conn->partial_len = 0;
-  conn->partial_cap = 0;
-  conn->partial_checked = 0;
+  ws__message_free(conn);
 }
 
-/* Completes the buffered partial frame from data; returns bytes used. */
+/* Keeps len more bytes of the frame being received. The buffer grows with
+ * what arrives, never to what a header merely announces. */
+static int ws__conn_keep_partial(ws_conn_t* conn, const unsigned char* data,
+                                 size_t len) {
+  ws__partial_t* p;
+  uint64_t total;
+  size_t need;
+  size_t cap;
+
+  p = conn->partial;
+  need = (p != NULL ? p->len : 0) + len;
+  if (p == NULL || need > p->cap) {
+    cap = p != NULL ? p->cap * 2 : 256;
+    if (cap < need)
+      cap = need;
+    if (p != NULL && p->frame.header_len != 0) {
+      total = p->frame.header_len + p->frame.payload_len;
+      if (cap > total)
+        cap = (size_t) total;
+    }
+    p = ws__realloc(p, offsetof(ws__partial_t, data) + cap);
+    if (p == NULL)
+      return WS_ENOMEM;
+    if (conn->partial == NULL) {
+      p->frame.header_len = 0;
+      p->len = 0;
+      p->checked = 0;
+      p->utf8 = 0;
+    }
+    p->cap = cap;
+    conn->partial = p;
+  }
+  memcpy(p->data + p->len, data, len);
+  p->len += len;
+  return 0;
+}
+
+/* Checks the UTF-8 of a text frame's payload as it arrives, before the
+ * frame is whole and wslay sees it, so bad text fails at once. */
+static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
+  ws__partial_t* p;
+  const ws__frame_t* f;
+  const unsigned char* key;
+  size_t payload_len;
+  size_t i;
+
+  p = conn->partial;
+  f = &p->frame;
+  /* Masking wrong for our role and reserved bits are wslay's to judge. */
+  if (f->header_len == 0 || p->len <= f->header_len || f->rsv != 0 ||
+      !ws__conn_mask_ok(conn, f) ||
+      !(f->opcode == WS__OP_TEXT ||
+        (f->opcode == WS__OP_CONTINUATION && conn->fragment_text)))
+    return 0;
+  if (p->checked == 0)
+    p->utf8 = f->opcode == WS__OP_TEXT ? 0 : ws__message_utf8_end(conn);
+  key = p->data + f->header_len - 4;
+  payload_len = p->len - f->header_len;
+  for (i = p->checked; i < payload_len; i++)
+    p->utf8 = ws__utf8_step(p->utf8, f->masked ? p->data[f->header_len + i] ^
+                                                     key[i & 3]
+                                               : p->data[f->header_len + i]);
+  p->checked = payload_len;
+  return p->utf8 == WS__UTF8_REJECT;
+}
+
+/* Completes the partial frame from data; returns the bytes used. */
 static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
                                     size_t len) {
-  uint64_t total;
+  ws__partial_t* p;
   uint16_t code;
   size_t want;
   size_t used;
+  int r;
 
   used = 0;
   for (;;) {
-    code = ws__conn_check_frame(conn, conn->partial, conn->partial_len,
-                                &total);
-    if (code != 0) {
-      ws__conn_fail(conn, code);
-      return len;
+    p = conn->partial;
+    if (p->frame.header_len == 0) {
+      r = ws__frame_parse(p->data, p->len, &p->frame);
+      if (r == WS__FRAME_INVALID) {
+        ws__conn_fail(conn, WS_CLOSE_PROTOCOL_ERROR);
+        return len;
+      }
+      if (r == WS__FRAME_HEADER) {
+        code = ws__conn_check_size(conn, &p->frame);
+        if (code != 0) {
+          ws__conn_fail(conn, code);
+          return len;
+        }
+      }
     }
-    /* Until the length is known, take only what the header may need, so
-     * the buffer never holds the start of the next frame. */
-    want = total != 0 ? (size_t) total - conn->partial_len
-                      : (conn->partial_len < 2 ? 2 - conn->partial_len : 1);
+    /* Until the header is whole, take one byte at a time, so the buffer
+     * never holds the start of the next frame. */
+    want = p->frame.header_len != 0
+               ? p->frame.header_len + (size_t) p->frame.payload_len - p->len
+               : 1;
     if (want == 0) {
-      ws__conn_process(conn, conn->partial, conn->partial_len);
-      ws__conn_drop_partial(conn);
+      conn->partial = NULL;
+      if (ws__conn_route(conn, &p->frame) != WS__ROUTE_ENGINE)
+        ws__conn_handle(conn, &p->frame, p->data);
+      else if (ws__conn_track(conn, &p->frame) != 0)
+        ws__conn_abort(conn, WS_ENOMEM);
+      else
+        ws__conn_engine_feed(conn, p->data, p->len);
+      ws__free(p);
       return used;
     }
     if (used == len)
       return used;
     if (want > len - used)
       want = len - used;
-    if (ws__conn_keep_partial(conn, data + used, want, total) != 0) {
+    if (ws__conn_keep_partial(conn, data + used, want) != 0) {
       ws__conn_abort(conn, WS_ENOMEM);
       return len;
     }
@@ -332,39 +493,30 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
   }
 }
 
-void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
-                                 size_t len) {
-  uint64_t total;
-  uint16_t code;
-  size_t whole;
+void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data, size_t len) {
+  ws__frame_t next;
   size_t used;
+  int status;
 
   while (len > 0 && conn->state == WS__CONN_OPEN) {
-    if (conn->partial_len > 0) {
+    if (conn->partial != NULL) {
       used = ws__conn_fill_partial(conn, data, len);
-      data += used;
-      len -= used;
-      continue;
+    } else {
+      used = ws__conn_process(conn, data, len, &next, &status);
+      if (used < len && conn->state == WS__CONN_OPEN) {
+        /* The start of a frame that is not all here: keep it. */
+        if (ws__conn_keep_partial(conn, data + used, len - used) != 0) {
+          ws__conn_abort(conn, WS_ENOMEM);
+          return;
+        }
+        if (status == WS__FRAME_HEADER)
+          conn->partial->frame = next;
+        if (ws__conn_partial_utf8_bad(conn))
+          ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+        return;
+      }
     }
-    whole = 0;
-    while (whole < len && ws__frame_measure(data + whole, len - whole,
-                                            &total) == WS__FRAME_COMPLETE)
-      whole += (size_t) total;
-    if (whole > 0) {
-      ws__conn_process(conn, data, whole);
-      data += whole;
-      len -= whole;
-      continue;
-    }
-    code = ws__conn_check_frame(conn, data, len, &total);
-    if (code != 0) {
-      ws__conn_fail(conn, code);
-      return;
-    }
-    if (ws__conn_keep_partial(conn, data, len, total) != 0)
-      ws__conn_abort(conn, WS_ENOMEM);
-    else if (ws__conn_partial_utf8_bad(conn))
-      ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
-    return;
+    data += used;
+    len -= used;
   }
 }

@@ -2,7 +2,9 @@
  * uv_try_write() first and at most one uv_write() in flight. */
 #include "uvws_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Buffers handed to one write; Wine rejects very long lists. */
 #define WS__MAX_BUFS 16
@@ -24,6 +26,76 @@ int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
   }
   if (r == 0)
     ws__conn_mark_dirty(conn);
+  return r;
+}
+
+int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n) {
+  size_t limit;
+
+  limit = conn->server->options.max_queued_bytes;
+  return n <= limit && conn->out.bytes <= limit - n;
+}
+
+/* ---- Pongs ---- */
+
+struct ws__pong_s {
+  size_t len;
+  unsigned char data[125];
+};
+
+void ws__conn_free_pong(ws_conn_t* conn) {
+  ws__free(conn->pong);
+  conn->pong = NULL;
+}
+
+static int ws__conn_queue_pong(ws_conn_t* conn, const unsigned char* data,
+                               size_t len) {
+  int r;
+
+  if (!ws__conn_queue_has_room(conn, WS__MAX_HEADER + len))
+    return WS_EQUEUEFULL;
+  r = ws__conn_send_frame(conn, WS__OP_PONG, data, len);
+  if (r == 0)
+    conn->pong_end = conn->out.consumed + conn->out.bytes;
+  return r;
+}
+
+static int ws__conn_pong_waiting(const ws_conn_t* conn) {
+  return conn->pong_stalled && conn->out.consumed < conn->pong_end;
+}
+
+void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
+                          size_t len) {
+  int r;
+
+  if (!ws__conn_pong_waiting(conn)) {
+    r = ws__conn_queue_pong(conn, data, len);
+    if (r != 0)
+      ws__conn_fail_later(conn, r);
+    return;
+  }
+  if (conn->pong == NULL) {
+    conn->pong = ws__malloc(sizeof(*conn->pong));
+    if (conn->pong == NULL) {
+      ws__conn_fail_later(conn, WS_ENOMEM);
+      return;
+    }
+  }
+  memcpy(conn->pong->data, data, len);
+  conn->pong->len = len;
+}
+
+/* At a flush: the waiting pong goes out once the one before it has. */
+static int ws__conn_release_pong(ws_conn_t* conn) {
+  int r;
+
+  if (conn->out.consumed >= conn->pong_end)
+    conn->pong_stalled = 0;
+  if (conn->pong == NULL || ws__conn_pong_waiting(conn) ||
+      conn->state != WS__CONN_OPEN || conn->close_queued)
+    return 0;
+  r = ws__conn_queue_pong(conn, conn->pong->data, conn->pong->len);
+  ws__conn_free_pong(conn);
   return r;
 }
 
@@ -100,8 +172,14 @@ void ws__conn_flush(ws_conn_t* conn) {
     if (conn->state == WS__CONN_CLOSED)
       return;
   }
-  if (conn->state == WS__CONN_CLOSED || conn->state == WS__CONN_CONNECTING ||
-      conn->write_req != NULL)
+  if (conn->state == WS__CONN_CLOSED || conn->state == WS__CONN_CONNECTING)
+    return;
+  r = ws__conn_release_pong(conn);
+  if (r != 0) {
+    ws__conn_abort(conn, r);
+    return;
+  }
+  if (conn->write_req != NULL)
     return;
   while (conn->out.bytes > 0 && !conn->detached) {
     n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
@@ -135,9 +213,11 @@ void ws__conn_flush(ws_conn_t* conn) {
       ws__free(conn->write_req);
       conn->write_req = NULL;
       ws__conn_abort(conn, r);
+      return;
     }
-    return;
   }
+  if (conn->out.consumed < conn->pong_end)
+    conn->pong_stalled = 1;
   if (conn->state == WS__CONN_DRAIN && conn->out.bytes == 0)
     ws__conn_finish(conn);
 }
@@ -151,8 +231,8 @@ int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
     return WS_EINVAL;
   if (!ws__conn_is_open(conn))
     return WS_ECLOSED;
-  if (conn->out.bytes + len + WS__MAX_HEADER >
-      conn->server->options.max_queued_bytes) {
+  if (len > SIZE_MAX - WS__MAX_HEADER ||
+      !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER)) {
     ws__conn_fail_later(conn, WS_EQUEUEFULL);
     return WS_EQUEUEFULL;
   }

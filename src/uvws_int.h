@@ -52,6 +52,7 @@ typedef struct {
   ws__seg_t* head;
   ws__seg_t* tail;
   size_t bytes;
+  uint64_t consumed;    /* bytes ever written from it */
   /* The hub's one spare segment of WS__SEG_MIN bytes (may be NULL): an
    * answer written at once borrows it instead of a malloc and a free. */
   ws__seg_t** spare;
@@ -92,17 +93,33 @@ size_t ws__frame_header(unsigned char* out, unsigned int opcode,
                         uint64_t payload_len, const unsigned char* mask_key);
 
 enum {
-  WS__FRAME_INVALID = -1, /* a header wslay's frame layer would reject */
-  WS__FRAME_PARTIAL = 0,
-  WS__FRAME_COMPLETE = 1
+  WS__OP_CONTINUATION = 0x0,
+  WS__OP_TEXT = 0x1,
+  WS__OP_BINARY = 0x2,
+  WS__OP_CLOSE = 0x8,
+  WS__OP_PING = 0x9,
+  WS__OP_PONG = 0xa
 };
 
-/* Looks at the frame that starts at data. *total gets header + payload
- * length once the header is complete (else 0). Returns a WS__FRAME_ value. */
-int ws__frame_measure(const unsigned char* data, size_t len,
-                      uint64_t* total);
-/* The header's length, mask key included; data holds at least 2 bytes. */
-size_t ws__frame_header_size(const unsigned char* data);
+/* A frame header, parsed once. */
+typedef struct {
+  uint64_t payload_len;
+  uint8_t header_len;  /* 2 to 14 bytes, the masking key included */
+  uint8_t opcode;
+  uint8_t rsv;         /* RSV1-3 as bits 2-0 */
+  uint8_t fin : 1;
+  uint8_t masked : 1;
+} ws__frame_t;
+
+enum {
+  WS__FRAME_INVALID = -1, /* a header no peer may send (1002) */
+  WS__FRAME_PARTIAL = 0,  /* the header is not all there yet */
+  WS__FRAME_HEADER = 1    /* the header is whole: frame is filled */
+};
+
+/* Parses the header of the frame that starts at data. */
+int ws__frame_parse(const unsigned char* data, size_t len,
+                    ws__frame_t* frame);
 /* XORs len bytes of src with the repeating key into dst (may be src). */
 void ws__mask_copy(unsigned char* dst, const unsigned char* src, size_t len,
                    const unsigned char key[4]);
@@ -213,9 +230,13 @@ typedef struct ws__engine_s {
   /* The input being fed to wslay. */
   const unsigned char* in;
   size_t in_len;
+  int data_frame;            /* the frame wslay is reading carries data */
 } ws__engine_t;
 
 /* ---- Connections ---- */
+
+typedef struct ws__partial_s ws__partial_t;
+typedef struct ws__message_s ws__message_t;
 
 typedef enum {
   WS__CONN_CONNECTING = 0, /* a client's DNS lookup and TCP connect */
@@ -240,13 +261,10 @@ struct ws_conn_s {
   struct ws__dial_s* dial;  /* a client's connection until it opens */
   int http_status;          /* a client's upgrade response status */
   ws__engine_t* engine;     /* lent while a frame engine is needed */
-  unsigned char* partial;   /* bytes of an incomplete frame */
-  size_t partial_len;
-  size_t partial_cap;
-  size_t partial_checked;   /* bytes of it whose UTF-8 was checked */
-  uint32_t partial_utf8;    /* the UTF-8 state after them */
-  uint32_t message_utf8;    /* the UTF-8 state at the end of the last whole
-                               frame of a fragmented text message */
+  struct ws__partial_s* partial;  /* a frame not all received yet */
+  struct ws__message_s* message;  /* a message wslay is receiving */
+  struct ws__pong_s* pong;        /* the latest ping's answer, waiting */
+  uint64_t pong_end;        /* out.consumed once the queued pong is out */
   ws__outq_t out;
   uv_write_t* write_req;    /* the one write in flight, or NULL */
   size_t write_len;
@@ -267,6 +285,7 @@ struct ws_conn_s {
   unsigned int detached : 1;      /* no socket (tests and fuzzing) */
   unsigned int slow_close : 1;    /* close with 1008 at the next flush */
   unsigned int free_pending : 1;  /* closed, waiting for a DNS lookup */
+  unsigned int pong_stalled : 1;  /* a pong outlived a flush */
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
@@ -326,6 +345,9 @@ int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
 /* recv.c: frames in */
 void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data, size_t len);
 void ws__conn_drop_partial(ws_conn_t* conn);
+/* wslay's callbacks: payload of a data frame, and a whole message. */
+void ws__conn_on_wslay_chunk(ws_conn_t* conn, const unsigned char* data,
+                             size_t len);
 void ws__conn_on_wslay_message(ws_conn_t* conn,
                                const struct wslay_event_on_msg_recv_arg* arg);
 
@@ -333,6 +355,14 @@ void ws__conn_on_wslay_message(ws_conn_t* conn,
 /* Queues a final frame (masked for a client); 0 or WS_ENOMEM. */
 int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
                         const void* data, size_t len);
+
+/* Queues a pong for a ping; while an earlier pong waits to be written,
+ * the latest ping's payload waits instead (RFC 6455 section 5.5.3). */
+void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
+                          size_t len);
+/* Whether n more bytes fit under max_queued_bytes. */
+int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n);
+void ws__conn_free_pong(ws_conn_t* conn);
 
 /* Answers the handshake with an HTTP error status and closes. */
 void ws__conn_refuse(ws_conn_t* conn, int status);

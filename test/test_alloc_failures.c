@@ -1,6 +1,6 @@
 /* Every allocation of the library fails in turn, as nghttp2's tests do,
- * during a scenario of handshakes, a room, broadcasts, fragments, pings and
- * closes. Whatever fails: no crash, no leak, and on_close exactly once for
+ * during a scenario of handshakes, a room, broadcasts, fragments, pings
+ * (some answered late, as a ping flood gets) and closes. Whatever fails: no crash, no leak, and on_close exactly once for
  * every accepted connection. */
 #include "counting_alloc.h"
 #include "harness.h"
@@ -40,11 +40,13 @@ static void on_close(ws_conn_t* conn, const ws_close_info_t* info) {
 static int scenario(long fail) {
   static const char upgrade[] = HARNESS_UPGRADE;
   unsigned char in[8192];
+  unsigned char pings[64];
   unsigned char out[65536];
   ws_server_callbacks_t cb;
   ws_server_t* server;
   ws_conn_t* conns[CONNS];
   uv_loop_t loop;
+  size_t ping_len;
   size_t n;
   int i;
 
@@ -77,7 +79,11 @@ static int scenario(long fail) {
   n = harness_frame(in, n, 1, 9, "ping", 4);
   n = harness_frame(in, n, 1, 0, "ment", 4);
   n = harness_frame(in, n, 1, 1, "close", 5);
+  ping_len = harness_frame(pings, 0, 1, 9, "p1", 2);
+  harness_frame(pings, ping_len, 1, 9, "p2", 2);
   for (i = 0; i < CONNS && conns[i] != NULL; i++) {
+    /* Pings in reads of their own: the second waits for the first's pong. */
+    harness_feed(conns[i], pings, 2 * ping_len, ping_len);
     /* The last frame arrives in two pieces, through the partial buffer. */
     harness_feed(conns[i], in, n - 3, 0);
     harness_feed(conns[i], in + n - 3, 3, 0);

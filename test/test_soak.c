@@ -17,7 +17,22 @@
 #endif
 #define MESSAGES 5
 
-enum { NORMAL, RESET, BAD_UTF8, OVERSIZED, SILENT_OPEN, SILENT, KINDS };
+/* PING_FLOOD sends a burst of pings, FRAGMENTS a message of one-byte
+ * fragments: both then close normally. */
+enum {
+  NORMAL,
+  RESET,
+  BAD_UTF8,
+  OVERSIZED,
+  SILENT_OPEN,
+  SILENT,
+  PING_FLOOD,
+  FRAGMENTS,
+  KINDS
+};
+
+#define FLOOD_PINGS 1000
+#define FRAGMENT_COUNT 5000
 
 typedef struct {
   uv_tcp_t tcp;
@@ -29,6 +44,7 @@ typedef struct {
   int kind;
   int index;
   int echoes;
+  int pongs;
   int close_code;    /* from the server's close frame, 0 if none yet */
   int eof;
 } soak_client_t;
@@ -81,6 +97,15 @@ static void client_closed(uv_handle_t* handle) {
     case SILENT:
       ASSERT_EQ(1, c->eof);
       break;
+    case PING_FLOOD:
+      ASSERT_GE(c->pongs, 1);
+      ASSERT_LE(c->pongs, FLOOD_PINGS);
+      ASSERT_EQ(1000, c->close_code);
+      break;
+    case FRAGMENTS:
+      ASSERT_EQ(1, c->echoes);
+      ASSERT_EQ(1000, c->close_code);
+      break;
   }
   kind_done[c->kind]++;
   finished++;
@@ -104,6 +129,7 @@ static void send_message(soak_client_t* c, int n) {
 
 /* Reads the server's frames: echoes and the close. */
 static void parse(soak_client_t* c) {
+  ws__frame_t header;
   uint64_t total;
   const unsigned char* f;
   unsigned char frame[16];
@@ -122,15 +148,24 @@ static void parse(soak_client_t* c) {
     if (c->kind == NORMAL)
       send_message(c, 0);
   }
-  while (ws__frame_measure(c->in + c->parsed, c->in_len - c->parsed,
-                           &total) == WS__FRAME_COMPLETE) {
+  while (ws__frame_parse(c->in + c->parsed, c->in_len - c->parsed,
+                         &header) == WS__FRAME_HEADER &&
+         header.payload_len <= c->in_len - c->parsed - header.header_len) {
     f = c->in + c->parsed;
-    hlen = (f[1] & 0x7f) < 126 ? 2 : 4;
+    hlen = header.header_len;
+    total = hlen + header.payload_len;
     if ((f[0] & 0x0f) == 8) {
       c->close_code = total >= hlen + 2 ? (f[hlen] << 8) | f[hlen + 1] : 1005;
       if (c->kind == NORMAL) {
         ASSERT_EQ(MESSAGES, c->echoes);
       }
+    } else if ((f[0] & 0x0f) == 0xa) {
+      ASSERT_EQ(PING_FLOOD, c->kind);
+      c->pongs++;
+    } else if ((f[0] & 0x0f) == 2) {
+      ASSERT_EQ(FRAGMENTS, c->kind);
+      ASSERT_EQ(FRAGMENT_COUNT, total - hlen);
+      c->echoes++;
     } else if ((f[0] & 0x0f) == 1) {
       ASSERT_EQ(NORMAL, c->kind);
       ASSERT_EQ((c->index * 31 + c->echoes * 97) % 2000, total - hlen);
@@ -175,9 +210,11 @@ static void client_read(uv_stream_t* stream, ssize_t nread,
 
 static void client_connected(uv_connect_t* req, int status) {
   static unsigned char big[70000];
+  static unsigned char flood[FRAGMENT_COUNT * 7 + FLOOD_PINGS * 131];
   unsigned char frame[70100];
   soak_client_t* c;
   size_t n;
+  int i;
 
   c = req->data;
   ASSERT_EQ(0, status);
@@ -197,6 +234,19 @@ static void client_connected(uv_connect_t* req, int status) {
       break;
     case OVERSIZED:
       client_write(c, frame, harness_frame(frame, 0, 1, 2, big, sizeof(big)));
+      break;
+    case PING_FLOOD:
+      for (n = 0, i = 0; i < FLOOD_PINGS; i++)
+        n = harness_frame(flood, n, 1, 9, big, 125);
+      n = harness_frame(flood, n, 1, 8, "\x03\xe8", 2);
+      client_write(c, flood, n);
+      break;
+    case FRAGMENTS:
+      for (n = 0, i = 0; i < FRAGMENT_COUNT; i++)
+        n = harness_frame(flood, n, i == FRAGMENT_COUNT - 1, i == 0 ? 2 : 0,
+                          "f", 1);
+      n = harness_frame(flood, n, 1, 8, "\x03\xe8", 2);
+      client_write(c, flood, n);
       break;
   }
 }
