@@ -337,8 +337,11 @@ typedef struct {
   void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
   /* Once for every connection that failed before on_open: a libuv error
    * (UV_ECONNREFUSED, UV_EAI_NONAME, ...), WS_ETIMEDOUT, WS_EBADSTATUS
-   * (ws_conn_http_status() tells which), WS_EBADACCEPT or WS_EBADRESPONSE.
-   * conn must not be used after this returns. */
+   * (ws_conn_http_status() tells which), WS_EBADACCEPT or WS_EBADRESPONSE
+   * (not HTTP, a 101 in a version other than HTTP/1.1, no Upgrade or
+   * Connection, an extension, or a Sec-WebSocket-Protocol that is not
+   * exactly one of the offered tokens). conn must not be used after this
+   * returns. */
   void (*on_connect_error)(ws_conn_t* conn, int error);
 } ws_client_callbacks_t;
 
