@@ -146,6 +146,12 @@ static int ws__on_header_field_complete(llhttp_t* parser) {
   ws_request_t* req;
 
   req = ws__req(parser);
+  /* ": value": a field name is never empty. */
+  if (!req->in_value ||
+      req->text_len == req->headers[req->header_count].name) {
+    req->status = 400;
+    return -1;
+  }
   if (ws__text_append(req, "", 1) != 0)
     return -1;
   req->headers[req->header_count].value = req->text_len;
@@ -156,10 +162,23 @@ static int ws__on_header_value(llhttp_t* parser, const char* at, size_t len) {
   return ws__text_append(ws__req(parser), at, len);
 }
 
+static int ws__is_ows(char c) {
+  return c == ' ' || c == '\t';
+}
+
 static int ws__on_header_value_complete(llhttp_t* parser) {
+  ws__header_t* header;
   ws_request_t* req;
 
   req = ws__req(parser);
+  /* White space around a value is not part of it (RFC 7230 3.2.4). */
+  header = &req->headers[req->header_count];
+  while (header->value < req->text_len &&
+         ws__is_ows(req->text[header->value]))
+    header->value++;
+  while (req->text_len > header->value &&
+         ws__is_ows(req->text[req->text_len - 1]))
+    req->text_len--;
   if (ws__text_append(req, "", 1) != 0)
     return -1;
   req->header_count++;
