@@ -300,8 +300,9 @@ WS_EXTERN int ws_request_select_subprotocol(ws_request_t* request,
 WS_EXTERN int ws_request_add_header(ws_request_t* request, const char* name,
                                     const char* value);
 /* Answers a plain HTTP request from on_http. content_type may be NULL.
- * Returns 0, WS_EINVAL (bad status, not in on_http, or answered already) or
- * WS_ENOMEM. */
+ * The answer to a HEAD request has the same headers (Content-Length: len)
+ * and no body. Returns 0, WS_EINVAL (bad status, not in on_http, or
+ * answered already) or WS_ENOMEM. */
 WS_EXTERN int ws_request_respond(ws_request_t* request, int status,
                                  const char* content_type, const void* body,
                                  size_t len);

@@ -242,6 +242,10 @@ static int ws__check_upgrade(ws_request_t* req) {
 
   if (req->parser.method != HTTP_GET)
     return 400;
+  /* A body would be read as frames. */
+  if (req->parser.content_length > 0 ||
+      (req->parser.flags & F_TRANSFER_ENCODING) != 0)
+    return 400;
   if (req->parser.http_major != 1 || req->parser.http_minor < 1)
     return 400;
   if (ws__request_occurrences(req, "Host") != 1)
@@ -374,6 +378,10 @@ int ws__request_write_response(ws_request_t* req, int status,
   }
   if (n < 0 || (size_t) n >= sizeof(head))
     return WS_EINVAL;
+  /* HEAD gets the headers a GET would, Content-Length included, and no
+   * body (RFC 7231 4.3.2). */
+  if (req->parser.method == HTTP_HEAD)
+    body_len = 0;
   r = ws__outq_append(q, head, (size_t) n, req->extra, req->extra_len);
   if (r == 0)
     r = ws__outq_append(q, "\r\n", 2, body, body_len);
