@@ -244,16 +244,20 @@ WS_EXTERN const char* ws_conn_subprotocol(const ws_conn_t* conn);
 /* Room broadcasts skipped for this connection under WS_SLOW_SKIP. */
 WS_EXTERN uint64_t ws_conn_skipped_messages(const ws_conn_t* conn);
 
-/* Rooms: sets of open connections that receive broadcasts. A connection
- * may be in any number of rooms; one that closes leaves all of them before
- * its on_close. Rooms still alive when the server closes are destroyed
- * with it. */
+/* Rooms: sets of a server's open connections that receive broadcasts. A
+ * connection may be in any number of rooms; one that closes leaves all of
+ * them before its on_close. Rooms still alive when the server closes are
+ * destroyed with it. A client's connections cannot be in rooms: broadcasts
+ * are unmasked frames, which a server must refuse.
+ * Returns 0, WS_EINVAL (a closing server, or the ws_conn_server() of a
+ * client's connection) or WS_ENOMEM. */
 WS_EXTERN int ws_room_new(ws_room_t** room, ws_server_t* server);
 /* Destroys the room; its members stay connected. Safe from any callback.
  * NULL does nothing. */
 WS_EXTERN void ws_room_destroy(ws_room_t* room);
-/* Returns 0, WS_EINVAL (another server's connection, or already a member)
- * or WS_ECLOSED (the connection is not open) or WS_ENOMEM. */
+/* Returns 0, WS_EINVAL (a client's connection, another server's
+ * connection, or already a member), WS_ECLOSED (the connection is not
+ * open) or WS_ENOMEM. */
 WS_EXTERN int ws_room_join(ws_room_t* room, ws_conn_t* conn);
 /* Returns 0, or WS_EINVAL if conn is not a member. */
 WS_EXTERN int ws_room_leave(ws_room_t* room, ws_conn_t* conn);
