@@ -342,11 +342,12 @@ typedef struct {
   void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
   /* Once for every connection that failed before on_open: a libuv error
    * (UV_ECONNREFUSED, UV_EAI_NONAME, ...), WS_ETIMEDOUT, WS_EBADSTATUS
-   * (ws_conn_http_status() tells which), WS_EBADACCEPT or WS_EBADRESPONSE
+   * (ws_conn_http_status() tells which), WS_EBADACCEPT, WS_EBADRESPONSE
    * (not HTTP, a 101 in a version other than HTTP/1.1, no Upgrade or
    * Connection, an extension, or a Sec-WebSocket-Protocol that is not
-   * exactly one of the offered tokens). conn must not be used after this
-   * returns. */
+   * exactly one of the offered tokens), or WS_ESHUTDOWN (ws_client_close()
+   * came first). Always from the loop, never from inside a ws_ call. conn
+   * must not be used after this returns. */
   void (*on_connect_error)(ws_conn_t* conn, int error);
 } ws_client_callbacks_t;
 
@@ -373,7 +374,8 @@ WS_EXTERN int ws_client_connect(ws_client_t* client, const char* url,
                                 const ws_connect_options_t* options,
                                 void* data, ws_conn_t** conn);
 /* Closes every connection (1001) and calls cb once every handle is closed;
- * the client's memory is freed after cb returns. */
+ * the client's memory is freed after cb returns. Connections not yet open
+ * get on_connect_error(WS_ESHUTDOWN) from the loop, before cb. */
 WS_EXTERN void ws_client_close(ws_client_t* client, ws_client_close_cb cb);
 WS_EXTERN void* ws_client_get_data(const ws_client_t* client);
 WS_EXTERN void ws_client_set_data(ws_client_t* client, void* data);
