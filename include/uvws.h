@@ -249,16 +249,20 @@ WS_EXTERN const char* ws_conn_subprotocol(const ws_conn_t* conn);
 /* Room broadcasts skipped for this connection under WS_SLOW_SKIP. */
 WS_EXTERN uint64_t ws_conn_skipped_messages(const ws_conn_t* conn);
 
-/* Rooms: sets of open connections that receive broadcasts. A connection
- * may be in any number of rooms; one that closes leaves all of them before
- * its on_close. Rooms still alive when the server closes are destroyed
- * with it. */
+/* Rooms: sets of a server's open connections that receive broadcasts. A
+ * connection may be in any number of rooms; one that closes leaves all of
+ * them before its on_close. Rooms still alive when the server closes are
+ * destroyed with it. A client's connections cannot be in rooms: broadcasts
+ * are unmasked frames, which a server must refuse.
+ * Returns 0, WS_EINVAL (a closing server, or the ws_conn_server() of a
+ * client's connection) or WS_ENOMEM. */
 WS_EXTERN int ws_room_new(ws_room_t** room, ws_server_t* server);
 /* Destroys the room; its members stay connected. Safe from any callback.
  * NULL does nothing. */
 WS_EXTERN void ws_room_destroy(ws_room_t* room);
-/* Returns 0, WS_EINVAL (another server's connection, or already a member)
- * or WS_ECLOSED (the connection is not open) or WS_ENOMEM. */
+/* Returns 0, WS_EINVAL (a client's connection, another server's
+ * connection, or already a member), WS_ECLOSED (the connection is not
+ * open) or WS_ENOMEM. */
 WS_EXTERN int ws_room_join(ws_room_t* room, ws_conn_t* conn);
 /* Returns 0, or WS_EINVAL if conn is not a member. */
 WS_EXTERN int ws_room_leave(ws_room_t* room, ws_conn_t* conn);
@@ -305,8 +309,9 @@ WS_EXTERN int ws_request_select_subprotocol(ws_request_t* request,
 WS_EXTERN int ws_request_add_header(ws_request_t* request, const char* name,
                                     const char* value);
 /* Answers a plain HTTP request from on_http. content_type may be NULL.
- * Returns 0, WS_EINVAL (bad status, not in on_http, or answered already) or
- * WS_ENOMEM. */
+ * The answer to a HEAD request has the same headers (Content-Length: len)
+ * and no body. Returns 0, WS_EINVAL (bad status, not in on_http, or
+ * answered already) or WS_ENOMEM. */
 WS_EXTERN int ws_request_respond(ws_request_t* request, int status,
                                  const char* content_type, const void* body,
                                  size_t len);
@@ -342,8 +347,12 @@ typedef struct {
   void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
   /* Once for every connection that failed before on_open: a libuv error
    * (UV_ECONNREFUSED, UV_EAI_NONAME, ...), WS_ETIMEDOUT, WS_EBADSTATUS
-   * (ws_conn_http_status() tells which), WS_EBADACCEPT or WS_EBADRESPONSE.
-   * conn must not be used after this returns. */
+   * (ws_conn_http_status() tells which), WS_EBADACCEPT, WS_EBADRESPONSE
+   * (not HTTP, a 101 in a version other than HTTP/1.1, no Upgrade or
+   * Connection, an extension, or a Sec-WebSocket-Protocol that is not
+   * exactly one of the offered tokens), or WS_ESHUTDOWN (ws_client_close()
+   * came first). Always from the loop, never from inside a ws_ call. conn
+   * must not be used after this returns. */
   void (*on_connect_error)(ws_conn_t* conn, int error);
 } ws_client_callbacks_t;
 
@@ -370,7 +379,8 @@ WS_EXTERN int ws_client_connect(ws_client_t* client, const char* url,
                                 const ws_connect_options_t* options,
                                 void* data, ws_conn_t** conn);
 /* Closes every connection (1001) and calls cb once every handle is closed;
- * the client's memory is freed after cb returns. */
+ * the client's memory is freed after cb returns. Connections not yet open
+ * get on_connect_error(WS_ESHUTDOWN) from the loop, before cb. */
 WS_EXTERN void ws_client_close(ws_client_t* client, ws_client_close_cb cb);
 WS_EXTERN void* ws_client_get_data(const ws_client_t* client);
 WS_EXTERN void ws_client_set_data(ws_client_t* client, void* data);

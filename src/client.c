@@ -468,10 +468,12 @@ void ws__client_connect_failed(ws_conn_t* conn) {
 
 /* ---- The upgrade response ---- */
 
-/* Whether the comma-separated list we offered holds proto exactly. */
+/* Whether proto is one token of the comma-separated list we offered. */
 static int ws__offered(const char* offered, const char* proto) {
   size_t n;
 
+  if (!ws__valid_token(proto))
+    return 0;
   n = strlen(proto);
   while (offered != NULL && *offered != '\0') {
     if (strncmp(offered, proto, n) == 0 &&
@@ -491,6 +493,9 @@ static int ws__check_response(ws_conn_t* conn) {
   res = conn->request;
   if (conn->http_status != 101)
     return WS_EBADSTATUS;
+  /* A 101 exists only in HTTP/1.1. */
+  if (res->parser.http_major != 1 || res->parser.http_minor != 1)
+    return WS_EBADRESPONSE;
   if (!ws__request_has_token(res, "Upgrade", "websocket", 0) ||
       !ws__request_has_token(res, "Connection", "upgrade", 0) ||
       ws_request_header(res, "Sec-WebSocket-Extensions") != NULL)

@@ -144,6 +144,10 @@ static void ws__on_closed(uv_handle_t* handle) {
   ws_conn_t* conn;
 
   conn = (ws_conn_t*) handle;
+  /* From here, not from whatever closed it: ws_client_close() must not
+   * call back. */
+  if (conn->server->client_role && !conn->opened)
+    ws__client_connect_failed(conn);
   if (conn->dial != NULL && ws__dial_busy(conn->dial))
     conn->free_pending = 1; /* the DNS callback frees it */
   else
@@ -169,8 +173,6 @@ void ws__conn_close_handle(ws_conn_t* conn) {
     info.error = conn->error;
     if (server->callbacks.on_close != NULL)
       server->callbacks.on_close(conn, &info);
-  } else if (server->client_role) {
-    ws__client_connect_failed(conn);
   }
   if (!conn->detached)
     uv_close((uv_handle_t*) &conn->tcp, ws__on_closed);

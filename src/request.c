@@ -146,6 +146,12 @@ static int ws__on_header_field_complete(llhttp_t* parser) {
   ws_request_t* req;
 
   req = ws__req(parser);
+  /* ": value": a field name is never empty. */
+  if (!req->in_value ||
+      req->text_len == req->headers[req->header_count].name) {
+    req->status = 400;
+    return -1;
+  }
   if (ws__text_append(req, "", 1) != 0)
     return -1;
   req->headers[req->header_count].value = req->text_len;
@@ -156,10 +162,23 @@ static int ws__on_header_value(llhttp_t* parser, const char* at, size_t len) {
   return ws__text_append(ws__req(parser), at, len);
 }
 
+static int ws__is_ows(char c) {
+  return c == ' ' || c == '\t';
+}
+
 static int ws__on_header_value_complete(llhttp_t* parser) {
+  ws__header_t* header;
   ws_request_t* req;
 
   req = ws__req(parser);
+  /* White space around a value is not part of it (RFC 7230 3.2.4). */
+  header = &req->headers[req->header_count];
+  while (header->value < req->text_len &&
+         ws__is_ows(req->text[header->value]))
+    header->value++;
+  while (req->text_len > header->value &&
+         ws__is_ows(req->text[req->text_len - 1]))
+    req->text_len--;
   if (ws__text_append(req, "", 1) != 0)
     return -1;
   req->header_count++;
@@ -222,6 +241,10 @@ static int ws__check_upgrade(ws_request_t* req) {
   const char* value;
 
   if (req->parser.method != HTTP_GET)
+    return 400;
+  /* A body would be read as frames. */
+  if (req->parser.content_length > 0 ||
+      (req->parser.flags & F_TRANSFER_ENCODING) != 0)
     return 400;
   if (req->parser.http_major != 1 || req->parser.http_minor < 1)
     return 400;
@@ -355,6 +378,10 @@ int ws__request_write_response(ws_request_t* req, int status,
   }
   if (n < 0 || (size_t) n >= sizeof(head))
     return WS_EINVAL;
+  /* HEAD gets the headers a GET would, Content-Length included, and no
+   * body (RFC 7231 4.3.2). */
+  if (req->parser.method == HTTP_HEAD)
+    body_len = 0;
   r = ws__outq_append(q, head, (size_t) n, req->extra, req->extra_len);
   if (r == 0)
     r = ws__outq_append(q, "\r\n", 2, body, body_len);

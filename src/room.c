@@ -8,7 +8,9 @@ static void ws__room_end_batch(ws_room_t* room);
 int ws_room_new(ws_room_t** proom, ws_server_t* server) {
   ws_room_t* room;
 
-  if (proom == NULL || server == NULL || server->closing)
+  /* A room's frames are unmasked: no use to a client's hub. */
+  if (proom == NULL || server == NULL || server->closing ||
+      server->client_role)
     return WS_EINVAL;
   room = ws__calloc(1, sizeof(*room));
   if (room == NULL)
@@ -65,8 +67,8 @@ static ws__member_t* ws__room_find(const ws_room_t* room,
 int ws_room_join(ws_room_t* room, ws_conn_t* conn) {
   ws__member_t* member;
 
-  if (room == NULL || conn == NULL || conn->server != room->server ||
-      ws__room_find(room, conn) != NULL)
+  if (room == NULL || conn == NULL || conn->server->client_role ||
+      conn->server != room->server || ws__room_find(room, conn) != NULL)
     return WS_EINVAL;
   if (!ws__conn_is_open(conn))
     return WS_ECLOSED;
