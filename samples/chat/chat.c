@@ -314,7 +314,7 @@ static void chat__refuse_target(chat_member_t* member) {
     case TARGET_BAD_ROOM:
       chat__refuse(member, CHAT_CLOSE_BAD_ROOM, "invalid room name",
                    "invalid room name: use 1 to 32 bytes of UTF-8 with no "
-                   "control characters");
+                   "control or invisible characters");
       break;
     case TARGET_NO_NAME:
       chat__refuse(member, CHAT_CLOSE_NO_NAME, "missing name",
@@ -323,7 +323,7 @@ static void chat__refuse_target(chat_member_t* member) {
     default:
       chat__refuse(member, CHAT_CLOSE_BAD_NAME, "invalid name",
                    "invalid name: use 1 to 32 bytes of UTF-8 with no "
-                   "control characters");
+                   "control or invisible characters");
       break;
   }
 }

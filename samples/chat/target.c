@@ -1,6 +1,7 @@
 /* Parses /ws/ROOM?name=NAME: percent-decoding and name rules. */
 #include "target.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -49,20 +50,43 @@ static int target__decode(const char* s, size_t len, int plus_is_space,
   return 0;
 }
 
+/* Code points that show nothing or change how the text around them is
+ * shown, so that two names that look the same could differ only in them:
+ * C0, DEL and C1 controls, the line and paragraph separators, the
+ * interlinear annotation controls, and Unicode's Default_Ignorable_Code_Point
+ * set (bidi controls, zero-width characters, the soft hyphen, Hangul
+ * fillers, variation selectors, tags, ...). */
+static const struct {
+  uint32_t first;
+  uint32_t last;
+} target__hidden[] = {
+  { 0x0000, 0x001F }, { 0x007F, 0x009F }, { 0x00AD, 0x00AD },
+  { 0x034F, 0x034F }, { 0x061C, 0x061C }, { 0x115F, 0x1160 },
+  { 0x17B4, 0x17B5 }, { 0x180B, 0x180F }, { 0x200B, 0x200F },
+  { 0x2028, 0x202E }, { 0x2060, 0x206F }, { 0x3164, 0x3164 },
+  { 0xFE00, 0xFE0F }, { 0xFEFF, 0xFEFF }, { 0xFFA0, 0xFFA0 },
+  { 0xFFF0, 0xFFFB }, { 0x1BCA0, 0x1BCA3 }, { 0x1D173, 0x1D17A },
+  { 0xE0000, 0xE0FFF }
+};
+
+static int target__hidden_cp(uint32_t cp) {
+  size_t i;
+
+  for (i = 0; i < sizeof(target__hidden) / sizeof(target__hidden[0]); i++) {
+    if (cp >= target__hidden[i].first && cp <= target__hidden[i].last)
+      return 1;
+  }
+  return 0;
+}
+
 int target_name_valid(const char* s, size_t len) {
   size_t i;
 
   if (len == 0 || len > TARGET_NAME_MAX || !utf8_valid(s, len))
     return 0;
-  /* Control characters (NUL, newlines, escape sequences, DEL) would make
-   * names that cannot be shown or told apart. */
-  for (i = 0; i < len; i++) {
-    if ((unsigned char) s[i] < 0x20 || s[i] == 0x7F)
-      return 0;
-  }
-  /* C1 controls, U+0080..U+009F, are C2 80..C2 9F in UTF-8. */
-  for (i = 0; i + 1 < len; i++) {
-    if ((unsigned char) s[i] == 0xC2 && (unsigned char) s[i + 1] < 0xA0)
+  i = 0;
+  while (i < len) {
+    if (target__hidden_cp(utf8_decode(s, &i)))
       return 0;
   }
   return 1;

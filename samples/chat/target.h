@@ -26,7 +26,9 @@ typedef struct {
  * one path segment after /ws/, percent-decoded; the name is the first
  * name= parameter of the query, percent-decoded with '+' read as a space
  * (as HTML forms encode it). A valid name is 1 to TARGET_NAME_MAX bytes of
- * UTF-8 without control characters. */
+ * UTF-8 without control characters and without invisible ones (zero-width,
+ * bidi controls and the rest of Unicode's default-ignorable code points),
+ * so that no two valid names look alike by differing only in those. */
 target_status_t target_parse(const char* target, target_t* out);
 
 /* 1 if s[0..len) is a valid room or member name, else 0. */

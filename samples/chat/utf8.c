@@ -1,4 +1,4 @@
-/* UTF-8 validation and encoding (RFC 3629). */
+/* UTF-8 validation, decoding and encoding (RFC 3629). */
 #include "utf8.h"
 
 int utf8_valid(const char* s, size_t len) {
@@ -47,6 +47,32 @@ int utf8_valid(const char* s, size_t len) {
     p += n;
   }
   return 1;
+}
+
+uint32_t utf8_decode(const char* s, size_t* i) {
+  const unsigned char* p;
+  uint32_t cp;
+  size_t n;
+  size_t k;
+
+  p = (const unsigned char*) s + *i;
+  if (p[0] < 0x80) {
+    n = 1;
+    cp = p[0];
+  } else if (p[0] < 0xE0) {
+    n = 2;
+    cp = p[0] & 0x1F;
+  } else if (p[0] < 0xF0) {
+    n = 3;
+    cp = p[0] & 0x0F;
+  } else {
+    n = 4;
+    cp = p[0] & 0x07;
+  }
+  for (k = 1; k < n; k++)
+    cp = cp << 6 | (p[k] & 0x3F);
+  *i += n;
+  return cp;
 }
 
 size_t utf8_encode(uint32_t cp, char out[4]) {

@@ -289,10 +289,19 @@ async def test_refusals(chat):
         ("/ws/taken?name=%00", 4002, "invalid name"),
         ("/ws/taken?name=%4", 4002, "invalid name"),
         ("/ws/taken?name=%zz", 4002, "invalid name"),
+        # Invisible and bidi-control code points: no look-alike of frank.
+        ("/ws/taken?name=fr%E2%80%8Bank", 4002, "invalid name"),
+        ("/ws/taken?name=frank%C2%AD", 4002, "invalid name"),
+        ("/ws/taken?name=%EF%BB%BFfrank", 4002, "invalid name"),
+        ("/ws/taken?name=%E2%80%AEknarf", 4002, "invalid name"),
+        ("/ws/taken?name=frank%E2%81%A9", 4002, "invalid name"),
+        ("/ws/taken?name=%E3%85%A4", 4002, "invalid name"),
         ("/ws/?name=x", 4000, "invalid room name"),
         ("/ws/%FF?name=x", 4000, "invalid room name"),
         ("/ws/" + "r" * 33 + "?name=x", 4000, "invalid room name"),
         ("/ws/a%09b?name=x", 4000, "invalid room name"),
+        ("/ws/tak%E2%80%8Cen?name=x", 4000, "invalid room name"),
+        ("/ws/%E2%80%8Ftaken?name=x", 4000, "invalid room name"),
     ]
     for path, code, reason in cases:
         got, got_code, got_reason = await refused(chat, path)
@@ -309,6 +318,12 @@ async def test_refusals(chat):
     check(members is not None and
           members.get("members") == ["frank", "\u00e9" * 16],
           f"a 32-byte name: {members!r}")
+    await ws.close()
+    # Right-to-left letters are fine; only the controls are refused.
+    ws, members, _, _ = await chat.join("rtl", "%D7%A9%D7%9C%D7%95%D7%9D")
+    check(members is not None and
+          members.get("members") == ["\u05e9\u05dc\u05d5\u05dd"],
+          f"a Hebrew name: {members!r}")
     await ws.close()
     await keeper.close()
 
