@@ -30,7 +30,8 @@ fi
 for t in "${targets[@]}"; do
   echo "== fuzz_$t: building"
   if [ "$t" = chat ]; then
-    sources=(samples/chat/json.c samples/chat/target.c samples/chat/utf8.c)
+    sources=(samples/chat/json.c samples/chat/mem.c samples/chat/target.c
+             samples/chat/utf8.c)
     clang "${cflags[@]}" -Isamples/chat "fuzz/fuzz_$t.c" "${sources[@]}" \
       -o "$out/fuzz_$t"
   else

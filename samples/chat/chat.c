@@ -4,10 +4,10 @@
 #include "chat.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "mem.h"
 #include "target.h"
 
 typedef struct chat_room_s chat_room_t;
@@ -143,11 +143,11 @@ static chat_room_t* chat__room_new(chat_t* chat, ws_server_t* server,
                                    const target_t* target) {
   chat_room_t* room;
 
-  room = calloc(1, sizeof(*room));
+  room = mem_calloc(1, sizeof(*room));
   if (room == NULL)
     return NULL;
   if (ws_room_new(&room->ws, server) != 0) {
-    free(room);
+    mem_free(room);
     return NULL;
   }
   ws_room_set_data(room->ws, room);
@@ -173,9 +173,9 @@ static void chat__room_free(chat_room_t* room) {
   if (room->next != NULL)
     room->next->prev = room->prev;
   for (i = 0; i < room->count; i++)
-    free(room->history[(room->start + i) % CHAT_HISTORY_MAX].data);
+    mem_free(room->history[(room->start + i) % CHAT_HISTORY_MAX].data);
   ws_room_destroy(room->ws);
-  free(room);
+  mem_free(room);
 }
 
 /* Keeps a message object, which the history now owns. */
@@ -184,7 +184,7 @@ static void chat__room_remember(chat_room_t* room, json_buf_t* buf) {
 
   if (room->count == CHAT_HISTORY_MAX) {
     entry = &room->history[room->start];
-    free(entry->data);
+    mem_free(entry->data);
     room->start = (room->start + 1) % CHAT_HISTORY_MAX;
   } else {
     entry = &room->history[(room->start + room->count) % CHAT_HISTORY_MAX];
@@ -348,7 +348,7 @@ static int chat__on_handshake(ws_conn_t* conn, ws_request_t* request) {
   if (status == TARGET_NOT_FOUND)
     return 404;
   chat = chat__of(conn);
-  member = calloc(1, sizeof(*member));
+  member = mem_calloc(1, sizeof(*member));
   if (member == NULL)
     return 503;
   member->chat = chat;
@@ -516,13 +516,13 @@ static void chat__on_close(ws_conn_t* conn, const ws_close_info_t* info) {
     else
       chat__notice(room, "leave", member);
   }
-  free(member);
+  mem_free(member);
 }
 
 /* ---- Set-up ---- */
 
 int chat_new(chat_t** chat) {
-  *chat = calloc(1, sizeof(**chat));
+  *chat = mem_calloc(1, sizeof(**chat));
   return *chat != NULL ? 0 : WS_ENOMEM;
 }
 
@@ -534,13 +534,13 @@ void chat_free(chat_t* chat) {
   while (chat->pending != NULL) {
     member = chat->pending;
     chat->pending = member->next;
-    free(member);
+    mem_free(member);
   }
   /* Every member has left by now, and so every room is gone; this is for
    * a chat whose server never closed. */
   while (chat->rooms != NULL)
     chat__room_free(chat->rooms);
-  free(chat);
+  mem_free(chat);
 }
 
 void chat_set_callbacks(ws_server_callbacks_t* callbacks) {

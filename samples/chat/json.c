@@ -3,9 +3,9 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "utf8.h"
 
 typedef struct {
@@ -296,7 +296,7 @@ int json_parse_object(const char* text, size_t len, json_object_t* obj) {
     json__skip_ws(&r);
     return r.p == r.end ? JSON_ENOTOBJECT : JSON_EINVALID;
   }
-  obj->members = calloc(JSON_MAX_MEMBERS, sizeof(*obj->members));
+  obj->members = mem_calloc(JSON_MAX_MEMBERS, sizeof(*obj->members));
   if (obj->members == NULL)
     return JSON_ENOMEM;
   /* Read on past a duplicate or one member too many, so that text that is
@@ -314,8 +314,8 @@ int json_parse_object(const char* text, size_t len, json_object_t* obj) {
       err = json__member(&r, m);
       if (m == &spare) {
         too_many = 1;
-        free(spare.key);
-        free(spare.str);
+        mem_free(spare.key);
+        mem_free(spare.str);
       } else {
         obj->count++;
       }
@@ -363,10 +363,10 @@ void json_object_free(json_object_t* obj) {
   size_t i;
 
   for (i = 0; i < obj->count; i++) {
-    free(obj->members[i].key);
-    free(obj->members[i].str);
+    mem_free(obj->members[i].key);
+    mem_free(obj->members[i].str);
   }
-  free(obj->members);
+  mem_free(obj->members);
   obj->members = NULL;
   obj->count = 0;
 }
@@ -393,7 +393,7 @@ void json_buf_init(json_buf_t* buf) {
 }
 
 void json_buf_free(json_buf_t* buf) {
-  free(buf->data);
+  mem_free(buf->data);
   json_buf_init(buf);
 }
 
@@ -412,7 +412,7 @@ void json_buf_raw(json_buf_t* buf, const char* s, size_t len) {
       }
       cap *= 2;
     }
-    data = realloc(buf->data, cap);
+    data = mem_realloc(buf->data, cap);
     if (data == NULL) {
       buf->failed = 1;
       return;
