@@ -13,12 +13,15 @@ static size_t big_size = (size_t) -1;
 static size_t peak_bytes;      /* the most live_bytes has been */
 static long alloc_calls;       /* allocations asked for so far */
 static long fail_at = -1;      /* the allocation (by alloc_calls) to fail */
+static long fail_every;        /* 0, or fail every fail_every-th one too */
 
 /* Each block carries its size in front. */
 static inline void* counting_malloc(size_t size) {
   size_t* p;
 
-  if (alloc_calls++ == fail_at)
+  alloc_calls++;
+  if (alloc_calls - 1 == fail_at ||
+      (fail_every > 0 && alloc_calls % fail_every == 0))
     return NULL;
   p = malloc(sizeof(size_t) * 2 + size);
   if (p == NULL)

@@ -17,8 +17,6 @@ struct chat_member_s {
   chat_t* chat;
   ws_conn_t* conn;
   chat_room_t* room;       /* NULL until joined, and for a refused client */
-  chat_member_t* prev;     /* in chat->pending until on_open */
-  chat_member_t* next;
   target_status_t status;  /* what on_handshake made of the target */
   target_t target;         /* room and name */
 };
@@ -45,11 +43,6 @@ struct chat_room_s {
 struct chat_s {
   /* A sample's few rooms: a list, searched by name. */
   chat_room_t* rooms;
-  /* Accepted by on_handshake, waiting for on_open. uvws calls on_open
-   * straight after on_handshake accepts, unless it cannot queue the 101
-   * response; then the connection ends with no callback at all, and its
-   * entry stays here until chat_free(). */
-  chat_member_t* pending;
 };
 
 static int64_t chat__now_ms(void) {
@@ -348,6 +341,9 @@ static int chat__on_handshake(ws_conn_t* conn, ws_request_t* request) {
   if (status == TARGET_NOT_FOUND)
     return 404;
   chat = chat__of(conn);
+  /* Freed by on_close, which uvws owes every connection accepted here,
+   * even one that never gets on_open because its 101 could not be
+   * queued. */
   member = mem_calloc(1, sizeof(*member));
   if (member == NULL)
     return 503;
@@ -355,10 +351,6 @@ static int chat__on_handshake(ws_conn_t* conn, ws_request_t* request) {
   member->conn = conn;
   member->status = status;
   member->target = target;
-  member->next = chat->pending;
-  if (chat->pending != NULL)
-    chat->pending->prev = member;
-  chat->pending = member;
   ws_conn_set_data(conn, member);
   return 0;
 }
@@ -372,15 +364,6 @@ static void chat__on_open(ws_conn_t* conn) {
 
   member = ws_conn_get_data(conn);
   chat = member->chat;
-  if (member->prev != NULL)
-    member->prev->next = member->next;
-  else
-    chat->pending = member->next;
-  if (member->next != NULL)
-    member->next->prev = member->prev;
-  member->prev = NULL;
-  member->next = NULL;
-
   if (member->status != TARGET_OK) {
     chat__refuse_target(member);
     return;
@@ -527,15 +510,8 @@ int chat_new(chat_t** chat) {
 }
 
 void chat_free(chat_t* chat) {
-  chat_member_t* member;
-
   if (chat == NULL)
     return;
-  while (chat->pending != NULL) {
-    member = chat->pending;
-    chat->pending = member->next;
-    mem_free(member);
-  }
   /* Every member has left by now, and so every room is gone; this is for
    * a chat whose server never closed. */
   while (chat->rooms != NULL)
