@@ -66,13 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (ws_client_new(&client, &loop, &client_options, &client_cb) != 0)
       abort();
     /* A client is its hub: the same struct, first. */
-    conn = ws__conn_new((ws_server_t*) client);
+    conn = ws__conn_new((ws__hub_t*) client);
     conn->detached = 1;
     ws__conn_open(conn);
   } else {
     if (ws_server_new(&server, &loop, &options, &cb) != 0)
       abort();
-    conn = ws__conn_new(server);
+    conn = ws__conn_new(&server->hub);
     conn->detached = 1;
   }
   step = ((data[0] >> 1) & 15) + 1;

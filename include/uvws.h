@@ -201,9 +201,10 @@ typedef void (*ws_server_close_cb)(ws_server_t* server);
 
 /* Creates a server on loop. options and callbacks may be NULL (defaults, no
  * callbacks). Returns 0 or WS_EINVAL / WS_ENOMEM.
- * On POSIX systems, if SIGPIPE is at its default action (which kills the
- * process when a peer has gone), it is set to be ignored, as servers need;
- * a handler the program installed is left alone. ws_client_new() too. */
+ * On POSIX systems, the first ws_server_new() or ws_client_new() of the
+ * process sets SIGPIPE to be ignored if it is at its default action (which
+ * kills the process when a peer has gone), as servers need; a handler the
+ * program installed is left alone, and later calls change nothing. */
 WS_EXTERN int ws_server_new(ws_server_t** server, uv_loop_t* loop,
                             const ws_server_options_t* options,
                             const ws_server_callbacks_t* callbacks);

@@ -1,6 +1,7 @@
 #include "uvws_int.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
   ws_malloc_func malloc_fn;
@@ -38,4 +39,15 @@ void* ws__realloc(void* ptr, size_t size) {
 void ws__free(void* ptr) {
   if (ptr != NULL)
     ws__allocator.free_fn(ptr);
+}
+
+char* ws__strndup(const char* s, size_t n) {
+  char* p;
+
+  p = ws__malloc(n + 1);
+  if (p == NULL)
+    return NULL;
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
 }

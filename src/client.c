@@ -1,6 +1,7 @@
-/* Clients: a ws_client_t is a hub like a server's, whose connections dial
- * out: DNS, TCP connect, the upgrade request, then the checked response.
- * From then on they are ordinary connections, with masked frames. */
+/* Clients: a ws_client_t is a hub whose connections dial out: the URL,
+ * DNS, TCP connect and the upgrade request; and the client role, whose
+ * frames are masked and whose failures before open are reported. The
+ * response is checked in handshake.c. */
 #include "uvws_int.h"
 
 #include <limits.h>
@@ -9,25 +10,65 @@
 #include <string.h>
 
 struct ws_client_s {
-  ws_server_t hub; /* first: the hub's memory is the client's */
+  ws__hub_t hub; /* first */
   ws_client_callbacks_t callbacks;
+  ws__rng_t rng; /* handshake nonces and masking keys */
   void* data;
   ws_client_close_cb close_cb;
 };
 
-typedef struct ws__dial_s {
-  uv_getaddrinfo_t dns;
-  uv_connect_t connect;
-  ws_conn_t* conn;
-  char* host;          /* as getaddrinfo wants it: no brackets */
-  char port[8];
-  char* request;       /* the upgrade request, sent once connected */
-  size_t request_len;
-  char* offered;       /* the Sec-WebSocket-Protocol we sent, or NULL */
-  char accept[29];     /* the Sec-WebSocket-Accept we expect */
-  int dns_busy;
-  int silent;          /* failed inside ws_client_connect(): no callback */
-} ws__dial_t;
+static ws_client_t* ws__client_of(const ws_conn_t* conn) {
+  return (ws_client_t*) conn->hub;
+}
+
+/* ---- The client role ---- */
+
+static void ws__client_mask_key(ws_conn_t* conn, unsigned char key[4]) {
+  ws__rng_bytes(&ws__client_of(conn)->rng, key, 4);
+}
+
+/* A connection that failed before it opened: say why, once. */
+static void ws__client_closed_unopened(ws_conn_t* conn) {
+  ws_client_t* client;
+
+  client = ws__client_of(conn);
+  if (conn->dial != NULL) {
+    if (conn->dial->dns_busy)
+      uv_cancel((uv_req_t*) &conn->dial->dns);
+    if (conn->dial->silent)
+      return;
+  }
+  if (client->callbacks.on_connect_error != NULL)
+    client->callbacks.on_connect_error(
+        conn, conn->error != 0 ? conn->error : WS_EINTERNAL);
+}
+
+/* The DNS callback frees a connection whose lookup is still running. */
+static int ws__client_free_later(ws_conn_t* conn) {
+  return conn->dial != NULL && conn->dial->dns_busy;
+}
+
+static void ws__client_hub_closed(ws__hub_t* hub) {
+  ws_client_t* client;
+
+  client = (ws_client_t*) hub;
+  if (client->close_cb != NULL)
+    client->close_cb(client);
+  ws__free(client);
+}
+
+const ws__role_t ws__client_role = {
+  HTTP_RESPONSE,
+  WS__CONN_CONNECTING,
+  1, /* frames sent masked */
+  0, /* frames received unmasked */
+  wslay_event_context_client_init,
+  ws__handshake_client,
+  ws__client_mask_key,
+  ws__client_closed_unopened,
+  ws__client_free_later,
+  ws__client_hub_closed
+};
 
 void ws_client_options_init(ws_client_options_t* options) {
   ws_server_options_t server;
@@ -44,15 +85,11 @@ void ws_client_options_init(ws_client_options_t* options) {
   options->max_queued_bytes = server.max_queued_bytes;
 }
 
-static ws_client_t* ws__client_of(const ws_conn_t* conn) {
-  return (ws_client_t*) conn->server;
-}
-
 int ws_client_new(ws_client_t** pclient, uv_loop_t* loop,
                   const ws_client_options_t* options,
                   const ws_client_callbacks_t* callbacks) {
   ws_client_options_t defaults;
-  ws_server_options_t hub;
+  ws_server_options_t limits;
   ws_client_t* client;
   int r;
 
@@ -63,23 +100,22 @@ int ws_client_new(ws_client_t** pclient, uv_loop_t* loop,
     ws_client_options_init(&defaults);
     options = &defaults;
   }
-  ws_server_options_init(&hub);
-  hub.max_message_size = options->max_message_size;
-  hub.max_header_size = options->max_header_size;
-  hub.handshake_timeout = options->connect_timeout;
-  hub.idle_timeout = options->idle_timeout;
-  hub.ping_interval = options->ping_interval;
-  hub.pong_timeout = options->pong_timeout;
-  hub.close_timeout = options->close_timeout;
-  hub.max_queued_bytes = options->max_queued_bytes;
-  hub.max_connections = UINT_MAX;
+  ws_server_options_init(&limits);
+  limits.max_message_size = options->max_message_size;
+  limits.max_header_size = options->max_header_size;
+  limits.handshake_timeout = options->connect_timeout;
+  limits.idle_timeout = options->idle_timeout;
+  limits.ping_interval = options->ping_interval;
+  limits.pong_timeout = options->pong_timeout;
+  limits.close_timeout = options->close_timeout;
+  limits.max_queued_bytes = options->max_queued_bytes;
+  limits.max_connections = UINT_MAX;
   client = ws__calloc(1, sizeof(*client));
   if (client == NULL)
     return WS_ENOMEM;
-  client->hub.client_role = 1;
-  r = ws__rng_init(&client->hub.rng);
+  r = ws__rng_init(&client->rng);
   if (r == 0)
-    r = ws__hub_init(&client->hub, loop, &hub);
+    r = ws__hub_init(&client->hub, loop, &ws__client_role, &limits);
   if (r != 0) {
     ws__free(client);
     return r;
@@ -95,19 +131,11 @@ int ws_client_new(ws_client_t** pclient, uv_loop_t* loop,
   return 0;
 }
 
-static void ws__client_hub_closed(ws_server_t* hub) {
-  ws_client_t* client;
-
-  client = (ws_client_t*) hub;
-  if (client->close_cb != NULL)
-    client->close_cb(client);
-}
-
 void ws_client_close(ws_client_t* client, ws_client_close_cb cb) {
   if (client == NULL || client->hub.closing)
     return;
   client->close_cb = cb;
-  ws_server_close(&client->hub, ws__client_hub_closed);
+  ws__hub_close(&client->hub);
 }
 
 void* ws_client_get_data(const ws_client_t* client) {
@@ -131,22 +159,7 @@ void ws__dial_free(ws__dial_t* dial) {
   ws__free(dial);
 }
 
-int ws__dial_busy(const ws__dial_t* dial) {
-  return dial->dns_busy;
-}
-
 /* ---- The URL and the request ---- */
-
-static char* ws__strndup(const char* s, size_t n) {
-  char* p;
-
-  p = ws__malloc(n + 1);
-  if (p == NULL)
-    return NULL;
-  memcpy(p, s, n);
-  p[n] = '\0';
-  return p;
-}
 
 static int ws__is_text(const char* s) {
   for (; *s != '\0'; s++)
@@ -248,7 +261,7 @@ static void ws__str_puts(ws__str_t* s, const char* p) {
   ws__str_add(s, p, strlen(p));
 }
 
-static int ws__build_request(ws__dial_t* dial, ws_server_t* hub,
+static int ws__build_request(ws__dial_t* dial, ws_client_t* client,
                              const char* host, size_t host_len,
                              const char* target, int port,
                              const ws_connect_options_t* o) {
@@ -259,7 +272,7 @@ static int ws__build_request(ws__dial_t* dial, ws_server_t* hub,
   char port_text[16];
   size_t i;
 
-  ws__rng_bytes(&hub->rng, nonce, sizeof(nonce));
+  ws__rng_bytes(&client->rng, nonce, sizeof(nonce));
   ws__base64_encode(nonce, sizeof(nonce), key);
   ws__accept_key(key, dial->accept);
   memset(&req, 0, sizeof(req));
@@ -340,9 +353,11 @@ static void ws__on_connected(uv_connect_t* req, int status) {
     return;
   }
   conn->state = WS__CONN_HANDSHAKE;
-  ws__conn_start_reading(conn);
-  if (conn->state != WS__CONN_HANDSHAKE)
+  status = conn->transport->read_start(conn);
+  if (status != 0) {
+    ws__conn_abort(conn, status);
     return;
+  }
   if (ws__outq_append(&conn->out, dial->request, dial->request_len, NULL,
                       0) != 0) {
     ws__conn_abort(conn, WS_ENOMEM);
@@ -410,7 +425,7 @@ int ws_client_connect(ws_client_t* client, const char* url,
     return WS_ENOMEM;
   r = ws__parse_url(url, dial, &host, &host_len, &target, &port);
   if (r == 0)
-    r = ws__build_request(dial, &client->hub, host, host_len, target, port,
+    r = ws__build_request(dial, client, host, host_len, target, port,
                           options);
   if (r != 0) {
     ws__dial_free(dial);
@@ -424,6 +439,7 @@ int ws_client_connect(ws_client_t* client, const char* url,
   conn->data = data;
   conn->dial = dial;
   dial->conn = conn;
+  conn->transport = &ws__tcp_transport;
   uv_tcp_init(client->hub.loop, &conn->tcp);
   if (ws__dial_literal(dial, port, &r)) {
     if (r != 0) {
@@ -449,92 +465,4 @@ int ws_client_connect(ws_client_t* client, const char* url,
   if (pconn != NULL)
     *pconn = conn;
   return 0;
-}
-
-void ws__client_connect_failed(ws_conn_t* conn) {
-  ws_client_t* client;
-
-  client = ws__client_of(conn);
-  if (conn->dial != NULL) {
-    if (conn->dial->dns_busy)
-      uv_cancel((uv_req_t*) &conn->dial->dns);
-    if (conn->dial->silent)
-      return;
-  }
-  if (client->callbacks.on_connect_error != NULL)
-    client->callbacks.on_connect_error(
-        conn, conn->error != 0 ? conn->error : WS_EINTERNAL);
-}
-
-/* ---- The upgrade response ---- */
-
-/* Whether proto is one token of the comma-separated list we offered. */
-static int ws__offered(const char* offered, const char* proto) {
-  size_t n;
-
-  if (!ws__valid_token(proto))
-    return 0;
-  n = strlen(proto);
-  while (offered != NULL && *offered != '\0') {
-    if (strncmp(offered, proto, n) == 0 &&
-        (offered[n] == '\0' || offered[n] == ','))
-      return 1;
-    offered = strchr(offered, ',');
-    if (offered != NULL)
-      offered += 2; /* ", " */
-  }
-  return 0;
-}
-
-static int ws__check_response(ws_conn_t* conn) {
-  ws_request_t* res;
-  const char* value;
-
-  res = conn->request;
-  if (conn->http_status != 101)
-    return WS_EBADSTATUS;
-  /* A 101 exists only in HTTP/1.1. */
-  if (res->parser.http_major != 1 || res->parser.http_minor != 1)
-    return WS_EBADRESPONSE;
-  if (!ws__request_has_token(res, "Upgrade", "websocket", 0) ||
-      !ws__request_has_token(res, "Connection", "upgrade", 0) ||
-      ws_request_header(res, "Sec-WebSocket-Extensions") != NULL)
-    return WS_EBADRESPONSE;
-  value = ws_request_header(res, "Sec-WebSocket-Accept");
-  if (value == NULL ||
-      ws__request_occurrences(res, "Sec-WebSocket-Accept") != 1 ||
-      strcmp(value, conn->dial->accept) != 0)
-    return WS_EBADACCEPT;
-  value = ws_request_header(res, "Sec-WebSocket-Protocol");
-  if (value == NULL)
-    return 0;
-  if (ws__request_occurrences(res, "Sec-WebSocket-Protocol") != 1 ||
-      !ws__offered(conn->dial->offered, value))
-    return WS_EBADRESPONSE;
-  conn->subprotocol = ws__strndup(value, strlen(value));
-  return conn->subprotocol != NULL ? 0 : WS_ENOMEM;
-}
-
-size_t ws__client_handshake(ws_conn_t* conn, const unsigned char* data,
-                            size_t len) {
-  size_t used;
-  int r;
-
-  r = ws__http_parse(conn->request, (const char*) data, len, &used);
-  if (r == 0)
-    return used;
-  if (r < 0) {
-    ws__conn_abort(conn, WS_EBADRESPONSE);
-    return len;
-  }
-  conn->http_status = llhttp_get_status_code(&conn->request->parser);
-  r = ws__check_response(conn);
-  if (r != 0) {
-    ws__conn_abort(conn, r);
-    return len;
-  }
-  ws__dial_free(conn->dial);
-  conn->dial = NULL;
-  ws__conn_open(conn);
-  return used;
 }

@@ -1,14 +1,14 @@
-/* A connection's life: the handshake, deadlines, the close and the
- * accessors. Frames in are recv.c's, bytes out send.c's. */
+/* A connection's life: its states, deadlines, the close handshake and
+ * the accessors. The handshake is handshake.c's, frames in recv.c's,
+ * bytes out send.c's. */
 #include "uvws_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-void ws__conn_close_handle(ws_conn_t* conn);
 static void ws__conn_schedule(ws_conn_t* conn);
 
-ws_conn_t* ws__conn_new(ws_server_t* server) {
+ws_conn_t* ws__conn_new(ws__hub_t* hub) {
   ws_conn_t* conn;
 
   conn = ws__calloc(1, sizeof(*conn));
@@ -19,17 +19,16 @@ ws_conn_t* ws__conn_new(ws_server_t* server) {
     ws__free(conn);
     return NULL;
   }
-  ws__request_init(conn->request, server->options.max_header_size,
-                   server->client_role ? HTTP_RESPONSE : HTTP_REQUEST);
-  conn->server = server;
-  conn->state = server->client_role ? WS__CONN_CONNECTING
-                                    : WS__CONN_HANDSHAKE;
-  conn->started = uv_now(server->loop);
+  ws__request_init(conn->request, hub->options.max_header_size,
+                   hub->role->http_type);
+  conn->hub = hub;
+  conn->state = hub->role->first_state;
+  conn->started = uv_now(hub->loop);
   conn->last_rx = conn->started;
   ws__list_init(&conn->rooms);
-  conn->out.spare = &server->spare_seg;
-  ws__list_insert_tail(&server->conns, &conn->node);
-  server->conn_count++;
+  conn->out.spare = &hub->spare_seg;
+  ws__list_insert_tail(&hub->conns, &conn->node);
+  hub->conn_count++;
   ws__conn_schedule(conn);
   return conn;
 }
@@ -57,7 +56,7 @@ static uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
   const ws_server_options_t* o;
   uint64_t d;
 
-  o = &conn->server->options;
+  o = &conn->hub->options;
   switch (conn->state) {
     case WS__CONN_CONNECTING:
     case WS__CONN_HANDSHAKE:
@@ -78,19 +77,19 @@ static uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
 }
 
 static void ws__conn_schedule(ws_conn_t* conn) {
-  ws__wheel_schedule(conn->server, conn, ws__conn_next_deadline(conn));
+  ws__wheel_schedule(conn->hub, conn, ws__conn_next_deadline(conn));
 }
 
 void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
   const ws_server_options_t* o;
   uint64_t d;
 
-  o = &conn->server->options;
+  o = &conn->hub->options;
   d = ws__conn_next_deadline(conn);
   if (d == 0)
     return;
   if (d > now) {
-    ws__wheel_schedule(conn->server, conn, d);
+    ws__wheel_schedule(conn->hub, conn, d);
     return;
   }
   if (conn->state != WS__CONN_OPEN || conn->close_queued) {
@@ -132,37 +131,36 @@ static void ws__conn_set_error(ws_conn_t* conn, int error) {
     conn->error = error;
 }
 
-/* Begins writing out what is queued; the TCP connection closes after. */
-static void ws__conn_start_drain(ws_conn_t* conn) {
+void ws__conn_start_drain(ws_conn_t* conn) {
   conn->state = WS__CONN_DRAIN;
-  conn->started = uv_now(conn->server->loop);
+  conn->started = uv_now(conn->hub->loop);
   ws__conn_schedule(conn);
   ws__conn_mark_dirty(conn);
 }
 
-static void ws__on_closed(uv_handle_t* handle) {
-  ws_conn_t* conn;
+void ws__conn_on_closed(ws_conn_t* conn) {
+  const ws__role_t* role;
 
-  conn = (ws_conn_t*) handle;
-  /* From here, not from whatever closed it: ws_client_close() must not
-   * call back. */
-  if (conn->server->client_role && !conn->opened)
-    ws__client_connect_failed(conn);
-  if (conn->dial != NULL && ws__dial_busy(conn->dial))
-    conn->free_pending = 1; /* the DNS callback frees it */
+  role = conn->hub->role;
+  /* From here, not from whatever closed it: API calls must not call
+   * back. */
+  if (!conn->opened)
+    role->closed_unopened(conn);
+  if (role->free_later(conn))
+    conn->free_pending = 1;
   else
     ws__conn_free(conn);
 }
 
 void ws__conn_close_handle(ws_conn_t* conn) {
-  ws_server_t* server;
+  ws__hub_t* hub;
   ws_close_info_t info;
 
   if (conn->state == WS__CONN_CLOSED)
     return;
-  server = conn->server;
+  hub = conn->hub;
   conn->state = WS__CONN_CLOSED;
-  ws__wheel_cancel(server, conn);
+  ws__wheel_cancel(hub, conn);
   ws__list_remove(&conn->dirty_node);
   ws__conn_leave_rooms(conn);
   if (conn->opened) {
@@ -171,11 +169,11 @@ void ws__conn_close_handle(ws_conn_t* conn) {
     info.reason_len = conn->close_reason_len;
     info.clean = conn->clean;
     info.error = conn->error;
-    if (server->callbacks.on_close != NULL)
-      server->callbacks.on_close(conn, &info);
+    if (hub->callbacks.on_close != NULL)
+      hub->callbacks.on_close(conn, &info);
   }
   if (!conn->detached)
-    uv_close((uv_handle_t*) &conn->tcp, ws__on_closed);
+    conn->transport->close(conn);
 }
 
 void ws__conn_abort(ws_conn_t* conn, int error) {
@@ -196,7 +194,7 @@ void ws__conn_fail_later(ws_conn_t* conn, int error) {
 
 ws__engine_t* ws__conn_engine(ws_conn_t* conn) {
   if (conn->engine == NULL)
-    conn->engine = ws__engine_lend(conn->server, conn);
+    conn->engine = ws__engine_lend(conn->hub, conn);
   return conn->engine;
 }
 
@@ -215,7 +213,7 @@ void ws__conn_after_engine(ws_conn_t* conn) {
   if (!wslay_event_get_close_sent(ctx) &&
       !wslay_event_get_close_received(ctx)) {
     if (!conn->in_fragment) {
-      ws__engine_return(conn->server, conn->engine);
+      ws__engine_return(conn->hub, conn->engine);
       conn->engine = NULL;
     }
     return;
@@ -255,7 +253,7 @@ int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
   conn->close_queued = 1;
   ws__conn_set_close_info(conn, code, reason, reason_len);
   ws__conn_set_error(conn, error);
-  conn->started = uv_now(conn->server->loop);
+  conn->started = uv_now(conn->hub->loop);
   ws__conn_schedule(conn);
   if (!conn->in_engine)
     ws__conn_after_engine(conn);
@@ -282,58 +280,6 @@ void ws__conn_on_eof(ws_conn_t* conn, int error) {
   ws__conn_abort(conn, error == UV_EOF ? WS_EEOF : error);
 }
 
-void ws__conn_refuse(ws_conn_t* conn, int status) {
-  if (ws__request_write_response(conn->request, status, NULL, NULL, 0,
-                                 &conn->out) != 0) {
-    ws__conn_abort(conn, WS_ENOMEM);
-    return;
-  }
-  ws__conn_start_drain(conn);
-}
-
-static void ws__conn_answer_http(ws_conn_t* conn) {
-  ws_request_t* req;
-
-  req = conn->request;
-  req->in_on_http = 1;
-  req->response = &conn->out;
-  if (conn->server->callbacks.on_http != NULL)
-    conn->server->callbacks.on_http(conn, req);
-  req->in_on_http = 0;
-  if (conn->state != WS__CONN_HANDSHAKE)
-    return;
-  if (!req->responded) {
-    ws__conn_refuse(conn, 426);
-    return;
-  }
-  ws__conn_start_drain(conn);
-}
-
-static void ws__conn_accept(ws_conn_t* conn) {
-  const ws_server_callbacks_t* cb;
-  int status;
-
-  cb = &conn->server->callbacks;
-  status = cb->on_handshake != NULL ? cb->on_handshake(conn, conn->request)
-                                    : 0;
-  if (conn->state != WS__CONN_HANDSHAKE)
-    return;
-  if (status != 0) {
-    ws__conn_refuse(conn, status >= 400 && status <= 599 ? status : 500);
-    return;
-  }
-  /* Accepted: from here on_close is owed, even if on_open never comes. */
-  conn->opened = 1;
-  if (ws__request_write_response(conn->request, 101, NULL, NULL, 0,
-                                 &conn->out) != 0) {
-    ws__conn_abort(conn, WS_ENOMEM);
-    return;
-  }
-  conn->subprotocol = conn->request->subprotocol;
-  conn->request->subprotocol = NULL;
-  ws__conn_open(conn);
-}
-
 void ws__conn_open(ws_conn_t* conn) {
   ws__request_free(conn->request);
   ws__free(conn->request);
@@ -342,55 +288,19 @@ void ws__conn_open(ws_conn_t* conn) {
   conn->opened = 1;
   ws__conn_schedule(conn);
   ws__conn_mark_dirty(conn);
-  if (conn->server->callbacks.on_open != NULL)
-    conn->server->callbacks.on_open(conn);
-}
-
-/* Returns how many bytes belonged to the HTTP request. */
-static size_t ws__conn_handshake(ws_conn_t* conn, const unsigned char* data,
-                                 size_t len) {
-  size_t used;
-
-  switch (ws__request_feed(conn->request, (const char*) data, len, &used)) {
-    case WS__HS_MORE:
-      break;
-    case WS__HS_UPGRADE:
-      ws__conn_accept(conn);
-      break;
-    case WS__HS_HTTP:
-      ws__conn_answer_http(conn);
-      break;
-    case WS__HS_REFUSE:
-      ws__conn_refuse(conn, conn->request->status);
-      break;
-  }
-  return used;
-}
-
-void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len) {
-  size_t used;
-
-  conn->last_rx = uv_now(conn->server->loop);
-  conn->ping_outstanding = 0;
-  if (conn->state == WS__CONN_HANDSHAKE) {
-    used = conn->server->client_role ? ws__client_handshake(conn, data, len)
-                                     : ws__conn_handshake(conn, data, len);
-    data += used;
-    len -= used;
-  }
-  if (conn->state == WS__CONN_OPEN && len > 0)
-    ws__conn_feed_frames(conn, data, len);
+  if (conn->hub->callbacks.on_open != NULL)
+    conn->hub->callbacks.on_open(conn);
 }
 
 void ws__conn_free(ws_conn_t* conn) {
-  ws_server_t* server;
+  ws__hub_t* hub;
 
-  server = conn->server;
-  ws__wheel_cancel(server, conn);
+  hub = conn->hub;
+  ws__wheel_cancel(hub, conn);
   ws__list_remove(&conn->dirty_node);
   ws__list_remove(&conn->node);
   ws__conn_leave_rooms(conn);
-  server->conn_count--;
+  hub->conn_count--;
   if (conn->request != NULL) {
     ws__request_free(conn->request);
     ws__free(conn->request);
@@ -404,11 +314,11 @@ void ws__conn_free(ws_conn_t* conn) {
   ws__dial_free(conn->dial);
   ws__free(conn->subprotocol);
   ws__free(conn);
-  ws__server_maybe_closed(server);
+  ws__hub_maybe_closed(hub);
 }
 
 void ws__conn_on_slow(ws_conn_t* conn) {
-  if (conn->server->options.slow_policy == WS_SLOW_SKIP) {
+  if (conn->hub->options.slow_policy == WS_SLOW_SKIP) {
     conn->skipped++;
     return;
   }
@@ -443,16 +353,14 @@ void ws_conn_set_data(ws_conn_t* conn, void* data) {
 }
 
 ws_server_t* ws_conn_server(const ws_conn_t* conn) {
-  return conn->server;
+  return conn != NULL ? ws__server_of(conn) : NULL;
 }
 
 int ws_conn_peer_addr(const ws_conn_t* conn, struct sockaddr_storage* addr) {
-  int len;
 
-  if (conn->detached)
+  if (conn->detached || conn->state == WS__CONN_CONNECTING)
     return WS_EINVAL;
-  len = (int) sizeof(*addr);
-  return uv_tcp_getpeername(&conn->tcp, (struct sockaddr*) addr, &len);
+  return conn->transport->peer_addr(conn, addr);
 }
 
 size_t ws_conn_queued_bytes(const ws_conn_t* conn) {

@@ -89,10 +89,16 @@ static void ws__engine_on_msg(wslay_event_context_ptr ctx,
 static int ws__engine_genmask(wslay_event_context_ptr ctx, uint8_t* buf,
                               size_t len, void* user_data) {
   ws__engine_t* engine;
+  unsigned char key[4];
+  size_t n;
 
   (void) ctx;
   engine = user_data;
-  ws__rng_bytes(&engine->conn->server->rng, buf, len);
+  for (; len > 0; buf += n, len -= n) {
+    engine->conn->hub->role->mask_key(engine->conn, key);
+    n = len < sizeof(key) ? len : sizeof(key);
+    memcpy(buf, key, n);
+  }
   return 0;
 }
 
@@ -102,44 +108,40 @@ static const struct wslay_event_callbacks ws__engine_callbacks = {
   ws__engine_on_msg
 };
 
-ws__engine_t* ws__engine_lend(ws_server_t* server, ws_conn_t* conn) {
+ws__engine_t* ws__engine_lend(ws__hub_t* hub, ws_conn_t* conn) {
   ws__engine_t* engine;
 
-  engine = server->free_engines;
+  engine = hub->free_engines;
   if (engine != NULL) {
-    server->free_engines = engine->next;
-    server->free_engine_count--;
+    hub->free_engines = engine->next;
+    hub->free_engine_count--;
   } else {
     engine = ws__calloc(1, sizeof(*engine));
     if (engine == NULL)
       return NULL;
-    if ((server->client_role
-             ? wslay_event_context_client_init(&engine->ctx,
-                                               &ws__engine_callbacks, engine)
-             : wslay_event_context_server_init(&engine->ctx,
-                                               &ws__engine_callbacks,
-                                               engine)) != 0) {
+    if (hub->role->wslay_init(&engine->ctx, &ws__engine_callbacks,
+                              engine) != 0) {
       ws__free(engine);
       return NULL;
     }
     wslay_event_config_set_no_buffering(engine->ctx, 1);
     wslay_event_config_set_max_recv_msg_length(
-        engine->ctx, server->options.max_message_size);
+        engine->ctx, hub->options.max_message_size);
   }
   engine->conn = conn;
   engine->next = NULL;
   return engine;
 }
 
-void ws__engine_return(ws_server_t* server, ws__engine_t* engine) {
-  if (server->free_engine_count >= WS__ENGINE_POOL_MAX) {
+void ws__engine_return(ws__hub_t* hub, ws__engine_t* engine) {
+  if (hub->free_engine_count >= WS__ENGINE_POOL_MAX) {
     ws__engine_discard(engine);
     return;
   }
   engine->conn = NULL;
-  engine->next = server->free_engines;
-  server->free_engines = engine;
-  server->free_engine_count++;
+  engine->next = hub->free_engines;
+  hub->free_engines = engine;
+  hub->free_engine_count++;
 }
 
 void ws__engine_discard(ws__engine_t* engine) {
@@ -147,12 +149,12 @@ void ws__engine_discard(ws__engine_t* engine) {
   ws__free(engine);
 }
 
-void ws__engine_pool_free(ws_server_t* server) {
+void ws__engine_pool_free(ws__hub_t* hub) {
   ws__engine_t* engine;
 
-  while ((engine = server->free_engines) != NULL) {
-    server->free_engines = engine->next;
+  while ((engine = hub->free_engines) != NULL) {
+    hub->free_engines = engine->next;
     ws__engine_discard(engine);
   }
-  server->free_engine_count = 0;
+  hub->free_engine_count = 0;
 }

@@ -1,4 +1,5 @@
-/* Frames in. Each frame header is parsed once into a ws__frame_t, checked
+/* Bytes in: what the transport read goes to the role's handshake, then
+ * to frames. Each frame header is parsed once into a ws__frame_t, checked
  * against the limits, and routed: whole final text and binary frames are
  * delivered from the read buffer (the fast path), pings and pongs are
  * answered here, and the rest (fragments, close frames, anything wslay
@@ -52,7 +53,7 @@ static int ws__message_append(ws_conn_t* conn, const unsigned char* data,
   if (len > m->cap - m->len) {
     /* Doubling, but never past the limit the frames were checked
      * against: the whole message fits in it. */
-    limit = conn->server->options.max_message_size;
+    limit = conn->hub->options.max_message_size;
     cap = m->cap > 128 ? m->cap * 2 : 256;
     if (cap > limit)
       cap = limit;
@@ -99,10 +100,10 @@ void ws__conn_on_wslay_chunk(ws_conn_t* conn, const unsigned char* data,
 
 void ws__conn_on_wslay_message(ws_conn_t* conn,
                                const struct wslay_event_on_msg_recv_arg* arg) {
-  const ws_server_callbacks_t* cb;
+  const ws__conn_callbacks_t* cb;
   ws__message_t* m;
 
-  cb = &conn->server->callbacks;
+  cb = &conn->hub->callbacks;
   if (conn->state != WS__CONN_OPEN)
     return;
   switch (arg->opcode) {
@@ -144,8 +145,7 @@ typedef enum {
 } ws__route_t;
 
 static int ws__conn_mask_ok(const ws_conn_t* conn, const ws__frame_t* f) {
-  /* Servers get masked frames, clients unmasked ones. */
-  return f->masked != conn->server->client_role;
+  return f->masked == conn->hub->role->peer_masks_frames;
 }
 
 static ws__route_t ws__conn_route(const ws_conn_t* conn,
@@ -168,7 +168,7 @@ static uint16_t ws__conn_check_size(const ws_conn_t* conn,
 
   if (f->opcode & 0x08)
     return 0; /* control frames: 125 bytes at most, whatever the limit */
-  room = conn->server->options.max_message_size;
+  room = conn->hub->options.max_message_size;
   if (f->opcode == WS__OP_CONTINUATION && conn->in_fragment &&
       conn->message != NULL)
     room -= conn->message->announced; /* never more than the limit */
@@ -224,11 +224,11 @@ static unsigned char* ws__frame_payload(const ws__frame_t* f,
  * neither. */
 static void ws__conn_deliver(ws_conn_t* conn, const ws__frame_t* f,
                              unsigned char* frame) {
-  const ws_server_callbacks_t* cb;
+  const ws__conn_callbacks_t* cb;
   unsigned char* payload;
   size_t len;
 
-  cb = &conn->server->callbacks;
+  cb = &conn->hub->callbacks;
   payload = ws__frame_payload(f, frame);
   len = (size_t) f->payload_len;
   if (f->opcode == WS__OP_TEXT && !ws__utf8_valid(payload, len)) {
@@ -241,11 +241,11 @@ static void ws__conn_deliver(ws_conn_t* conn, const ws__frame_t* f,
 
 static void ws__conn_control(ws_conn_t* conn, const ws__frame_t* f,
                              unsigned char* frame) {
-  const ws_server_callbacks_t* cb;
+  const ws__conn_callbacks_t* cb;
   unsigned char* payload;
   size_t len;
 
-  cb = &conn->server->callbacks;
+  cb = &conn->hub->callbacks;
   payload = ws__frame_payload(f, frame);
   len = (size_t) f->payload_len;
   if (f->opcode == WS__OP_PING)
@@ -490,6 +490,34 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
       ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
       return len;
     }
+  }
+}
+
+void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len) {
+  size_t used;
+
+  conn->last_rx = uv_now(conn->hub->loop);
+  conn->ping_outstanding = 0;
+  if (conn->state == WS__CONN_HANDSHAKE) {
+    used = conn->hub->role->handshake(conn, data, len);
+    data += used;
+    len -= used;
+  }
+  if (conn->state == WS__CONN_OPEN && len > 0)
+    ws__conn_feed_frames(conn, data, len);
+}
+
+void ws__conn_on_read(ws_conn_t* conn, unsigned char* data, ssize_t nread) {
+  if (nread < 0) {
+    ws__conn_on_eof(conn, (int) nread);
+    return;
+  }
+  ws__conn_feed(conn, data, (size_t) nread);
+  /* Answers to one read go out together, at once, while they are hot;
+   * what other callbacks queue waits for the flush before the poll. */
+  if (ws__list_linked(&conn->dirty_node)) {
+    ws__list_remove(&conn->dirty_node);
+    ws__conn_flush(conn);
   }
 }
 

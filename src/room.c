@@ -8,9 +8,7 @@ static void ws__room_end_batch(ws_room_t* room);
 int ws_room_new(ws_room_t** proom, ws_server_t* server) {
   ws_room_t* room;
 
-  /* A room's frames are unmasked: no use to a client's hub. */
-  if (proom == NULL || server == NULL || server->closing ||
-      server->client_role)
+  if (proom == NULL || server == NULL || server->hub.closing)
     return WS_EINVAL;
   room = ws__calloc(1, sizeof(*room));
   if (room == NULL)
@@ -67,8 +65,10 @@ static ws__member_t* ws__room_find(const ws_room_t* room,
 int ws_room_join(ws_room_t* room, ws_conn_t* conn) {
   ws__member_t* member;
 
-  if (room == NULL || conn == NULL || conn->server->client_role ||
-      conn->server != room->server || ws__room_find(room, conn) != NULL)
+  /* A room's frames are unmasked: a client's connection (whose server is
+   * NULL) cannot join. */
+  if (room == NULL || conn == NULL || ws__server_of(conn) != room->server ||
+      ws__room_find(room, conn) != NULL)
     return WS_EINVAL;
   if (!ws__conn_is_open(conn))
     return WS_ECLOSED;
@@ -141,7 +141,7 @@ static void ws__room_end_batch(ws_room_t* room) {
 
 /* Room for a frame of len bytes at the end of this iteration's buffer. */
 static int ws__room_reserve(ws_room_t* room, size_t len) {
-  ws_server_t* server;
+  ws__hub_t* hub;
   size_t cap;
 
   if (room->batch != NULL && room->batch_cap - room->batch->len >= len)
@@ -153,10 +153,9 @@ static int ws__room_reserve(ws_room_t* room, size_t len) {
     return WS_ENOMEM;
   room->batch->len = 0;
   room->batch_cap = cap;
-  server = room->server;
-  ws__list_insert_tail(&server->batching_rooms, &room->batch_node);
-  if (!uv_is_active((uv_handle_t*) &server->flush))
-    uv_prepare_start(&server->flush, ws__server_on_flush);
+  hub = &room->server->hub;
+  ws__list_insert_tail(&hub->batching_rooms, &room->batch_node);
+  ws__hub_schedule_flush(hub);
   return 0;
 }
 
@@ -166,11 +165,10 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
   ws__list_t* node;
   ws_conn_t* conn;
   size_t frame_len;
-  size_t limit;
   int queued;
 
   if (room == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
-      (data == NULL && len > 0))
+      (data == NULL && len > 0) || len > WS_MAX_LIMIT)
     return WS_EINVAL;
   if (room->count == 0)
     return 0;
@@ -182,7 +180,6 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
     memcpy(frame + frame_len, data, len);
   frame_len += len;
   room->batch->len += frame_len;
-  limit = room->server->options.max_queued_bytes;
   queued = 0;
   /* Nothing here calls back into user code, so the room and its members
    * cannot change under this loop. */
@@ -190,7 +187,7 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
     conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
     if (conn == except || !ws__conn_is_open(conn))
       continue;
-    if (conn->out.bytes + frame_len > limit) {
+    if (!ws__conn_queue_has_room(conn, frame_len)) {
       ws__conn_on_slow(conn);
       continue;
     }
@@ -206,10 +203,10 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
   return queued;
 }
 
-void ws__server_end_batches(ws_server_t* server) {
-  while (!ws__list_empty(&server->batching_rooms))
-    ws__room_end_batch(WS__CONTAINER_OF(server->batching_rooms.next,
-                                        ws_room_t, batch_node));
+void ws__rooms_end_batches(ws__list_t* batching_rooms) {
+  while (!ws__list_empty(batching_rooms))
+    ws__room_end_batch(
+        WS__CONTAINER_OF(batching_rooms->next, ws_room_t, batch_node));
 }
 
 ws_server_t* ws_room_server(const ws_room_t* room) {

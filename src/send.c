@@ -16,8 +16,8 @@ int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
   size_t hlen;
   int r;
 
-  if (conn->server->client_role) {
-    ws__rng_bytes(&conn->server->rng, key, sizeof(key));
+  if (conn->hub->role->masks_frames) {
+    conn->hub->role->mask_key(conn, key);
     hlen = ws__frame_header(header, opcode, len, key);
     r = ws__outq_append_masked(&conn->out, header, hlen, data, len, key);
   } else {
@@ -32,7 +32,7 @@ int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
 int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n) {
   size_t limit;
 
-  limit = conn->server->options.max_queued_bytes;
+  limit = conn->hub->options.max_queued_bytes;
   return n <= limit && conn->out.bytes <= limit - n;
 }
 
@@ -100,51 +100,27 @@ static int ws__conn_release_pong(ws_conn_t* conn) {
 }
 
 void ws__conn_mark_dirty(ws_conn_t* conn) {
-  ws_server_t* server;
+  ws__hub_t* hub;
 
-  server = conn->server;
+  hub = conn->hub;
   if (ws__list_linked(&conn->dirty_node) || conn->state == WS__CONN_CLOSED)
     return;
-  if (ws__list_empty(&server->dirty) && !conn->detached)
-    uv_prepare_start(&server->flush, ws__server_on_flush);
-  ws__list_insert_tail(&server->dirty, &conn->dirty_node);
+  if (!conn->detached)
+    ws__hub_schedule_flush(hub);
+  ws__list_insert_tail(&hub->dirty, &conn->dirty_node);
 }
 
-/* After the shutdown the connection keeps reading until the peer closes
- * too, or the close timeout: closing with unread input would reset it. */
-static void ws__on_shutdown(uv_shutdown_t* req, int status) {
-  (void) status;
-  ws__free(req);
-}
-
+/* Everything is written: end the sending side. The transport closes when
+ * the peer ends too, or at the close timeout. */
 static void ws__conn_finish(ws_conn_t* conn) {
-  uv_shutdown_t* req;
-
   if (conn->shutdown_sent)
     return;
   conn->shutdown_sent = 1;
-  if (conn->detached) {
+  if (conn->detached || conn->transport->shutdown(conn) != 0)
     ws__conn_close_handle(conn);
-    return;
-  }
-  req = ws__malloc(sizeof(*req));
-  if (req == NULL) {
-    ws__conn_close_handle(conn);
-    return;
-  }
-  req->data = conn;
-  if (uv_shutdown(req, (uv_stream_t*) &conn->tcp, ws__on_shutdown) != 0) {
-    ws__free(req);
-    ws__conn_close_handle(conn);
-  }
 }
 
-static void ws__on_write(uv_write_t* req, int status) {
-  ws_conn_t* conn;
-
-  conn = req->data;
-  ws__free(req);
-  conn->write_req = NULL;
+void ws__conn_on_written(ws_conn_t* conn, int status) {
   if (status < 0) {
     ws__conn_abort(conn, status);
     return;
@@ -154,11 +130,40 @@ static void ws__on_write(uv_write_t* req, int status) {
   ws__conn_flush(conn);
 }
 
-void ws__conn_flush(ws_conn_t* conn) {
+/* Hands the queue to the transport: what it takes at once, then the rest
+ * in one write. Returns 0 or an error. */
+static int ws__conn_write(ws_conn_t* conn) {
   uv_buf_t bufs[WS__MAX_BUFS];
   unsigned int n;
   unsigned int i;
   size_t len;
+  int r;
+
+  while (conn->out.bytes > 0) {
+    n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
+    for (len = 0, i = 0; i < n; i++)
+      len += bufs[i].len;
+    r = conn->transport->try_write(conn, bufs, n);
+    if (r == UV_EAGAIN)
+      break;
+    if (r < 0)
+      return r;
+    ws__outq_consume(&conn->out, (size_t) r);
+    if ((size_t) r < len)
+      break;
+  }
+  if (conn->out.bytes == 0)
+    return 0;
+  n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
+  for (len = 0, i = 0; i < n; i++)
+    len += bufs[i].len;
+  r = conn->transport->write(conn, bufs, n);
+  if (r == 0)
+    conn->write_len = len;
+  return r;
+}
+
+void ws__conn_flush(ws_conn_t* conn) {
   int r;
 
   if (conn->pending_error != 0) {
@@ -175,46 +180,11 @@ void ws__conn_flush(ws_conn_t* conn) {
   if (conn->state == WS__CONN_CLOSED || conn->state == WS__CONN_CONNECTING)
     return;
   r = ws__conn_release_pong(conn);
+  if (r == 0 && conn->write_req == NULL && !conn->detached)
+    r = ws__conn_write(conn);
   if (r != 0) {
     ws__conn_abort(conn, r);
     return;
-  }
-  if (conn->write_req != NULL)
-    return;
-  while (conn->out.bytes > 0 && !conn->detached) {
-    n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
-    for (len = 0, i = 0; i < n; i++)
-      len += bufs[i].len;
-    r = uv_try_write((uv_stream_t*) &conn->tcp, bufs, n);
-    if (r == UV_EAGAIN || r == UV_ENOSYS)
-      break;
-    if (r < 0) {
-      ws__conn_abort(conn, r);
-      return;
-    }
-    ws__outq_consume(&conn->out, (size_t) r);
-    if ((size_t) r < len)
-      break;
-  }
-  if (conn->out.bytes > 0 && !conn->detached) {
-    conn->write_req = ws__malloc(sizeof(*conn->write_req));
-    if (conn->write_req == NULL) {
-      ws__conn_abort(conn, WS_ENOMEM);
-      return;
-    }
-    conn->write_req->data = conn;
-    n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
-    for (len = 0, i = 0; i < n; i++)
-      len += bufs[i].len;
-    conn->write_len = len;
-    r = uv_write(conn->write_req, (uv_stream_t*) &conn->tcp, bufs, n,
-                 ws__on_write);
-    if (r != 0) {
-      ws__free(conn->write_req);
-      conn->write_req = NULL;
-      ws__conn_abort(conn, r);
-      return;
-    }
   }
   if (conn->out.consumed < conn->pong_end)
     conn->pong_stalled = 1;

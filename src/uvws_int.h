@@ -124,19 +124,12 @@ int ws__frame_parse(const unsigned char* data, size_t len,
 void ws__mask_copy(unsigned char* dst, const unsigned char* src, size_t len,
                    const unsigned char key[4]);
 
-/* ---- The handshake ---- */
+/* ---- HTTP messages (http.c) ---- */
 
 typedef struct {
   size_t name;   /* offsets into ws__handshake_t.text */
   size_t value;
 } ws__header_t;
-
-typedef enum {
-  WS__HS_MORE = 0,    /* need more bytes */
-  WS__HS_UPGRADE,     /* a valid WebSocket upgrade request */
-  WS__HS_HTTP,        /* a complete plain HTTP request */
-  WS__HS_REFUSE       /* answer with status and close */
-} ws__hs_result_t;
 
 struct ws_request_s {
   llhttp_t parser;
@@ -151,7 +144,7 @@ struct ws_request_s {
   size_t header_cap;
   int in_value;          /* the last bytes appended were a header value */
   int complete;          /* the request head (and any body) is complete */
-  int status;            /* refusal status when result is WS__HS_REFUSE */
+  int status;            /* the refusal status, once one is decided */
   int is_upgrade;
   const char* key;       /* Sec-WebSocket-Key, once validated */
   /* The response under construction. */
@@ -176,10 +169,6 @@ int ws__request_has_token(const ws_request_t* req, const char* name,
                           const char* token, int case_sensitive);
 size_t ws__request_occurrences(const ws_request_t* req, const char* name);
 void ws__request_free(ws_request_t* req);
-/* Feeds bytes; *used gets how many belong to the request (the rest are
- * WebSocket frames that came in the same read). */
-ws__hs_result_t ws__request_feed(ws_request_t* req, const char* data,
-                                 size_t len, size_t* used);
 /* Appends a complete response to q: 101 for status 101, else an error page
  * (with Sec-WebSocket-Version: 13 on 426). */
 int ws__request_write_response(ws_request_t* req, int status,
@@ -235,39 +224,97 @@ typedef struct ws__engine_s {
 
 /* ---- Connections ---- */
 
+typedef struct ws__hub_s ws__hub_t;
 typedef struct ws__partial_s ws__partial_t;
 typedef struct ws__message_s ws__message_t;
+typedef struct ws__pong_s ws__pong_t;
+typedef struct ws__dial_s ws__dial_t;
 
 typedef enum {
   WS__CONN_CONNECTING = 0, /* a client's DNS lookup and TCP connect */
   WS__CONN_HANDSHAKE,
   WS__CONN_OPEN,
   WS__CONN_DRAIN,   /* closing: write what is queued, then close the TCP */
-  WS__CONN_CLOSED   /* uv_close called */
+  WS__CONN_CLOSED   /* the transport is closing */
 } ws__conn_state_t;
+
+/* ---- The transport: bytes in and out of a libuv stream (tcp.c) ---- */
+
+typedef struct {
+  /* Reads until closed: each read goes to hub->io.on_read. */
+  int (*read_start)(ws_conn_t* conn);
+  /* Writes what it can of bufs now: the bytes taken, or an error
+   * (UV_EAGAIN when none could be). */
+  int (*try_write)(ws_conn_t* conn, const uv_buf_t* bufs, unsigned int n);
+  /* Writes all of bufs, then calls hub->io.on_written; one at a time. */
+  int (*write)(ws_conn_t* conn, const uv_buf_t* bufs, unsigned int n);
+  /* Ends the sending side after the writes before it. */
+  int (*shutdown)(ws_conn_t* conn);
+  /* Closes; hub->io.on_closed follows from the loop. */
+  void (*close)(ws_conn_t* conn);
+  int (*peer_addr)(const ws_conn_t* conn, struct sockaddr_storage* addr);
+} ws__transport_t;
+
+extern const ws__transport_t ws__tcp_transport;
+
+/* What the transport calls, registered by the hub for every connection. */
+typedef struct {
+  void (*on_read)(ws_conn_t* conn, unsigned char* data, ssize_t nread);
+  void (*on_written)(ws_conn_t* conn, int status);
+  void (*on_closed)(ws_conn_t* conn);
+} ws__io_t;
+
+/* ---- Roles: what differs between a server's connections and a
+ * client's ---- */
+
+typedef struct {
+  llhttp_type_t http_type;       /* the handshake parses this */
+  ws__conn_state_t first_state;  /* a new connection starts here */
+  uint8_t masks_frames;          /* frames we send are masked... */
+  uint8_t peer_masks_frames;     /* ... and frames we get are */
+  int (*wslay_init)(wslay_event_context_ptr* ctx,
+                    const struct wslay_event_callbacks* callbacks,
+                    void* user_data);
+  /* Takes handshake bytes; returns how many were the HTTP head's. */
+  size_t (*handshake)(ws_conn_t* conn, const unsigned char* data,
+                      size_t len);
+  /* Fills a masking key (roles that mask frames). */
+  void (*mask_key)(ws_conn_t* conn, unsigned char key[4]);
+  /* The connection closed before it opened (from the loop). */
+  void (*closed_unopened)(ws_conn_t* conn);
+  /* Whether the connection's memory must outlive its handle for now (a
+   * client's DNS lookup); the role frees it later. */
+  int (*free_later)(ws_conn_t* conn);
+  /* The last handle of the hub has closed. */
+  void (*hub_closed)(ws__hub_t* hub);
+} ws__role_t;
+
+extern const ws__role_t ws__server_role;
+extern const ws__role_t ws__client_role;
 
 struct ws_conn_s {
   uv_tcp_t tcp;
-  ws_server_t* server;
+  ws__hub_t* hub;
+  const ws__transport_t* transport;
   void* data;
-  ws__list_t node;          /* server->conns */
+  ws__list_t node;          /* hub->conns */
   ws__list_t timeout_node;  /* a wheel slot */
-  ws__list_t dirty_node;    /* server->dirty: has output to flush */
+  ws__list_t dirty_node;    /* hub->dirty: has output to flush */
   uint64_t deadline;
   uint64_t started;         /* loop time of accept, or of the close start */
   uint64_t last_rx;         /* loop time of the last read */
   uint64_t ping_sent;
   ws_request_t* request;    /* during the handshake only */
-  struct ws__dial_s* dial;  /* a client's connection until it opens */
+  ws__dial_t* dial;         /* a client's connection until it opens */
   int http_status;          /* a client's upgrade response status */
   ws__engine_t* engine;     /* lent while a frame engine is needed */
-  struct ws__partial_s* partial;  /* a frame not all received yet */
-  struct ws__message_s* message;  /* a message wslay is receiving */
-  struct ws__pong_s* pong;        /* the latest ping's answer, waiting */
+  ws__partial_t* partial;   /* a frame not all received yet */
+  ws__message_t* message;   /* a message wslay is receiving */
+  ws__pong_t* pong;         /* the latest ping's answer, waiting */
   uint64_t pong_end;        /* out.consumed once the queued pong is out */
   ws__outq_t out;
-  uv_write_t* write_req;    /* the one write in flight, or NULL */
-  size_t write_len;
+  uv_write_t* write_req;    /* the transport's write in flight, or NULL */
+  size_t write_len;         /* bytes of that write */
   char* subprotocol;
   ws__list_t rooms;         /* ws__member_t.conn_node */
   uint64_t skipped;         /* broadcasts skipped under WS_SLOW_SKIP */
@@ -291,17 +338,25 @@ struct ws_conn_s {
   char close_reason[123];
 };
 
-struct ws_server_s {
+/* The callbacks both roles give their connections. */
+typedef struct {
+  void (*on_open)(ws_conn_t* conn);
+  void (*on_message)(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
+                     size_t len);
+  void (*on_pong)(ws_conn_t* conn, const void* data, size_t len);
+  void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
+} ws__conn_callbacks_t;
+
+/* ---- The hub: what a server and a client share (hub.c) ---- */
+
+struct ws__hub_s {
   uv_loop_t* loop;
-  int client_role;           /* a ws_client_t's hub: connections dial out */
-  ws__rng_t rng;             /* masking keys, for a client hub */
-  void* data;
+  const ws__role_t* role;
+  ws__io_t io;
   ws_server_options_t options;
-  ws_server_callbacks_t callbacks;
-  ws__list_t listeners;
+  ws__conn_callbacks_t callbacks;
   ws__list_t conns;
   ws__list_t dirty;
-  ws__list_t rooms;
   ws__list_t batching_rooms;
   size_t conn_count;
   size_t handle_count;       /* our handles not yet closed */
@@ -314,15 +369,30 @@ struct ws_server_s {
   size_t read_buf_size;
   int read_buf_busy;
   int closing;
-  ws_server_close_cb close_cb;
 };
 
-/* conn.c: a connection's life, deadlines and close */
-ws_conn_t* ws__conn_new(ws_server_t* server);
+/* Sets up the loop's handles, the read buffer, the wheel and the flush;
+ * WS_EINVAL for options out of range. */
+int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
+                 const ws_server_options_t* options);
+/* Lends the shared read buffer (empty if it is lent already). */
+uv_buf_t ws__hub_read_buf(ws__hub_t* hub);
+void ws__hub_return_read_buf(ws__hub_t* hub, const char* base);
+/* Flushes every connection with output before the loop polls. */
+void ws__hub_schedule_flush(ws__hub_t* hub);
+/* Closes every connection (1001 if open) and, once they are gone, the
+ * hub's handles; role->hub_closed follows. */
+void ws__hub_close(ws__hub_t* hub);
+/* Goes on with ws__hub_close() once a handle or connection is gone. */
+void ws__hub_maybe_closed(ws__hub_t* hub);
+
+/* ---- A connection's life (conn.c) ---- */
+
+ws_conn_t* ws__conn_new(ws__hub_t* hub);
 /* Lends the connection a wslay context if it has none; NULL if no memory. */
 ws__engine_t* ws__conn_engine(ws_conn_t* conn);
-/* Lets wslay write what it queued (pongs, close frames) and decides what
- * the connection does next. */
+/* Lets wslay write what it queued (close frames) and decides what the
+ * connection does next. */
 void ws__conn_after_engine(ws_conn_t* conn);
 /* Fails the connection with 1002, 1007 or 1009: the close frame goes out,
  * then the TCP connection closes. */
@@ -330,10 +400,14 @@ void ws__conn_fail(ws_conn_t* conn, uint16_t code);
 /* Records the close code and reason on_close will report. */
 void ws__conn_set_close_info(ws_conn_t* conn, uint16_t code,
                              const void* reason, size_t len);
-/* Calls on_close if it is owed, then closes the handle. */
+/* Begins writing out what is queued; the transport closes after. */
+void ws__conn_start_drain(ws_conn_t* conn);
+/* Calls on_close if it is owed, then closes the transport. */
 void ws__conn_close_handle(ws_conn_t* conn);
-/* Feeds received bytes; what is sent in answer goes to the output queue.
- * Frames are unmasked in place: data must be writable. */
+/* The transport has closed: frees the connection, unless its role must. */
+void ws__conn_on_closed(ws_conn_t* conn);
+/* Feeds received bytes: the handshake's, then frames. Frames are unmasked
+ * in place: data must be writable. */
 void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len);
 void ws__conn_on_eof(ws_conn_t* conn, int error);
 /* The wheel says the deadline passed: act on it or reschedule. */
@@ -342,34 +416,8 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now);
 void ws__conn_abort(ws_conn_t* conn, int error);
 int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
                          size_t reason_len, int error);
-/* recv.c: frames in */
-void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data, size_t len);
-void ws__conn_drop_partial(ws_conn_t* conn);
-/* wslay's callbacks: payload of a data frame, and a whole message. */
-void ws__conn_on_wslay_chunk(ws_conn_t* conn, const unsigned char* data,
-                             size_t len);
-void ws__conn_on_wslay_message(ws_conn_t* conn,
-                               const struct wslay_event_on_msg_recv_arg* arg);
-
-/* send.c: bytes out */
-/* Queues a final frame (masked for a client); 0 or WS_ENOMEM. */
-int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
-                        const void* data, size_t len);
-
-/* Queues a pong for a ping; while an earlier pong waits to be written,
- * the latest ping's payload waits instead (RFC 6455 section 5.5.3). */
-void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
-                          size_t len);
-/* Whether n more bytes fit under max_queued_bytes. */
-int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n);
-void ws__conn_free_pong(ws_conn_t* conn);
-
-/* Answers the handshake with an HTTP error status and closes. */
-void ws__conn_refuse(ws_conn_t* conn, int status);
-void ws__conn_mark_dirty(ws_conn_t* conn);
 /* Drops the connection from the next flush, not from inside the caller. */
 void ws__conn_fail_later(ws_conn_t* conn, int error);
-void ws__conn_flush(ws_conn_t* conn);
 /* Called when the connection's handle has closed: frees it. */
 void ws__conn_free(ws_conn_t* conn);
 /* The handshake succeeded: the connection is open, on_open is called. */
@@ -378,27 +426,79 @@ int ws__conn_is_open(const ws_conn_t* conn);
 /* A room member's queue is full: skip or close, as slow_policy says. */
 void ws__conn_on_slow(ws_conn_t* conn);
 
-/* server.c */
-/* Sets up what servers and client hubs share: the loop, the read buffer,
- * the timer wheel and the flush. */
-int ws__hub_init(ws_server_t* hub, uv_loop_t* loop,
-                 const ws_server_options_t* options);
-void ws__conn_start_reading(ws_conn_t* conn);
-void ws__server_on_flush(uv_prepare_t* prepare);
-/* Finishes ws_server_close() once the last handle has closed. */
-void ws__server_maybe_closed(ws_server_t* server);
+/* ---- Frames in (recv.c) ---- */
 
-/* client.c */
-/* Reads the upgrade response; returns how many bytes were its. */
-size_t ws__client_handshake(ws_conn_t* conn, const unsigned char* data,
+/* The transport read nread bytes at data (or failed with nread < 0). */
+void ws__conn_on_read(ws_conn_t* conn, unsigned char* data, ssize_t nread);
+void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data, size_t len);
+/* Frees what an incomplete frame or message holds. */
+void ws__conn_drop_partial(ws_conn_t* conn);
+/* wslay's callbacks: payload of a data frame, and a whole message. */
+void ws__conn_on_wslay_chunk(ws_conn_t* conn, const unsigned char* data,
+                             size_t len);
+void ws__conn_on_wslay_message(ws_conn_t* conn,
+                               const struct wslay_event_on_msg_recv_arg* arg);
+
+/* ---- Bytes out (send.c) ---- */
+
+/* Queues a final frame (masked if the role masks); 0 or WS_ENOMEM. */
+int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
+                        const void* data, size_t len);
+/* Queues a pong for a ping; while an earlier pong waits to be written,
+ * the latest ping's payload waits instead (RFC 6455 section 5.5.3). */
+void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
+                          size_t len);
+/* Whether n more bytes fit under max_queued_bytes. */
+int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n);
+void ws__conn_free_pong(ws_conn_t* conn);
+void ws__conn_mark_dirty(ws_conn_t* conn);
+void ws__conn_flush(ws_conn_t* conn);
+/* The transport finished the write in flight. */
+void ws__conn_on_written(ws_conn_t* conn, int status);
+
+/* ---- The handshake of both roles (handshake.c) ---- */
+
+/* The server role's handshake: parse the request, call on_handshake or
+ * on_http, answer. */
+size_t ws__handshake_server(ws_conn_t* conn, const unsigned char* data,
                             size_t len);
-/* A client connection closed before it opened: report why. */
-void ws__client_connect_failed(ws_conn_t* conn);
-void ws__dial_free(struct ws__dial_s* dial);
-/* The DNS lookup is still running: the connection must outlive it. */
-int ws__dial_busy(const struct ws__dial_s* dial);
+/* The client role's: parse the response and check it against the request. */
+size_t ws__handshake_client(ws_conn_t* conn, const unsigned char* data,
+                            size_t len);
+/* Answers with an HTTP error status and closes. */
+void ws__handshake_refuse(ws_conn_t* conn, int status);
 
-/* room.c */
+/* ---- Servers (server.c) and clients (client.c) ---- */
+
+struct ws_server_s {
+  ws__hub_t hub; /* first */
+  ws_server_callbacks_t callbacks;
+  void* data;
+  ws__list_t listeners;
+  ws__list_t rooms;
+  ws_server_close_cb close_cb;
+};
+
+ws_server_t* ws__server_of(const ws_conn_t* conn);
+
+/* What a client keeps for the request it sent, until the answer. */
+struct ws__dial_s {
+  uv_getaddrinfo_t dns;
+  uv_connect_t connect;
+  ws_conn_t* conn;
+  char* host;          /* as getaddrinfo wants it: no brackets */
+  char port[8];
+  char* request;       /* the upgrade request, sent once connected */
+  size_t request_len;
+  char* offered;       /* the Sec-WebSocket-Protocol we sent, or NULL */
+  char accept[29];     /* the Sec-WebSocket-Accept we expect */
+  int dns_busy;
+  int silent;          /* failed inside ws_client_connect(): no callback */
+};
+
+void ws__dial_free(ws__dial_t* dial);
+
+/* ---- Rooms (room.c) ---- */
 
 /* One connection in one room. */
 typedef struct {
@@ -418,7 +518,7 @@ struct ws_room_s {
    * member's queue holds them all in one segment: one write, one entry. */
   ws__shared_t* batch;
   size_t batch_cap;
-  ws__list_t batch_node; /* server->batching_rooms */
+  ws__list_t batch_node; /* hub->batching_rooms */
   ws__member_t* cursor; /* the next member ws_room_foreach() visits */
   int* destroyed;       /* set by ws_room_destroy() during a foreach */
 };
@@ -426,31 +526,36 @@ struct ws_room_s {
 void ws__conn_leave_rooms(ws_conn_t* conn);
 void ws__server_destroy_rooms(ws_server_t* server);
 /* The loop is about to poll: rooms let go of this iteration's buffers. */
-void ws__server_end_batches(ws_server_t* server);
+void ws__rooms_end_batches(ws__list_t* batching_rooms);
 
-/* alloc.c: every allocation of ours goes through ws_replace_allocator()'s
- * functions (wslay's own allocations do not). */
+/* ---- Allocation (alloc.c): every allocation of ours goes through
+ * ws_replace_allocator()'s functions (wslay's own allocations do not) ---- */
+
 void* ws__malloc(size_t size);
 void* ws__calloc(size_t count, size_t size);
 void* ws__realloc(void* ptr, size_t size);
 void ws__free(void* ptr);
+/* A NUL-terminated copy of n bytes of s. */
+char* ws__strndup(const char* s, size_t n);
 
-/* utf8.c */
+/* ---- UTF-8 (utf8.c) ---- */
+
 #define WS__UTF8_REJECT 0xffffffffu
 /* Takes one byte; 0 means "between characters", WS__UTF8_REJECT invalid. */
 uint32_t ws__utf8_step(uint32_t state, unsigned char c);
 int ws__utf8_valid(const unsigned char* s, size_t len);
 
-/* wheel.c */
-void ws__wheel_init(ws__wheel_t* wheel, uint64_t tick);
-void ws__wheel_schedule(ws_server_t* server, ws_conn_t* conn,
-                        uint64_t deadline);
-void ws__wheel_cancel(ws_server_t* server, ws_conn_t* conn);
+/* ---- Deadlines (wheel.c) ---- */
 
-/* engine.c */
-ws__engine_t* ws__engine_lend(ws_server_t* server, ws_conn_t* conn);
-void ws__engine_return(ws_server_t* server, ws__engine_t* engine);
+void ws__wheel_init(ws__wheel_t* wheel, uint64_t tick);
+void ws__wheel_schedule(ws__hub_t* hub, ws_conn_t* conn, uint64_t deadline);
+void ws__wheel_cancel(ws__hub_t* hub, ws_conn_t* conn);
+
+/* ---- wslay contexts, lent (engine.c) ---- */
+
+ws__engine_t* ws__engine_lend(ws__hub_t* hub, ws_conn_t* conn);
+void ws__engine_return(ws__hub_t* hub, ws__engine_t* engine);
 void ws__engine_discard(ws__engine_t* engine);
-void ws__engine_pool_free(ws_server_t* server);
+void ws__engine_pool_free(ws__hub_t* hub);
 
 #endif /* UVWS_INT_H */

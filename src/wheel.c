@@ -16,21 +16,21 @@ void ws__wheel_init(ws__wheel_t* wheel, uint64_t tick) {
     ws__list_init(&wheel->slots[i]);
 }
 
-void ws__wheel_schedule(ws_server_t* server, ws_conn_t* conn,
+void ws__wheel_schedule(ws__hub_t* hub, ws_conn_t* conn,
                         uint64_t deadline) {
   ws__wheel_t* wheel;
   uint64_t now_tick;
   uint64_t tick;
 
-  wheel = &server->wheel;
-  ws__wheel_cancel(server, conn);
+  wheel = &hub->wheel;
+  ws__wheel_cancel(hub, conn);
   conn->deadline = deadline;
   if (deadline == 0)
     return;
   if (wheel->count == 0) {
     /* Catch up after an idle spell, but never step back to a slot already
      * handled in this tick: that would visit it again, forever. */
-    now_tick = uv_now(server->loop) / wheel->tick;
+    now_tick = uv_now(hub->loop) / wheel->tick;
     if (wheel->next_tick < now_tick)
       wheel->next_tick = now_tick;
     uv_timer_start(&wheel->timer, ws__wheel_on_tick, wheel->tick,
@@ -44,17 +44,17 @@ void ws__wheel_schedule(ws_server_t* server, ws_conn_t* conn,
   wheel->count++;
 }
 
-void ws__wheel_cancel(ws_server_t* server, ws_conn_t* conn) {
+void ws__wheel_cancel(ws__hub_t* hub, ws_conn_t* conn) {
   if (!ws__list_linked(&conn->timeout_node))
     return;
   ws__list_remove(&conn->timeout_node);
-  if (--server->wheel.count == 0)
-    uv_timer_stop(&server->wheel.timer);
+  if (--hub->wheel.count == 0)
+    uv_timer_stop(&hub->wheel.timer);
 }
 
 static void ws__wheel_on_tick(uv_timer_t* timer) {
   ws__wheel_t* wheel;
-  ws_server_t* server;
+  ws__hub_t* hub;
   ws__list_t due;
   ws__list_t* slot;
   ws_conn_t* conn;
@@ -62,8 +62,8 @@ static void ws__wheel_on_tick(uv_timer_t* timer) {
   uint64_t now_tick;
 
   wheel = (ws__wheel_t*) timer;
-  server = WS__CONTAINER_OF(wheel, ws_server_t, wheel);
-  now = uv_now(server->loop);
+  hub = WS__CONTAINER_OF(wheel, ws__hub_t, wheel);
+  now = uv_now(hub->loop);
   now_tick = now / wheel->tick;
   /* After a long stall one turn of the wheel visits every entry. */
   if (now_tick >= wheel->next_tick + WS__WHEEL_SLOTS)
@@ -87,7 +87,7 @@ static void ws__wheel_on_tick(uv_timer_t* timer) {
       if (conn->deadline <= now)
         ws__conn_on_deadline(conn, now);
       else
-        ws__wheel_schedule(server, conn, conn->deadline);
+        ws__wheel_schedule(hub, conn, conn->deadline);
     }
   }
 }

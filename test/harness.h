@@ -100,7 +100,7 @@ static inline ws_server_t* harness_server(uv_loop_t* loop,
 static inline ws_conn_t* harness_conn(ws_server_t* server) {
   ws_conn_t* conn;
 
-  conn = ws__conn_new(server);
+  conn = ws__conn_new(&server->hub);
   ASSERT(conn != NULL);
   conn->detached = 1;
   return conn;
@@ -151,7 +151,7 @@ static inline size_t harness_take(ws_conn_t* conn, unsigned char* out,
 /* What the server holds between connections once it has written anything:
  * its one spare output segment. */
 static inline size_t harness_spare_bytes(const ws_server_t* server) {
-  return server->spare_seg != NULL ? sizeof(ws__seg_t) + WS__SEG_MIN : 0;
+  return server->hub.spare_seg != NULL ? sizeof(ws__seg_t) + WS__SEG_MIN : 0;
 }
 
 /* Ends the connection (if still up) and frees it. */

@@ -67,7 +67,7 @@ static int scenario(long fail) {
   for (i = 0; i < CONNS; i++)
     conns[i] = NULL;
   for (i = 0; i < CONNS; i++) {
-    conns[i] = ws__conn_new(server);
+    conns[i] = ws__conn_new(&server->hub);
     if (conns[i] == NULL)
       break;
     conns[i]->detached = 1;

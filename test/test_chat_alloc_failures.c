@@ -113,7 +113,7 @@ static int scenario(long fail, long every) {
 
   for (i = 0; i < NCONNS; i++) {
     out_len[i] = 0;
-    conns[i] = ws__conn_new(server);
+    conns[i] = ws__conn_new(&server->hub);
     if (conns[i] == NULL)
       continue;
     conns[i]->detached = 1;

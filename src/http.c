@@ -1,5 +1,6 @@
-/* The HTTP side: parsing the upgrade request with llhttp, checking it as
- * RFC 6455 section 4.2.1 says, and writing the response. */
+/* HTTP messages: the head of a request (servers) or of a response
+ * (clients) parsed with llhttp into a ws_request_t, its headers, and the
+ * responses a server writes. What RFC 6455 asks of them is handshake.c's. */
 #include "uvws_int.h"
 
 #include <stdio.h>
@@ -36,29 +37,22 @@ static int ws__casecmp(const char* a, const char* b) {
   return ws__casecmp_n(a, b, (size_t) -1);
 }
 
-static const llhttp_settings_t* ws__settings(void) {
-  static llhttp_settings_t settings;
-  static int ready;
-
-  if (!ready) {
-    llhttp_settings_init(&settings);
-    settings.on_url = ws__on_url;
-    settings.on_url_complete = ws__on_url_complete;
-    settings.on_header_field = ws__on_header_field;
-    settings.on_header_field_complete = ws__on_header_field_complete;
-    settings.on_header_value = ws__on_header_value;
-    settings.on_header_value_complete = ws__on_header_value_complete;
-    settings.on_headers_complete = ws__on_headers_complete;
-    ready = 1;
-  }
-  return &settings;
-}
+/* Constant, so that loops on several threads may parse at once. */
+static const llhttp_settings_t ws__settings = {
+  .on_url = ws__on_url,
+  .on_url_complete = ws__on_url_complete,
+  .on_header_field = ws__on_header_field,
+  .on_header_field_complete = ws__on_header_field_complete,
+  .on_header_value = ws__on_header_value,
+  .on_header_value_complete = ws__on_header_value_complete,
+  .on_headers_complete = ws__on_headers_complete
+};
 
 int ws__request_init(ws_request_t* req, size_t max_size,
                      llhttp_type_t type) {
   memset(req, 0, sizeof(*req));
   req->max_size = max_size;
-  llhttp_init(&req->parser, type, ws__settings());
+  llhttp_init(&req->parser, type, &ws__settings);
   req->parser.data = req;
   return 0;
 }
@@ -235,37 +229,6 @@ size_t ws__request_occurrences(const ws_request_t* req, const char* name) {
   return n;
 }
 
-/* Decides what an upgrade attempt gets: 0 if valid, else a status. */
-static int ws__check_upgrade(ws_request_t* req) {
-  unsigned char key[32];
-  const char* value;
-
-  if (req->parser.method != HTTP_GET)
-    return 400;
-  /* A body would be read as frames. */
-  if (req->parser.content_length > 0 ||
-      (req->parser.flags & F_TRANSFER_ENCODING) != 0)
-    return 400;
-  if (req->parser.http_major != 1 || req->parser.http_minor < 1)
-    return 400;
-  if (ws__request_occurrences(req, "Host") != 1)
-    return 400;
-  if (!ws__request_has_token(req, "Connection", "upgrade", 0))
-    return 400;
-  value = ws_request_header(req, "Sec-WebSocket-Key");
-  if (value == NULL || ws__request_occurrences(req, "Sec-WebSocket-Key") != 1 ||
-      ws__base64_decode(value, strlen(value), key, sizeof(key)) != 16)
-    return 400;
-  req->key = value;
-  value = ws_request_header(req, "Sec-WebSocket-Version");
-  if (value == NULL)
-    return 400;
-  if (strcmp(value, "13") != 0 ||
-      ws__request_occurrences(req, "Sec-WebSocket-Version") != 1)
-    return 426;
-  return 0;
-}
-
 int ws__http_parse(ws_request_t* req, const char* data, size_t len,
                    size_t* used) {
   llhttp_errno_t err;
@@ -293,21 +256,6 @@ int ws__http_parse(ws_request_t* req, const char* data, size_t len,
     return -1;
   }
   return 0;
-}
-
-ws__hs_result_t ws__request_feed(ws_request_t* req, const char* data,
-                                 size_t len, size_t* used) {
-  switch (ws__http_parse(req, data, len, used)) {
-    case 0:
-      return WS__HS_MORE;
-    case -1:
-      return WS__HS_REFUSE;
-  }
-  if (!ws__request_has_token(req, "Upgrade", "websocket", 0))
-    return WS__HS_HTTP;
-  req->is_upgrade = 1;
-  req->status = ws__check_upgrade(req);
-  return req->status == 0 ? WS__HS_UPGRADE : WS__HS_REFUSE;
 }
 
 const char* ws__status_reason(int status) {

@@ -1,0 +1,206 @@
+/* The opening handshake of both roles, as RFC 6455 section 4 asks. A
+ * server checks the upgrade request (4.2.1), lets the application accept,
+ * refuse or answer plain HTTP, and writes the 101; a client checks the
+ * response against the request it sent (4.1). The HTTP parsing itself is
+ * http.c's. */
+#include "uvws_int.h"
+
+#include <string.h>
+
+/* ---- Servers ---- */
+
+void ws__handshake_refuse(ws_conn_t* conn, int status) {
+  if (ws__request_write_response(conn->request, status, NULL, NULL, 0,
+                                 &conn->out) != 0) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
+  ws__conn_start_drain(conn);
+}
+
+/* Decides what an upgrade attempt gets: 0 if valid, else a status. */
+static int ws__check_upgrade(ws_request_t* req) {
+  unsigned char key[32];
+  const char* value;
+
+  if (req->parser.method != HTTP_GET)
+    return 400;
+  /* A body would be read as frames. */
+  if (req->parser.content_length > 0 ||
+      (req->parser.flags & F_TRANSFER_ENCODING) != 0)
+    return 400;
+  if (req->parser.http_major != 1 || req->parser.http_minor < 1)
+    return 400;
+  if (ws__request_occurrences(req, "Host") != 1)
+    return 400;
+  if (!ws__request_has_token(req, "Connection", "upgrade", 0))
+    return 400;
+  value = ws_request_header(req, "Sec-WebSocket-Key");
+  if (value == NULL || ws__request_occurrences(req, "Sec-WebSocket-Key") != 1 ||
+      ws__base64_decode(value, strlen(value), key, sizeof(key)) != 16)
+    return 400;
+  req->key = value;
+  value = ws_request_header(req, "Sec-WebSocket-Version");
+  if (value == NULL)
+    return 400;
+  if (strcmp(value, "13") != 0 ||
+      ws__request_occurrences(req, "Sec-WebSocket-Version") != 1)
+    return 426;
+  return 0;
+}
+
+
+static void ws__handshake_answer_http(ws_conn_t* conn) {
+  ws_server_t* server;
+  ws_request_t* req;
+
+  server = ws__server_of(conn);
+  req = conn->request;
+  req->in_on_http = 1;
+  req->response = &conn->out;
+  if (server->callbacks.on_http != NULL)
+    server->callbacks.on_http(conn, req);
+  req->in_on_http = 0;
+  if (conn->state != WS__CONN_HANDSHAKE)
+    return;
+  if (!req->responded) {
+    ws__handshake_refuse(conn, 426);
+    return;
+  }
+  ws__conn_start_drain(conn);
+}
+
+static void ws__handshake_accept(ws_conn_t* conn) {
+  const ws_server_callbacks_t* cb;
+  int status;
+
+  cb = &ws__server_of(conn)->callbacks;
+  status = cb->on_handshake != NULL ? cb->on_handshake(conn, conn->request)
+                                    : 0;
+  if (conn->state != WS__CONN_HANDSHAKE)
+    return;
+  if (status != 0) {
+    ws__handshake_refuse(conn, status >= 400 && status <= 599 ? status : 500);
+    return;
+  }
+  /* Accepted: from here on_close is owed, even if on_open never comes. */
+  conn->opened = 1;
+  if (ws__request_write_response(conn->request, 101, NULL, NULL, 0,
+                                 &conn->out) != 0) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
+  conn->subprotocol = conn->request->subprotocol;
+  conn->request->subprotocol = NULL;
+  ws__conn_open(conn);
+}
+
+size_t ws__handshake_server(ws_conn_t* conn, const unsigned char* data,
+                            size_t len) {
+  ws_request_t* req;
+  size_t used;
+
+  req = conn->request;
+  switch (ws__http_parse(req, (const char*) data, len, &used)) {
+    case 0:
+      return used;
+    case -1:
+      ws__handshake_refuse(conn, req->status);
+      return used;
+  }
+  if (!ws__request_has_token(req, "Upgrade", "websocket", 0)) {
+    ws__handshake_answer_http(conn);
+    return used;
+  }
+  req->is_upgrade = 1;
+  req->status = ws__check_upgrade(req);
+  if (req->status != 0)
+    ws__handshake_refuse(conn, req->status);
+  else
+    ws__handshake_accept(conn);
+  return used;
+}
+
+/* ---- Clients ---- */
+
+/* A token as RFC 7230 defines it, loosely: visible ASCII but separators
+ * that cannot be in a subprotocol list. */
+static int ws__is_token(const char* s) {
+  if (*s == '\0')
+    return 0;
+  for (; *s != '\0'; s++)
+    if ((unsigned char) *s <= ' ' || *s == ',' || *s == 0x7f)
+      return 0;
+  return 1;
+}
+
+/* Whether proto is one token of the comma-separated list we offered. */
+static int ws__offered(const char* offered, const char* proto) {
+  size_t n;
+
+  if (!ws__is_token(proto))
+    return 0;
+  n = strlen(proto);
+  while (offered != NULL && *offered != '\0') {
+    if (strncmp(offered, proto, n) == 0 &&
+        (offered[n] == '\0' || offered[n] == ','))
+      return 1;
+    offered = strchr(offered, ',');
+    if (offered != NULL)
+      offered += 2; /* ", " */
+  }
+  return 0;
+}
+
+static int ws__check_response(ws_conn_t* conn) {
+  ws_request_t* res;
+  const char* value;
+
+  res = conn->request;
+  if (conn->http_status != 101)
+    return WS_EBADSTATUS;
+  /* A 101 exists only in HTTP/1.1. */
+  if (res->parser.http_major != 1 || res->parser.http_minor != 1)
+    return WS_EBADRESPONSE;
+  if (!ws__request_has_token(res, "Upgrade", "websocket", 0) ||
+      !ws__request_has_token(res, "Connection", "upgrade", 0) ||
+      ws_request_header(res, "Sec-WebSocket-Extensions") != NULL)
+    return WS_EBADRESPONSE;
+  value = ws_request_header(res, "Sec-WebSocket-Accept");
+  if (value == NULL ||
+      ws__request_occurrences(res, "Sec-WebSocket-Accept") != 1 ||
+      strcmp(value, conn->dial->accept) != 0)
+    return WS_EBADACCEPT;
+  value = ws_request_header(res, "Sec-WebSocket-Protocol");
+  if (value == NULL)
+    return 0;
+  if (ws__request_occurrences(res, "Sec-WebSocket-Protocol") != 1 ||
+      !ws__offered(conn->dial->offered, value))
+    return WS_EBADRESPONSE;
+  conn->subprotocol = ws__strndup(value, strlen(value));
+  return conn->subprotocol != NULL ? 0 : WS_ENOMEM;
+}
+
+size_t ws__handshake_client(ws_conn_t* conn, const unsigned char* data,
+                            size_t len) {
+  size_t used;
+  int r;
+
+  r = ws__http_parse(conn->request, (const char*) data, len, &used);
+  if (r == 0)
+    return used;
+  if (r < 0) {
+    ws__conn_abort(conn, WS_EBADRESPONSE);
+    return len;
+  }
+  conn->http_status = llhttp_get_status_code(&conn->request->parser);
+  r = ws__check_response(conn);
+  if (r != 0) {
+    ws__conn_abort(conn, r);
+    return len;
+  }
+  ws__dial_free(conn->dial);
+  conn->dial = NULL;
+  ws__conn_open(conn);
+  return used;
+}

@@ -1,0 +1,162 @@
+/* The hub: what a server and a client share. The loop, the read buffer
+ * every connection reads into, one flush of all pending output per loop
+ * iteration, the wslay pool, the timer wheel, the connection list, and
+ * closing all of it. */
+#include "uvws_int.h"
+
+#include <signal.h>
+#include <string.h>
+
+/* One read buffer serves every connection: libuv reads one socket at a
+ * time, and each read is fully consumed before the next. */
+#define WS__READ_BUF_SIZE (64 * 1024)
+
+static int ws__options_valid(const ws_server_options_t* o) {
+  return o->max_message_size > 0 && o->max_message_size <= WS_MAX_LIMIT &&
+         o->max_queued_bytes > 0 && o->max_queued_bytes <= WS_MAX_LIMIT &&
+         o->max_header_size >= 64 && o->max_connections > 0 &&
+         o->backlog > 0 && (o->ping_interval == 0 || o->pong_timeout > 0);
+}
+
+/* A tick a tenth of the shortest timeout keeps each within 10% of its value
+ * without waking the loop more than needed. */
+static uint64_t ws__wheel_tick(const ws_server_options_t* o) {
+  uint64_t shortest;
+  uint64_t values[5];
+  int i;
+
+  values[0] = o->handshake_timeout;
+  values[1] = o->idle_timeout;
+  values[2] = o->ping_interval;
+  values[3] = o->pong_timeout;
+  values[4] = o->close_timeout;
+  shortest = 0;
+  for (i = 0; i < 5; i++)
+    if (values[i] != 0 && (shortest == 0 || values[i] < shortest))
+      shortest = values[i];
+  shortest /= 10;
+  if (shortest < 5)
+    return 5;
+  return shortest > 1000 ? 1000 : shortest;
+}
+
+/* A write to a peer that has gone raises SIGPIPE, whose default action
+ * kills the process; libuv does not prevent it on Linux. Ignore it, unless
+ * the program chose what to do with it. Once per process: loops on other
+ * threads may make hubs at the same time. */
+static uv_once_t ws__sigpipe_once = UV_ONCE_INIT;
+
+static void ws__ignore_sigpipe(void) {
+#ifdef SIGPIPE
+  void (*old)(int);
+
+  old = signal(SIGPIPE, SIG_IGN);
+  if (old != SIG_DFL && old != SIG_ERR)
+    signal(SIGPIPE, old);
+#endif
+}
+
+static void ws__hub_on_flush(uv_prepare_t* prepare);
+
+int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
+                 const ws_server_options_t* options) {
+  hub->options = *options;
+  if (!ws__options_valid(&hub->options))
+    return WS_EINVAL;
+  hub->read_buf_size = WS__READ_BUF_SIZE;
+  hub->read_buf = ws__malloc(hub->read_buf_size);
+  if (hub->read_buf == NULL)
+    return WS_ENOMEM;
+  uv_once(&ws__sigpipe_once, ws__ignore_sigpipe);
+  hub->loop = loop;
+  hub->role = role;
+  hub->io.on_read = ws__conn_on_read;
+  hub->io.on_written = ws__conn_on_written;
+  hub->io.on_closed = ws__conn_on_closed;
+  ws__list_init(&hub->conns);
+  ws__list_init(&hub->dirty);
+  ws__list_init(&hub->batching_rooms);
+  ws__wheel_init(&hub->wheel, ws__wheel_tick(&hub->options));
+  uv_timer_init(loop, &hub->wheel.timer);
+  uv_prepare_init(loop, &hub->flush);
+  hub->handle_count = 2;
+  return 0;
+}
+
+uv_buf_t ws__hub_read_buf(ws__hub_t* hub) {
+  /* Lent already only if a callback runs a nested loop: read nothing. */
+  if (hub->read_buf_busy)
+    return uv_buf_init(NULL, 0);
+  hub->read_buf_busy = 1;
+  return uv_buf_init((char*) hub->read_buf, (unsigned int) hub->read_buf_size);
+}
+
+void ws__hub_return_read_buf(ws__hub_t* hub, const char* base) {
+  if (base == (const char*) hub->read_buf)
+    hub->read_buf_busy = 0;
+}
+
+void ws__hub_schedule_flush(ws__hub_t* hub) {
+  if (!uv_is_active((uv_handle_t*) &hub->flush))
+    uv_prepare_start(&hub->flush, ws__hub_on_flush);
+}
+
+static void ws__hub_on_flush(uv_prepare_t* prepare) {
+  ws__hub_t* hub;
+  ws_conn_t* conn;
+
+  hub = WS__CONTAINER_OF(prepare, ws__hub_t, flush);
+  while (!ws__list_empty(&hub->dirty)) {
+    conn = WS__CONTAINER_OF(hub->dirty.next, ws_conn_t, dirty_node);
+    ws__list_remove(&conn->dirty_node);
+    ws__conn_flush(conn);
+  }
+  ws__rooms_end_batches(&hub->batching_rooms);
+  uv_prepare_stop(&hub->flush);
+}
+
+static void ws__on_hub_handle_closed(uv_handle_t* handle) {
+  ws__hub_t* hub;
+
+  hub = handle->data;
+  hub->handle_count--;
+  ws__hub_maybe_closed(hub);
+}
+
+void ws__hub_maybe_closed(ws__hub_t* hub) {
+  if (!hub->closing || hub->conn_count > 0)
+    return;
+  if (!uv_is_closing((uv_handle_t*) &hub->flush)) {
+    hub->flush.data = hub;
+    hub->wheel.timer.data = hub;
+    uv_close((uv_handle_t*) &hub->flush, ws__on_hub_handle_closed);
+    uv_close((uv_handle_t*) &hub->wheel.timer, ws__on_hub_handle_closed);
+    return;
+  }
+  if (hub->handle_count > 0)
+    return;
+  ws__engine_pool_free(hub);
+  ws__outq_free_spare(&hub->spare_seg);
+  ws__free(hub->read_buf);
+  hub->read_buf = NULL;
+  hub->role->hub_closed(hub); /* frees the hub */
+}
+
+void ws__hub_close(ws__hub_t* hub) {
+  ws__list_t* node;
+  ws__list_t* next;
+  ws_conn_t* conn;
+
+  hub->closing = 1;
+  for (node = hub->conns.next; node != &hub->conns; node = next) {
+    next = node->next;
+    conn = WS__CONTAINER_OF(node, ws_conn_t, node);
+    if (conn->state == WS__CONN_HANDSHAKE ||
+        conn->state == WS__CONN_CONNECTING)
+      ws__conn_abort(conn, WS_ESHUTDOWN);
+    else if (conn->state == WS__CONN_OPEN && !conn->close_queued)
+      ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "server shutting down",
+                           20, WS_ESHUTDOWN);
+  }
+  ws__hub_maybe_closed(hub);
+}
