@@ -239,6 +239,7 @@ WS_EXTERN int ws_conn_close(ws_conn_t* conn, uint16_t code, const char* reason,
                             size_t reason_len);
 WS_EXTERN void* ws_conn_get_data(const ws_conn_t* conn);
 WS_EXTERN void ws_conn_set_data(ws_conn_t* conn, void* data);
+/* The server that accepted conn; NULL for a client's connection. */
 WS_EXTERN ws_server_t* ws_conn_server(const ws_conn_t* conn);
 /* The peer's address. Returns 0 or a libuv error. */
 WS_EXTERN int ws_conn_peer_addr(const ws_conn_t* conn,
@@ -255,8 +256,8 @@ WS_EXTERN uint64_t ws_conn_skipped_messages(const ws_conn_t* conn);
  * them before its on_close. Rooms still alive when the server closes are
  * destroyed with it. A client's connections cannot be in rooms: broadcasts
  * are unmasked frames, which a server must refuse.
- * Returns 0, WS_EINVAL (a closing server, or the ws_conn_server() of a
- * client's connection) or WS_ENOMEM. */
+ * Returns 0, WS_EINVAL (a closing server, or NULL, which is what
+ * ws_conn_server() gives for a client's connection) or WS_ENOMEM. */
 WS_EXTERN int ws_room_new(ws_room_t** room, ws_server_t* server);
 /* Destroys the room; its members stay connected. Safe from any callback.
  * NULL does nothing. */

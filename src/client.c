@@ -27,25 +27,40 @@ static void ws__client_mask_key(ws_conn_t* conn, unsigned char key[4]) {
   ws__rng_bytes(&ws__client_of(conn)->rng, key, 4);
 }
 
-/* A connection that failed before it opened: say why, once. */
-static void ws__client_closed_unopened(ws_conn_t* conn) {
+/* A connection that failed before it opened says why, once; one whose
+ * DNS lookup still runs is freed by the lookup's callback. */
+static int ws__client_closed(ws_conn_t* conn) {
   ws_client_t* client;
+  ws__dial_t* dial;
 
   client = ws__client_of(conn);
-  if (conn->dial != NULL) {
-    if (conn->dial->dns_busy)
-      uv_cancel((uv_req_t*) &conn->dial->dns);
-    if (conn->dial->silent)
-      return;
-  }
-  if (client->callbacks.on_connect_error != NULL)
+  dial = conn->dial;
+  if (!conn->opened && (dial == NULL || !dial->silent) &&
+      client->callbacks.on_connect_error != NULL)
     client->callbacks.on_connect_error(
         conn, conn->error != 0 ? conn->error : WS_EINTERNAL);
+  if (dial == NULL || !dial->dns_busy)
+    return 0;
+  uv_cancel((uv_req_t*) &dial->dns);
+  return 1;
 }
 
-/* The DNS callback frees a connection whose lookup is still running. */
-static int ws__client_free_later(ws_conn_t* conn) {
-  return conn->dial != NULL && conn->dial->dns_busy;
+static void ws__dial_free(ws__dial_t* dial) {
+  if (dial == NULL)
+    return;
+  ws__free(dial->host);
+  ws__free(dial->request);
+  ws__free(dial->offered);
+  ws__free(dial);
+}
+
+static void ws__client_release(ws_conn_t* conn) {
+  ws__dial_free(conn->dial);
+  conn->dial = NULL;
+}
+
+static void ws__client_closing(ws_conn_t* conn) {
+  (void) conn;
 }
 
 static void ws__client_hub_closed(ws__hub_t* hub) {
@@ -65,8 +80,10 @@ const ws__role_t ws__client_role = {
   wslay_event_context_client_init,
   ws__handshake_client,
   ws__client_mask_key,
-  ws__client_closed_unopened,
-  ws__client_free_later,
+  ws__client_closing,
+  ws__client_closed,
+  ws__client_release,
+  NULL, /* nothing to do after a flush */
   ws__client_hub_closed
 };
 
@@ -115,7 +132,8 @@ int ws_client_new(ws_client_t** pclient, uv_loop_t* loop,
     return WS_ENOMEM;
   r = ws__rng_init(&client->rng);
   if (r == 0)
-    r = ws__hub_init(&client->hub, loop, &ws__client_role, &limits);
+    r = ws__hub_init(&client->hub, loop, &ws__client_role, &ws__conn_io,
+                     &limits);
   if (r != 0) {
     ws__free(client);
     return r;
@@ -135,6 +153,7 @@ void ws_client_close(ws_client_t* client, ws_client_close_cb cb) {
   if (client == NULL || client->hub.closing)
     return;
   client->close_cb = cb;
+  ws__hub_close_conns(&client->hub);
   ws__hub_close(&client->hub);
 }
 
@@ -146,18 +165,6 @@ void ws_client_set_data(ws_client_t* client, void* data) {
   client->data = data;
 }
 
-int ws_conn_http_status(const ws_conn_t* conn) {
-  return conn->http_status;
-}
-
-void ws__dial_free(ws__dial_t* dial) {
-  if (dial == NULL)
-    return;
-  ws__free(dial->host);
-  ws__free(dial->request);
-  ws__free(dial->offered);
-  ws__free(dial);
-}
 
 /* ---- The URL and the request ---- */
 

@@ -1,12 +1,9 @@
-/* A connection's life: its states, deadlines, the close handshake and
- * the accessors. The handshake is handshake.c's, frames in recv.c's,
- * bytes out send.c's. */
+/* A connection's state and memory: making and freeing one, its deadlines,
+ * dropping it, and its accessors. The close handshake is close.c's, the
+ * opening handshake handshake.c's, frames in recv.c's, bytes out send.c's. */
 #include "uvws_int.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-static void ws__conn_schedule(ws_conn_t* conn);
 
 ws_conn_t* ws__conn_new(ws__hub_t* hub) {
   ws_conn_t* conn;
@@ -33,9 +30,67 @@ ws_conn_t* ws__conn_new(ws__hub_t* hub) {
   return conn;
 }
 
+void ws__conn_free(ws_conn_t* conn) {
+  ws__hub_t* hub;
+
+  hub = conn->hub;
+  ws__wheel_cancel(hub, conn);
+  ws__list_remove(&conn->dirty_node);
+  ws__list_remove(&conn->node);
+  hub->conn_count--;
+  if (conn->request != NULL) {
+    ws__request_free(conn->request);
+    ws__free(conn->request);
+  }
+  /* A context given back mid-message would confuse its next borrower. */
+  if (conn->engine != NULL)
+    ws__engine_discard(conn->engine);
+  ws__free(conn->partial);
+  ws__free(conn->message);
+  ws__free(conn->pong);
+  ws__outq_clear(&conn->out);
+  hub->role->release(conn);
+  ws__free(conn->subprotocol);
+  ws__free(conn);
+  ws__hub_maybe_closed(hub);
+}
+
+void ws__conn_open(ws_conn_t* conn) {
+  ws__request_free(conn->request);
+  ws__free(conn->request);
+  conn->request = NULL;
+  conn->state = WS__CONN_OPEN;
+  conn->opened = 1;
+  ws__conn_schedule(conn);
+  ws__conn_mark_dirty(conn);
+  if (conn->hub->callbacks.on_open != NULL)
+    conn->hub->callbacks.on_open(conn);
+}
+
 int ws__conn_is_open(const ws_conn_t* conn) {
   return conn->state == WS__CONN_OPEN && !conn->close_queued &&
          conn->pending_error == 0 && !conn->slow_close;
+}
+
+ws__engine_t* ws__conn_engine(ws_conn_t* conn) {
+  if (conn->engine == NULL)
+    conn->engine = ws__engine_lend(conn->hub, conn);
+  return conn->engine;
+}
+
+void ws__conn_set_close_info(ws_conn_t* conn, uint16_t code,
+                             const void* reason, size_t len) {
+  conn->close_code = code;
+  conn->close_reason_len = len < sizeof(conn->close_reason)
+                               ? len
+                               : sizeof(conn->close_reason);
+  if (conn->close_reason_len > 0)
+    memcpy(conn->close_reason, reason, conn->close_reason_len);
+}
+
+void ws__conn_set_error(ws_conn_t* conn, int error) {
+  if (conn->error == 0)
+    conn->error = error;
 }
 
 /* ---- Deadlines ---- */
@@ -52,7 +107,7 @@ static uint64_t ws__after(uint64_t start, uint64_t timeout) {
   return timeout == 0 ? 0 : start + timeout;
 }
 
-static uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
+uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
   const ws_server_options_t* o;
   uint64_t d;
 
@@ -76,81 +131,11 @@ static uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
   }
 }
 
-static void ws__conn_schedule(ws_conn_t* conn) {
+void ws__conn_schedule(ws_conn_t* conn) {
   ws__wheel_schedule(conn->hub, conn, ws__conn_next_deadline(conn));
 }
 
-void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
-  const ws_server_options_t* o;
-  uint64_t d;
-
-  o = &conn->hub->options;
-  d = ws__conn_next_deadline(conn);
-  if (d == 0)
-    return;
-  if (d > now) {
-    ws__wheel_schedule(conn->hub, conn, d);
-    return;
-  }
-  if (conn->state != WS__CONN_OPEN || conn->close_queued) {
-    ws__conn_abort(conn, WS_ETIMEDOUT);
-    return;
-  }
-  if (o->idle_timeout != 0 && conn->last_rx + o->idle_timeout <= now) {
-    ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "idle timeout", 12,
-                         WS_ETIMEDOUT);
-    return;
-  }
-  if (conn->ping_outstanding) {
-    ws__conn_abort(conn, WS_ETIMEDOUT);
-    return;
-  }
-  if (ws__conn_send_frame(conn, 0x9, NULL, 0) != 0) {
-    ws__conn_abort(conn, WS_ENOMEM);
-    return;
-  }
-  conn->ping_outstanding = 1;
-  conn->ping_sent = now;
-  ws__conn_schedule(conn);
-}
-
-/* ---- Closing ---- */
-
-void ws__conn_set_close_info(ws_conn_t* conn, uint16_t code,
-                                    const void* reason, size_t len) {
-  conn->close_code = code;
-  conn->close_reason_len = len < sizeof(conn->close_reason)
-                               ? len
-                               : sizeof(conn->close_reason);
-  if (conn->close_reason_len > 0)
-    memcpy(conn->close_reason, reason, conn->close_reason_len);
-}
-
-static void ws__conn_set_error(ws_conn_t* conn, int error) {
-  if (conn->error == 0)
-    conn->error = error;
-}
-
-void ws__conn_start_drain(ws_conn_t* conn) {
-  conn->state = WS__CONN_DRAIN;
-  conn->started = uv_now(conn->hub->loop);
-  ws__conn_schedule(conn);
-  ws__conn_mark_dirty(conn);
-}
-
-void ws__conn_on_closed(ws_conn_t* conn) {
-  const ws__role_t* role;
-
-  role = conn->hub->role;
-  /* From here, not from whatever closed it: API calls must not call
-   * back. */
-  if (!conn->opened)
-    role->closed_unopened(conn);
-  if (role->free_later(conn))
-    conn->free_pending = 1;
-  else
-    ws__conn_free(conn);
-}
+/* ---- Dropping ---- */
 
 void ws__conn_close_handle(ws_conn_t* conn) {
   ws__hub_t* hub;
@@ -162,7 +147,7 @@ void ws__conn_close_handle(ws_conn_t* conn) {
   conn->state = WS__CONN_CLOSED;
   ws__wheel_cancel(hub, conn);
   ws__list_remove(&conn->dirty_node);
-  ws__conn_leave_rooms(conn);
+  hub->role->closing(conn);
   if (conn->opened) {
     info.code = conn->close_code != 0 ? conn->close_code : WS_CLOSE_ABNORMAL;
     info.reason = conn->close_reason;
@@ -176,6 +161,16 @@ void ws__conn_close_handle(ws_conn_t* conn) {
     conn->transport->close(conn);
 }
 
+void ws__conn_on_closed(ws_conn_t* conn) {
+  /* Only now, from the loop, is a failure before open reported: whatever
+   * closed the connection may have been an API call, which must not call
+   * back. */
+  if (conn->hub->role->closed(conn))
+    conn->free_pending = 1;
+  else
+    ws__conn_free(conn);
+}
+
 void ws__conn_abort(ws_conn_t* conn, int error) {
   if (conn->state == WS__CONN_CLOSED)
     return;
@@ -186,135 +181,21 @@ void ws__conn_abort(ws_conn_t* conn, int error) {
   ws__conn_close_handle(conn);
 }
 
+void ws__conn_mark_dirty(ws_conn_t* conn) {
+  ws__hub_t* hub;
+
+  hub = conn->hub;
+  if (ws__list_linked(&conn->dirty_node) || conn->state == WS__CONN_CLOSED)
+    return;
+  if (!conn->detached)
+    ws__hub_schedule_flush(hub);
+  ws__list_insert_tail(&hub->dirty, &conn->dirty_node);
+}
+
 void ws__conn_fail_later(ws_conn_t* conn, int error) {
   if (conn->pending_error == 0)
     conn->pending_error = error;
   ws__conn_mark_dirty(conn);
-}
-
-ws__engine_t* ws__conn_engine(ws_conn_t* conn) {
-  if (conn->engine == NULL)
-    conn->engine = ws__engine_lend(conn->hub, conn);
-  return conn->engine;
-}
-
-/* Lets wslay write what it queued (pongs, close frames) and decides what
- * the connection does next. */
-void ws__conn_after_engine(ws_conn_t* conn) {
-  wslay_event_context_ptr ctx;
-  uint16_t sent;
-
-  ctx = conn->engine->ctx;
-  if (wslay_event_send(ctx) != 0) {
-    ws__conn_fail_later(conn, WS_ENOMEM);
-    return;
-  }
-  ws__conn_mark_dirty(conn);
-  if (!wslay_event_get_close_sent(ctx) &&
-      !wslay_event_get_close_received(ctx)) {
-    if (!conn->in_fragment) {
-      ws__engine_return(conn->hub, conn->engine);
-      conn->engine = NULL;
-    }
-    return;
-  }
-  if (wslay_event_want_read(ctx) || wslay_event_want_write(ctx))
-    return; /* our close is out; waiting for the peer's */
-  if (wslay_event_get_close_received(ctx)) {
-    conn->clean = wslay_event_get_close_sent(ctx);
-  } else if (!conn->close_queued) {
-    /* wslay failed the connection: a protocol error, bad UTF-8 or a
-     * message over the limit. */
-    sent = wslay_event_get_status_code_sent(ctx);
-    ws__conn_set_close_info(conn, sent, NULL, 0);
-    ws__conn_set_error(conn,
-                       sent == WS_CLOSE_TOO_BIG ? WS_ETOOBIG : WS_EPROTO);
-  }
-  ws__conn_start_drain(conn);
-}
-
-int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
-                         size_t reason_len, int error) {
-  ws__engine_t* engine;
-
-  if (conn->state != WS__CONN_OPEN || conn->close_queued)
-    return WS_ECLOSED;
-  /* Called from ws_conn_close() too: failures must not call back now. */
-  engine = ws__conn_engine(conn);
-  if (engine == NULL) {
-    ws__conn_fail_later(conn, WS_ENOMEM);
-    return WS_ENOMEM;
-  }
-  if (wslay_event_queue_close(engine->ctx, code, (const uint8_t*) reason,
-                              reason_len) != 0) {
-    ws__conn_fail_later(conn, WS_ENOMEM);
-    return WS_ENOMEM;
-  }
-  conn->close_queued = 1;
-  ws__conn_set_close_info(conn, code, reason, reason_len);
-  ws__conn_set_error(conn, error);
-  conn->started = uv_now(conn->hub->loop);
-  ws__conn_schedule(conn);
-  if (!conn->in_engine)
-    ws__conn_after_engine(conn);
-  return 0;
-}
-
-/* Closes with 1002/1009 for a frame header wslay's frame layer would not
- * answer with a close code of its own. */
-void ws__conn_fail(ws_conn_t* conn, uint16_t code) {
-  int error;
-
-  error = code == WS_CLOSE_TOO_BIG ? WS_ETOOBIG : WS_EPROTO;
-  if (ws__conn_start_close(conn, code, NULL, 0, error) == 0) {
-    /* Failing, not closing: stop reading and close once the frame is out. */
-    ws__conn_start_drain(conn);
-  }
-}
-
-void ws__conn_on_eof(ws_conn_t* conn, int error) {
-  if (conn->state == WS__CONN_DRAIN && conn->out.bytes == 0) {
-    ws__conn_close_handle(conn);
-    return;
-  }
-  ws__conn_abort(conn, error == UV_EOF ? WS_EEOF : error);
-}
-
-void ws__conn_open(ws_conn_t* conn) {
-  ws__request_free(conn->request);
-  ws__free(conn->request);
-  conn->request = NULL;
-  conn->state = WS__CONN_OPEN;
-  conn->opened = 1;
-  ws__conn_schedule(conn);
-  ws__conn_mark_dirty(conn);
-  if (conn->hub->callbacks.on_open != NULL)
-    conn->hub->callbacks.on_open(conn);
-}
-
-void ws__conn_free(ws_conn_t* conn) {
-  ws__hub_t* hub;
-
-  hub = conn->hub;
-  ws__wheel_cancel(hub, conn);
-  ws__list_remove(&conn->dirty_node);
-  ws__list_remove(&conn->node);
-  ws__conn_leave_rooms(conn);
-  hub->conn_count--;
-  if (conn->request != NULL) {
-    ws__request_free(conn->request);
-    ws__free(conn->request);
-  }
-  /* A context given back mid-message would confuse its next borrower. */
-  if (conn->engine != NULL)
-    ws__engine_discard(conn->engine);
-  ws__conn_drop_partial(conn);
-  ws__conn_free_pong(conn);
-  ws__outq_clear(&conn->out);
-  ws__dial_free(conn->dial);
-  ws__free(conn->subprotocol);
-  ws__free(conn);
-  ws__hub_maybe_closed(hub);
 }
 
 void ws__conn_on_slow(ws_conn_t* conn) {
@@ -326,23 +207,7 @@ void ws__conn_on_slow(ws_conn_t* conn) {
   ws__conn_mark_dirty(conn);
 }
 
-/* ---- The public connection API ---- */
-
-static int ws__close_code_sendable(unsigned int code) {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
-         (code >= 3000 && code <= 4999);
-}
-
-int ws_conn_close(ws_conn_t* conn, uint16_t code, const char* reason,
-                  size_t reason_len) {
-  if (conn == NULL || !ws__close_code_sendable(code) || reason_len > 123 ||
-      (reason == NULL && reason_len > 0) ||
-      !ws__utf8_valid((const unsigned char*) reason, reason_len))
-    return WS_EINVAL;
-  if (!ws__conn_is_open(conn))
-    return WS_ECLOSED;
-  return ws__conn_start_close(conn, code, reason, reason_len, 0);
-}
+/* ---- Accessors ---- */
 
 void* ws_conn_get_data(const ws_conn_t* conn) {
   return conn->data;
@@ -357,7 +222,6 @@ ws_server_t* ws_conn_server(const ws_conn_t* conn) {
 }
 
 int ws_conn_peer_addr(const ws_conn_t* conn, struct sockaddr_storage* addr) {
-
   if (conn->detached || conn->state == WS__CONN_CONNECTING)
     return WS_EINVAL;
   return conn->transport->peer_addr(conn, addr);
@@ -373,4 +237,8 @@ const char* ws_conn_subprotocol(const ws_conn_t* conn) {
 
 uint64_t ws_conn_skipped_messages(const ws_conn_t* conn) {
   return conn->skipped;
+}
+
+int ws_conn_http_status(const ws_conn_t* conn) {
+  return conn->http_status;
 }

@@ -199,8 +199,7 @@ size_t ws__handshake_client(ws_conn_t* conn, const unsigned char* data,
     ws__conn_abort(conn, r);
     return len;
   }
-  ws__dial_free(conn->dial);
-  conn->dial = NULL;
+  conn->hub->role->release(conn);
   ws__conn_open(conn);
   return used;
 }

@@ -1,7 +1,7 @@
 /* The hub: what a server and a client share. The loop, the read buffer
- * every connection reads into, one flush of all pending output per loop
- * iteration, the wslay pool, the timer wheel, the connection list, and
- * closing all of it. */
+ * every connection reads into, the flush of all pending output before
+ * each poll, the wslay pool, the timer wheel, the connection list, and
+ * closing the handles once the connections are gone. */
 #include "uvws_int.h"
 
 #include <signal.h>
@@ -56,10 +56,10 @@ static void ws__ignore_sigpipe(void) {
 #endif
 }
 
-static void ws__hub_on_flush(uv_prepare_t* prepare);
+static void ws__hub_on_prepare(uv_prepare_t* prepare);
 
 int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
-                 const ws_server_options_t* options) {
+                 const ws__io_t* io, const ws_server_options_t* options) {
   hub->options = *options;
   if (!ws__options_valid(&hub->options))
     return WS_EINVAL;
@@ -70,12 +70,9 @@ int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
   uv_once(&ws__sigpipe_once, ws__ignore_sigpipe);
   hub->loop = loop;
   hub->role = role;
-  hub->io.on_read = ws__conn_on_read;
-  hub->io.on_written = ws__conn_on_written;
-  hub->io.on_closed = ws__conn_on_closed;
+  hub->io = io;
   ws__list_init(&hub->conns);
   ws__list_init(&hub->dirty);
-  ws__list_init(&hub->batching_rooms);
   ws__wheel_init(&hub->wheel, ws__wheel_tick(&hub->options));
   uv_timer_init(loop, &hub->wheel.timer);
   uv_prepare_init(loop, &hub->flush);
@@ -98,20 +95,16 @@ void ws__hub_return_read_buf(ws__hub_t* hub, const char* base) {
 
 void ws__hub_schedule_flush(ws__hub_t* hub) {
   if (!uv_is_active((uv_handle_t*) &hub->flush))
-    uv_prepare_start(&hub->flush, ws__hub_on_flush);
+    uv_prepare_start(&hub->flush, ws__hub_on_prepare);
 }
 
-static void ws__hub_on_flush(uv_prepare_t* prepare) {
+static void ws__hub_on_prepare(uv_prepare_t* prepare) {
   ws__hub_t* hub;
-  ws_conn_t* conn;
 
   hub = WS__CONTAINER_OF(prepare, ws__hub_t, flush);
-  while (!ws__list_empty(&hub->dirty)) {
-    conn = WS__CONTAINER_OF(hub->dirty.next, ws_conn_t, dirty_node);
-    ws__list_remove(&conn->dirty_node);
-    ws__conn_flush(conn);
-  }
-  ws__rooms_end_batches(&hub->batching_rooms);
+  hub->io->on_flush(hub);
+  if (hub->role->flushed != NULL)
+    hub->role->flushed(hub);
   uv_prepare_stop(&hub->flush);
 }
 
@@ -143,20 +136,6 @@ void ws__hub_maybe_closed(ws__hub_t* hub) {
 }
 
 void ws__hub_close(ws__hub_t* hub) {
-  ws__list_t* node;
-  ws__list_t* next;
-  ws_conn_t* conn;
-
   hub->closing = 1;
-  for (node = hub->conns.next; node != &hub->conns; node = next) {
-    next = node->next;
-    conn = WS__CONTAINER_OF(node, ws_conn_t, node);
-    if (conn->state == WS__CONN_HANDSHAKE ||
-        conn->state == WS__CONN_CONNECTING)
-      ws__conn_abort(conn, WS_ESHUTDOWN);
-    else if (conn->state == WS__CONN_OPEN && !conn->close_queued)
-      ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "server shutting down",
-                           20, WS_ESHUTDOWN);
-  }
   ws__hub_maybe_closed(hub);
 }

@@ -13,16 +13,13 @@
 /* ---- Messages assembled from fragments ---- */
 
 struct ws__message_s {
-  unsigned char* data;
   size_t len;
   size_t cap;
   uint64_t announced; /* payload of the frames scanned so far */
+  unsigned char data[1];
 };
 
 static void ws__message_free(ws_conn_t* conn) {
-  if (conn->message == NULL)
-    return;
-  ws__free(conn->message->data);
   ws__free(conn->message);
   conn->message = NULL;
 }
@@ -32,9 +29,11 @@ static int ws__message_start(ws_conn_t* conn, uint64_t payload_len) {
   ws__message_t* m;
 
   ws__message_free(conn);
-  m = ws__calloc(1, sizeof(*m));
+  m = ws__malloc(sizeof(*m));
   if (m == NULL)
     return WS_ENOMEM;
+  m->len = 0;
+  m->cap = sizeof(m->data);
   m->announced = payload_len;
   conn->message = m;
   return 0;
@@ -43,13 +42,10 @@ static int ws__message_start(ws_conn_t* conn, uint64_t payload_len) {
 static int ws__message_append(ws_conn_t* conn, const unsigned char* data,
                               size_t len) {
   ws__message_t* m;
-  unsigned char* p;
   size_t limit;
   size_t cap;
 
   m = conn->message;
-  if (len == 0)
-    return 0;
   if (len > m->cap - m->len) {
     /* Doubling, but never past the limit the frames were checked
      * against: the whole message fits in it. */
@@ -59,11 +55,11 @@ static int ws__message_append(ws_conn_t* conn, const unsigned char* data,
       cap = limit;
     if (cap < m->len + len)
       cap = m->len + len;
-    p = ws__realloc(m->data, cap);
-    if (p == NULL)
+    m = ws__realloc(m, offsetof(ws__message_t, data) + cap);
+    if (m == NULL)
       return WS_ENOMEM;
-    m->data = p;
     m->cap = cap;
+    conn->message = m;
   }
   memcpy(m->data + m->len, data, len);
   m->len += len;
@@ -90,16 +86,16 @@ static uint32_t ws__message_utf8_end(const ws_conn_t* conn) {
   return state;
 }
 
-void ws__conn_on_wslay_chunk(ws_conn_t* conn, const unsigned char* data,
-                             size_t len) {
+static void ws__conn_on_wslay_chunk(ws_conn_t* conn,
+                                    const unsigned char* data, size_t len) {
   if (conn->message == NULL || conn->state != WS__CONN_OPEN)
     return;
   if (ws__message_append(conn, data, len) != 0)
     ws__conn_fail_later(conn, WS_ENOMEM);
 }
 
-void ws__conn_on_wslay_message(ws_conn_t* conn,
-                               const struct wslay_event_on_msg_recv_arg* arg) {
+static void ws__conn_on_wslay_message(
+    ws_conn_t* conn, const struct wslay_event_on_msg_recv_arg* arg) {
   const ws__conn_callbacks_t* cb;
   ws__message_t* m;
 
@@ -112,13 +108,8 @@ void ws__conn_on_wslay_message(ws_conn_t* conn,
       m = conn->message;
       conn->message = NULL;
       if (m != NULL && cb->on_message != NULL && conn->pending_error == 0)
-        cb->on_message(conn, (ws_opcode_t) arg->opcode,
-                       m->data != NULL ? m->data : (unsigned char*) "",
-                       m->len);
-      if (m != NULL) {
-        ws__free(m->data);
-        ws__free(m);
-      }
+        cb->on_message(conn, (ws_opcode_t) arg->opcode, m->data, m->len);
+      ws__free(m);
       break;
     case WSLAY_PONG:
       if (cb->on_pong != NULL)
@@ -136,7 +127,113 @@ void ws__conn_on_wslay_message(ws_conn_t* conn,
   }
 }
 
+/* ---- wslay's callbacks: input fed from a run of whole frames, output
+ * to the queue (counted against its limit), data frames to the message
+ * being assembled, whole messages to the application ---- */
+
+static ssize_t ws__engine_recv(wslay_event_context_ptr ctx, uint8_t* buf,
+                               size_t len, int flags, void* user_data) {
+  ws__engine_t* engine;
+
+  (void) flags;
+  engine = user_data;
+  if (engine->in_len == 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    return -1;
+  }
+  if (len > engine->in_len)
+    len = engine->in_len;
+  memcpy(buf, engine->in, len);
+  engine->in += len;
+  engine->in_len -= len;
+  return (ssize_t) len;
+}
+
+static ssize_t ws__engine_send(wslay_event_context_ptr ctx,
+                               const uint8_t* data, size_t len, int flags,
+                               void* user_data) {
+  ws__engine_t* engine;
+
+  ws_conn_t* conn;
+
+  (void) flags;
+  engine = user_data;
+  conn = engine->conn;
+  /* What wslay writes for us counts against the queue limit too. */
+  if (!ws__conn_queue_has_room(conn, len))
+    engine->error = WS_EQUEUEFULL;
+  else if (ws__outq_append(&conn->out, data, len, NULL, 0) != 0)
+    engine->error = WS_ENOMEM;
+  if (engine->error != 0) {
+    wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    return -1;
+  }
+  return (ssize_t) len;
+}
+
+static void ws__engine_on_frame_start(
+    wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_start_arg* arg, void* user_data) {
+  ws__engine_t* engine;
+
+  (void) ctx;
+  engine = user_data;
+  engine->data_frame = !(arg->opcode & 0x08);
+}
+
+/* wslay does not buffer data frames (no_buffering): their payload comes
+ * here, unmasked and checked, for the connection to assemble. */
+static void ws__engine_on_frame_chunk(
+    wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_chunk_arg* arg, void* user_data) {
+  ws__engine_t* engine;
+
+  (void) ctx;
+  engine = user_data;
+  if (engine->data_frame)
+    ws__conn_on_wslay_chunk(engine->conn, arg->data, arg->data_length);
+}
+
+static void ws__engine_on_msg(wslay_event_context_ptr ctx,
+                              const struct wslay_event_on_msg_recv_arg* arg,
+                              void* user_data) {
+  ws__engine_t* engine;
+
+  (void) ctx;
+  engine = user_data;
+  ws__conn_on_wslay_message(engine->conn, arg);
+}
+
+/* Masking keys for the close frames wslay writes for a client. */
+static int ws__engine_genmask(wslay_event_context_ptr ctx, uint8_t* buf,
+                              size_t len, void* user_data) {
+  ws__engine_t* engine;
+  unsigned char key[4];
+  size_t n;
+
+  (void) ctx;
+  engine = user_data;
+  for (; len > 0; buf += n, len -= n) {
+    engine->conn->hub->role->mask_key(engine->conn, key);
+    n = len < sizeof(key) ? len : sizeof(key);
+    memcpy(buf, key, n);
+  }
+  return 0;
+}
+
+static const struct wslay_event_callbacks ws__wslay_callbacks = {
+  ws__engine_recv, ws__engine_send, ws__engine_genmask,
+  ws__engine_on_frame_start, ws__engine_on_frame_chunk, NULL,
+  ws__engine_on_msg
+};
+
 /* ---- Routing ---- */
+
+static int ws__conn_parse(ws_conn_t* conn, const unsigned char* data,
+                          size_t len, ws__frame_t* frame) {
+  conn->hub->header_parses++;
+  return ws__frame_parse(data, len, frame);
+}
 
 typedef enum {
   WS__ROUTE_FAST,    /* a whole message, delivered from where it lies */
@@ -309,7 +406,7 @@ static size_t ws__conn_process(ws_conn_t* conn, unsigned char* data,
   off = 0;
   *status = WS__FRAME_PARTIAL;
   while (off < len) {
-    r = ws__frame_parse(data + off, len - off, &f);
+    r = ws__conn_parse(conn, data + off, len - off, &f);
     if (r == WS__FRAME_PARTIAL)
       break;
     code = r == WS__FRAME_INVALID ? WS_CLOSE_PROTOCOL_ERROR
@@ -362,12 +459,6 @@ struct ws__partial_s {
   uint32_t utf8;       /* the UTF-8 state after them */
   unsigned char data[1];
 };
-
-void ws__conn_drop_partial(ws_conn_t* conn) {
-  ws__free(conn->partial);
-  conn->partial = NULL;
-  ws__message_free(conn);
-}
 
 /* Keeps len more bytes of the frame being received. The buffer grows with
  * what arrives, never to what a header merely announces. */
@@ -435,7 +526,8 @@ static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
   return p->utf8 == WS__UTF8_REJECT;
 }
 
-/* Completes the partial frame from data; returns the bytes used. */
+/* Completes the partial frame from data; returns the bytes used. Its
+ * header was parsed when its last byte came, never again. */
 static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
                                     size_t len) {
   ws__partial_t* p;
@@ -447,20 +539,6 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
   used = 0;
   for (;;) {
     p = conn->partial;
-    if (p->frame.header_len == 0) {
-      r = ws__frame_parse(p->data, p->len, &p->frame);
-      if (r == WS__FRAME_INVALID) {
-        ws__conn_fail(conn, WS_CLOSE_PROTOCOL_ERROR);
-        return len;
-      }
-      if (r == WS__FRAME_HEADER) {
-        code = ws__conn_check_size(conn, &p->frame);
-        if (code != 0) {
-          ws__conn_fail(conn, code);
-          return len;
-        }
-      }
-    }
     /* Until the header is whole, take one byte at a time, so the buffer
      * never holds the start of the next frame. */
     want = p->frame.header_len != 0
@@ -486,10 +564,50 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
       return len;
     }
     used += want;
+    p = conn->partial;
+    if (p->frame.header_len == 0) {
+      r = ws__conn_parse(conn, p->data, p->len, &p->frame);
+      code = r == WS__FRAME_INVALID ? WS_CLOSE_PROTOCOL_ERROR
+             : r == WS__FRAME_HEADER ? ws__conn_check_size(conn, &p->frame)
+                                     : 0;
+      if (code != 0) {
+        ws__conn_fail(conn, code);
+        return len;
+      }
+    }
     if (ws__conn_partial_utf8_bad(conn)) {
       ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
       return len;
     }
+  }
+}
+
+static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
+                                 size_t len) {
+  ws__frame_t next;
+  size_t used;
+  int status;
+
+  while (len > 0 && conn->state == WS__CONN_OPEN) {
+    if (conn->partial != NULL) {
+      used = ws__conn_fill_partial(conn, data, len);
+    } else {
+      used = ws__conn_process(conn, data, len, &next, &status);
+      if (used < len && conn->state == WS__CONN_OPEN) {
+        /* The start of a frame that is not all here: keep it. */
+        if (ws__conn_keep_partial(conn, data + used, len - used) != 0) {
+          ws__conn_abort(conn, WS_ENOMEM);
+          return;
+        }
+        if (status == WS__FRAME_HEADER)
+          conn->partial->frame = next;
+        if (ws__conn_partial_utf8_bad(conn))
+          ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+        return;
+      }
+    }
+    data += used;
+    len -= used;
   }
 }
 
@@ -517,34 +635,12 @@ void ws__conn_on_read(ws_conn_t* conn, unsigned char* data, ssize_t nread) {
    * what other callbacks queue waits for the flush before the poll. */
   if (ws__list_linked(&conn->dirty_node)) {
     ws__list_remove(&conn->dirty_node);
-    ws__conn_flush(conn);
+    ws__conn_service(conn);
   }
 }
 
-void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data, size_t len) {
-  ws__frame_t next;
-  size_t used;
-  int status;
-
-  while (len > 0 && conn->state == WS__CONN_OPEN) {
-    if (conn->partial != NULL) {
-      used = ws__conn_fill_partial(conn, data, len);
-    } else {
-      used = ws__conn_process(conn, data, len, &next, &status);
-      if (used < len && conn->state == WS__CONN_OPEN) {
-        /* The start of a frame that is not all here: keep it. */
-        if (ws__conn_keep_partial(conn, data + used, len - used) != 0) {
-          ws__conn_abort(conn, WS_ENOMEM);
-          return;
-        }
-        if (status == WS__FRAME_HEADER)
-          conn->partial->frame = next;
-        if (ws__conn_partial_utf8_bad(conn))
-          ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
-        return;
-      }
-    }
-    data += used;
-    len -= used;
-  }
-}
+/* What the layers below a connection call back into (see ws__io_t). */
+const ws__io_t ws__conn_io = {
+  ws__conn_on_read, ws__conn_on_written, ws__conn_on_closed,
+  ws__conn_on_deadline, ws__hub_flush_dirty, &ws__wslay_callbacks
+};

@@ -141,7 +141,6 @@ static void ws__room_end_batch(ws_room_t* room) {
 
 /* Room for a frame of len bytes at the end of this iteration's buffer. */
 static int ws__room_reserve(ws_room_t* room, size_t len) {
-  ws__hub_t* hub;
   size_t cap;
 
   if (room->batch != NULL && room->batch_cap - room->batch->len >= len)
@@ -153,9 +152,8 @@ static int ws__room_reserve(ws_room_t* room, size_t len) {
     return WS_ENOMEM;
   room->batch->len = 0;
   room->batch_cap = cap;
-  hub = &room->server->hub;
-  ws__list_insert_tail(&hub->batching_rooms, &room->batch_node);
-  ws__hub_schedule_flush(hub);
+  ws__list_insert_tail(&room->server->batching_rooms, &room->batch_node);
+  ws__hub_schedule_flush(&room->server->hub);
   return 0;
 }
 
@@ -203,10 +201,10 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
   return queued;
 }
 
-void ws__rooms_end_batches(ws__list_t* batching_rooms) {
-  while (!ws__list_empty(batching_rooms))
-    ws__room_end_batch(
-        WS__CONTAINER_OF(batching_rooms->next, ws_room_t, batch_node));
+void ws__server_end_batches(ws_server_t* server) {
+  while (!ws__list_empty(&server->batching_rooms))
+    ws__room_end_batch(WS__CONTAINER_OF(server->batching_rooms.next,
+                                        ws_room_t, batch_node));
 }
 
 ws_server_t* ws_room_server(const ws_room_t* room) {

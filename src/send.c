@@ -43,11 +43,6 @@ struct ws__pong_s {
   unsigned char data[125];
 };
 
-void ws__conn_free_pong(ws_conn_t* conn) {
-  ws__free(conn->pong);
-  conn->pong = NULL;
-}
-
 static int ws__conn_queue_pong(ws_conn_t* conn, const unsigned char* data,
                                size_t len) {
   int r;
@@ -95,19 +90,9 @@ static int ws__conn_release_pong(ws_conn_t* conn) {
       conn->state != WS__CONN_OPEN || conn->close_queued)
     return 0;
   r = ws__conn_queue_pong(conn, conn->pong->data, conn->pong->len);
-  ws__conn_free_pong(conn);
+  ws__free(conn->pong);
+  conn->pong = NULL;
   return r;
-}
-
-void ws__conn_mark_dirty(ws_conn_t* conn) {
-  ws__hub_t* hub;
-
-  hub = conn->hub;
-  if (ws__list_linked(&conn->dirty_node) || conn->state == WS__CONN_CLOSED)
-    return;
-  if (!conn->detached)
-    ws__hub_schedule_flush(hub);
-  ws__list_insert_tail(&hub->dirty, &conn->dirty_node);
 }
 
 /* Everything is written: end the sending side. The transport closes when
@@ -169,13 +154,6 @@ void ws__conn_flush(ws_conn_t* conn) {
   if (conn->pending_error != 0) {
     ws__conn_abort(conn, conn->pending_error);
     return;
-  }
-  if (conn->slow_close && conn->state == WS__CONN_OPEN) {
-    conn->slow_close = 0;
-    ws__conn_start_close(conn, WS_CLOSE_POLICY, "slow consumer", 13,
-                         WS_EQUEUEFULL);
-    if (conn->state == WS__CONN_CLOSED)
-      return;
   }
   if (conn->state == WS__CONN_CLOSED || conn->state == WS__CONN_CONNECTING)
     return;

@@ -11,13 +11,18 @@ typedef struct {
   ws__list_t node;
 } ws__listener_t;
 
-static void ws__server_closed_unopened(ws_conn_t* conn) {
-  (void) conn; /* refused or dropped before the 101: nobody to tell */
-}
-
-static int ws__server_free_later(ws_conn_t* conn) {
+/* Refused or dropped before the 101: nobody to tell. */
+static int ws__server_closed(ws_conn_t* conn) {
   (void) conn;
   return 0;
+}
+
+static void ws__server_release(ws_conn_t* conn) {
+  (void) conn;
+}
+
+static void ws__server_flushed(ws__hub_t* hub) {
+  ws__server_end_batches((ws_server_t*) hub);
 }
 
 static void ws__server_hub_closed(ws__hub_t* hub) {
@@ -38,15 +43,12 @@ const ws__role_t ws__server_role = {
   wslay_event_context_server_init,
   ws__handshake_server,
   NULL, /* no masking keys */
-  ws__server_closed_unopened,
-  ws__server_free_later,
+  ws__conn_leave_rooms,
+  ws__server_closed,
+  ws__server_release,
+  ws__server_flushed,
   ws__server_hub_closed
 };
-
-ws_server_t* ws__server_of(const ws_conn_t* conn) {
-  return conn->hub->role == &ws__server_role ? (ws_server_t*) conn->hub
-                                              : NULL;
-}
 
 void ws_server_options_init(ws_server_options_t* options) {
   memset(options, 0, sizeof(*options));
@@ -79,7 +81,8 @@ int ws_server_new(ws_server_t** pserver, uv_loop_t* loop,
   server = ws__calloc(1, sizeof(*server));
   if (server == NULL)
     return WS_ENOMEM;
-  r = ws__hub_init(&server->hub, loop, &ws__server_role, options);
+  r = ws__hub_init(&server->hub, loop, &ws__server_role, &ws__conn_io,
+                   options);
   if (r != 0) {
     ws__free(server);
     return r;
@@ -93,6 +96,7 @@ int ws_server_new(ws_server_t** pserver, uv_loop_t* loop,
   }
   ws__list_init(&server->listeners);
   ws__list_init(&server->rooms);
+  ws__list_init(&server->batching_rooms);
   *pserver = server;
   return 0;
 }
@@ -199,6 +203,7 @@ void ws_server_close(ws_server_t* server, ws_server_close_cb cb) {
     ws__list_remove(&listener->node);
     uv_close((uv_handle_t*) &listener->tcp, ws__on_listener_closed);
   }
+  ws__hub_close_conns(&server->hub);
   ws__hub_close(&server->hub);
 }
 

@@ -15,7 +15,7 @@ static void ws__tcp_on_read(uv_stream_t* stream, ssize_t nread,
   conn = (ws_conn_t*) stream;
   ws__hub_return_read_buf(conn->hub, buf->base);
   if (nread != 0)
-    conn->hub->io.on_read(conn, (unsigned char*) buf->base, nread);
+    conn->hub->io->on_read(conn, (unsigned char*) buf->base, nread);
 }
 
 static int ws__tcp_read_start(ws_conn_t* conn) {
@@ -42,7 +42,7 @@ static void ws__tcp_on_write(uv_write_t* req, int status) {
   conn = req->data;
   ws__free(req);
   conn->write_req = NULL;
-  conn->hub->io.on_written(conn, status);
+  conn->hub->io->on_written(conn, status);
 }
 
 static int ws__tcp_write(ws_conn_t* conn, const uv_buf_t* bufs,
@@ -87,7 +87,7 @@ static void ws__tcp_on_close(uv_handle_t* handle) {
   ws_conn_t* conn;
 
   conn = (ws_conn_t*) handle;
-  conn->hub->io.on_closed(conn);
+  conn->hub->io->on_closed(conn);
 }
 
 static void ws__tcp_close(ws_conn_t* conn) {

@@ -26,7 +26,7 @@ void ws__list_insert_tail(ws__list_t* head, ws__list_t* node);
 void ws__list_remove(ws__list_t* node);
 int ws__list_linked(const ws__list_t* node);
 
-/* ---- Output: a queue of owned and shared buffers ---- */
+/* ---- Output: a queue of owned and shared buffers (outq.c) ---- */
 
 /* Bytes shared by many connections (a broadcast frame), reference counted. */
 typedef struct ws__shared_s {
@@ -82,7 +82,7 @@ unsigned int ws__outq_bufs(const ws__outq_t* q, uv_buf_t* bufs,
 void ws__outq_consume(ws__outq_t* q, size_t n);
 void ws__outq_clear(ws__outq_t* q);
 
-/* ---- Frames ---- */
+/* ---- Frame headers and masking (frame.c) ---- */
 
 /* Largest header: 2 bytes, 8 length bytes and a 4-byte masking key. */
 #define WS__MAX_HEADER 14
@@ -186,7 +186,7 @@ long ws__base64_decode(const char* in, size_t len, unsigned char* out,
 /* The Sec-WebSocket-Accept value for a key: 28 characters plus NUL. */
 void ws__accept_key(const char* key, char out[29]);
 
-/* ---- Randomness for clients ---- */
+/* ---- Randomness for clients (rng.c) ---- */
 
 typedef struct {
   uint32_t state[16];
@@ -198,7 +198,7 @@ typedef struct {
 int ws__rng_init(ws__rng_t* rng);
 void ws__rng_bytes(ws__rng_t* rng, unsigned char* out, size_t len);
 
-/* ---- Timeouts: a hashed wheel of connection deadlines ---- */
+/* ---- Deadlines: a hashed wheel (wheel.c) ---- */
 
 #define WS__WHEEL_SLOTS 256
 
@@ -210,7 +210,7 @@ typedef struct {
   size_t count;
 } ws__wheel_t;
 
-/* ---- wslay contexts, lent to connections that need one ---- */
+/* ---- wslay contexts, lent to connections that need one (engine.c) ---- */
 
 typedef struct ws__engine_s {
   wslay_event_context_ptr ctx;
@@ -220,6 +220,7 @@ typedef struct ws__engine_s {
   const unsigned char* in;
   size_t in_len;
   int data_frame;            /* the frame wslay is reading carries data */
+  int error;                 /* why the send callback failed, or 0 */
 } ws__engine_t;
 
 /* ---- Connections ---- */
@@ -257,12 +258,20 @@ typedef struct {
 
 extern const ws__transport_t ws__tcp_transport;
 
-/* What the transport calls, registered by the hub for every connection. */
+/* What the layers below a connection (the transport, the wheel, the
+ * hub's flush) call back into, registered with the hub by its owner, so
+ * that no lower file calls a higher one directly. recv.c defines it. */
 typedef struct {
   void (*on_read)(ws_conn_t* conn, unsigned char* data, ssize_t nread);
   void (*on_written)(ws_conn_t* conn, int status);
   void (*on_closed)(ws_conn_t* conn);
+  void (*on_deadline)(ws_conn_t* conn, uint64_t now);
+  void (*on_flush)(ws__hub_t* hub);
+  /* What the connection's wslay contexts call. */
+  const struct wslay_event_callbacks* wslay;
 } ws__io_t;
+
+extern const ws__io_t ws__conn_io;
 
 /* ---- Roles: what differs between a server's connections and a
  * client's ---- */
@@ -280,12 +289,18 @@ typedef struct {
                       size_t len);
   /* Fills a masking key (roles that mask frames). */
   void (*mask_key)(ws_conn_t* conn, unsigned char key[4]);
-  /* The connection closed before it opened (from the loop). */
-  void (*closed_unopened)(ws_conn_t* conn);
-  /* Whether the connection's memory must outlive its handle for now (a
-   * client's DNS lookup); the role frees it later. */
-  int (*free_later)(ws_conn_t* conn);
-  /* The last handle of the hub has closed. */
+  /* The connection is closing: the role lets go of it (rooms). */
+  void (*closing)(ws_conn_t* conn);
+  /* The transport has closed (from the loop): reports a failure before
+   * open if the role does; 1 if the role frees the connection later (a
+   * client's DNS lookup still runs). */
+  int (*closed)(ws_conn_t* conn);
+  /* Frees what the role kept to open the connection (a client's dial). */
+  void (*release)(ws_conn_t* conn);
+  /* A flush of the hub's output ended (rooms let go of their buffers);
+   * may be NULL. */
+  void (*flushed)(ws__hub_t* hub);
+  /* The last handle of the hub has closed: frees the hub. */
   void (*hub_closed)(ws__hub_t* hub);
 } ws__role_t;
 
@@ -352,13 +367,13 @@ typedef struct {
 struct ws__hub_s {
   uv_loop_t* loop;
   const ws__role_t* role;
-  ws__io_t io;
+  const ws__io_t* io;
   ws_server_options_t options;
   ws__conn_callbacks_t callbacks;
   ws__list_t conns;
   ws__list_t dirty;
-  ws__list_t batching_rooms;
   size_t conn_count;
+  uint64_t header_parses;    /* frame headers parsed: work per byte */
   size_t handle_count;       /* our handles not yet closed */
   ws__wheel_t wheel;
   uv_prepare_t flush;
@@ -374,70 +389,80 @@ struct ws__hub_s {
 /* Sets up the loop's handles, the read buffer, the wheel and the flush;
  * WS_EINVAL for options out of range. */
 int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
-                 const ws_server_options_t* options);
+                 const ws__io_t* io, const ws_server_options_t* options);
 /* Lends the shared read buffer (empty if it is lent already). */
 uv_buf_t ws__hub_read_buf(ws__hub_t* hub);
 void ws__hub_return_read_buf(ws__hub_t* hub, const char* base);
-/* Flushes every connection with output before the loop polls. */
+/* io->on_flush runs before the loop next polls. */
 void ws__hub_schedule_flush(ws__hub_t* hub);
-/* Closes every connection (1001 if open) and, once they are gone, the
- * hub's handles; role->hub_closed follows. */
+/* Marks the hub closing; once its connections are gone, its handles
+ * close and role->hub_closed follows. */
 void ws__hub_close(ws__hub_t* hub);
 /* Goes on with ws__hub_close() once a handle or connection is gone. */
 void ws__hub_maybe_closed(ws__hub_t* hub);
 
-/* ---- A connection's life (conn.c) ---- */
+/* ---- A connection's state and memory (conn.c) ---- */
 
 ws_conn_t* ws__conn_new(ws__hub_t* hub);
-/* Lends the connection a wslay context if it has none; NULL if no memory. */
-ws__engine_t* ws__conn_engine(ws_conn_t* conn);
-/* Lets wslay write what it queued (close frames) and decides what the
- * connection does next. */
-void ws__conn_after_engine(ws_conn_t* conn);
-/* Fails the connection with 1002, 1007 or 1009: the close frame goes out,
- * then the TCP connection closes. */
-void ws__conn_fail(ws_conn_t* conn, uint16_t code);
-/* Records the close code and reason on_close will report. */
-void ws__conn_set_close_info(ws_conn_t* conn, uint16_t code,
-                             const void* reason, size_t len);
-/* Begins writing out what is queued; the transport closes after. */
-void ws__conn_start_drain(ws_conn_t* conn);
-/* Calls on_close if it is owed, then closes the transport. */
-void ws__conn_close_handle(ws_conn_t* conn);
-/* The transport has closed: frees the connection, unless its role must. */
-void ws__conn_on_closed(ws_conn_t* conn);
-/* Feeds received bytes: the handshake's, then frames. Frames are unmasked
- * in place: data must be writable. */
-void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len);
-void ws__conn_on_eof(ws_conn_t* conn, int error);
-/* The wheel says the deadline passed: act on it or reschedule. */
-void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now);
-/* Drops the connection at once: on_close(1006, error) if it was open. */
-void ws__conn_abort(ws_conn_t* conn, int error);
-int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
-                         size_t reason_len, int error);
-/* Drops the connection from the next flush, not from inside the caller. */
-void ws__conn_fail_later(ws_conn_t* conn, int error);
-/* Called when the connection's handle has closed: frees it. */
+/* Frees the connection, whose transport has closed (or never opened). */
 void ws__conn_free(ws_conn_t* conn);
 /* The handshake succeeded: the connection is open, on_open is called. */
 void ws__conn_open(ws_conn_t* conn);
 int ws__conn_is_open(const ws_conn_t* conn);
+/* Lends the connection a wslay context if it has none; NULL if no memory. */
+ws__engine_t* ws__conn_engine(ws_conn_t* conn);
+/* Records the close code and reason on_close will report. */
+void ws__conn_set_close_info(ws_conn_t* conn, uint16_t code,
+                             const void* reason, size_t len);
+/* Records why the connection ends, if nothing did before. */
+void ws__conn_set_error(ws_conn_t* conn, int error);
+/* The loop time of the connection's next deadline, 0 if none. */
+uint64_t ws__conn_next_deadline(const ws_conn_t* conn);
+/* Puts the connection on the wheel at its next deadline. */
+void ws__conn_schedule(ws_conn_t* conn);
+/* Calls on_close if it is owed, then closes the transport. */
+void ws__conn_close_handle(ws_conn_t* conn);
+/* Drops the connection at once: on_close(1006, error) if it was open. */
+void ws__conn_abort(ws_conn_t* conn, int error);
+/* Drops the connection from the next flush, not from inside the caller. */
+void ws__conn_fail_later(ws_conn_t* conn, int error);
 /* A room member's queue is full: skip or close, as slow_policy says. */
 void ws__conn_on_slow(ws_conn_t* conn);
+/* The connection has output for the next flush. */
+void ws__conn_mark_dirty(ws_conn_t* conn);
+/* The transport has closed: frees the connection, unless its role must. */
+void ws__conn_on_closed(ws_conn_t* conn);
+
+/* ---- Closing (close.c): the close handshake, failures, timeouts ---- */
+
+/* Lets wslay write what it queued (close frames) and decides what the
+ * connection does next. */
+void ws__conn_after_engine(ws_conn_t* conn);
+int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
+                         size_t reason_len, int error);
+/* Fails the connection with 1002, 1007 or 1009: the close frame goes out,
+ * then the transport closes. */
+void ws__conn_fail(ws_conn_t* conn, uint16_t code);
+/* Begins writing out what is queued; the transport closes after. */
+void ws__conn_start_drain(ws_conn_t* conn);
+void ws__conn_on_eof(ws_conn_t* conn, int error);
+/* The wheel says the deadline passed: act on it or reschedule. */
+void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now);
+/* Closes a connection that was dirty: first what waited for the flush
+ * (an error, a slow consumer), then its output. */
+void ws__conn_service(ws_conn_t* conn);
+/* Flushes every dirty connection of the hub. */
+void ws__hub_flush_dirty(ws__hub_t* hub);
+/* Closes every connection of the hub: 1001 for open ones. */
+void ws__hub_close_conns(ws__hub_t* hub);
 
 /* ---- Frames in (recv.c) ---- */
 
 /* The transport read nread bytes at data (or failed with nread < 0). */
 void ws__conn_on_read(ws_conn_t* conn, unsigned char* data, ssize_t nread);
-void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data, size_t len);
-/* Frees what an incomplete frame or message holds. */
-void ws__conn_drop_partial(ws_conn_t* conn);
-/* wslay's callbacks: payload of a data frame, and a whole message. */
-void ws__conn_on_wslay_chunk(ws_conn_t* conn, const unsigned char* data,
-                             size_t len);
-void ws__conn_on_wslay_message(ws_conn_t* conn,
-                               const struct wslay_event_on_msg_recv_arg* arg);
+/* Feeds received bytes: the handshake's, then frames. Frames are unmasked
+ * in place: data must be writable. */
+void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len);
 
 /* ---- Bytes out (send.c) ---- */
 
@@ -450,8 +475,8 @@ void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
                           size_t len);
 /* Whether n more bytes fit under max_queued_bytes. */
 int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n);
-void ws__conn_free_pong(ws_conn_t* conn);
-void ws__conn_mark_dirty(ws_conn_t* conn);
+/* Writes what is queued, with what the transport takes at once first;
+ * once a draining connection has written everything, ends it. */
 void ws__conn_flush(ws_conn_t* conn);
 /* The transport finished the write in flight. */
 void ws__conn_on_written(ws_conn_t* conn, int status);
@@ -476,10 +501,15 @@ struct ws_server_s {
   void* data;
   ws__list_t listeners;
   ws__list_t rooms;
+  ws__list_t batching_rooms;
   ws_server_close_cb close_cb;
 };
 
-ws_server_t* ws__server_of(const ws_conn_t* conn);
+/* The server of a server's connection; NULL for a client's. */
+static inline ws_server_t* ws__server_of(const ws_conn_t* conn) {
+  return conn->hub->role == &ws__server_role ? (ws_server_t*) conn->hub
+                                              : NULL;
+}
 
 /* What a client keeps for the request it sent, until the answer. */
 struct ws__dial_s {
@@ -496,7 +526,6 @@ struct ws__dial_s {
   int silent;          /* failed inside ws_client_connect(): no callback */
 };
 
-void ws__dial_free(ws__dial_t* dial);
 
 /* ---- Rooms (room.c) ---- */
 
@@ -518,7 +547,7 @@ struct ws_room_s {
    * member's queue holds them all in one segment: one write, one entry. */
   ws__shared_t* batch;
   size_t batch_cap;
-  ws__list_t batch_node; /* hub->batching_rooms */
+  ws__list_t batch_node; /* server->batching_rooms */
   ws__member_t* cursor; /* the next member ws_room_foreach() visits */
   int* destroyed;       /* set by ws_room_destroy() during a foreach */
 };
@@ -526,7 +555,7 @@ struct ws_room_s {
 void ws__conn_leave_rooms(ws_conn_t* conn);
 void ws__server_destroy_rooms(ws_server_t* server);
 /* The loop is about to poll: rooms let go of this iteration's buffers. */
-void ws__rooms_end_batches(ws__list_t* batching_rooms);
+void ws__server_end_batches(ws_server_t* server);
 
 /* ---- Allocation (alloc.c): every allocation of ours goes through
  * ws_replace_allocator()'s functions (wslay's own allocations do not) ---- */
@@ -545,13 +574,13 @@ char* ws__strndup(const char* s, size_t n);
 uint32_t ws__utf8_step(uint32_t state, unsigned char c);
 int ws__utf8_valid(const unsigned char* s, size_t len);
 
-/* ---- Deadlines (wheel.c) ---- */
+
+/* ---- The wheel's and the wslay pool's functions, which take the hub
+ * (wheel.c, engine.c) ---- */
 
 void ws__wheel_init(ws__wheel_t* wheel, uint64_t tick);
 void ws__wheel_schedule(ws__hub_t* hub, ws_conn_t* conn, uint64_t deadline);
 void ws__wheel_cancel(ws__hub_t* hub, ws_conn_t* conn);
-
-/* ---- wslay contexts, lent (engine.c) ---- */
 
 ws__engine_t* ws__engine_lend(ws__hub_t* hub, ws_conn_t* conn);
 void ws__engine_return(ws__hub_t* hub, ws__engine_t* engine);

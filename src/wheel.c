@@ -85,7 +85,7 @@ static void ws__wheel_on_tick(uv_timer_t* timer) {
       if (--wheel->count == 0)
         uv_timer_stop(&wheel->timer);
       if (conn->deadline <= now)
-        ws__conn_on_deadline(conn, now);
+        hub->io->on_deadline(conn, now);
       else
         ws__wheel_schedule(hub, conn, conn->deadline);
     }

@@ -1,0 +1,180 @@
+/* Closing: the close handshake (through wslay), failing a connection with
+ * a close code, the drain before the transport closes, end of stream, the
+ * timeouts that close (handshake, idle, pong, close) and the pings that
+ * keep a connection alive, and the closes that wait for the next flush. */
+#include "uvws_int.h"
+
+void ws__conn_start_drain(ws_conn_t* conn) {
+  conn->state = WS__CONN_DRAIN;
+  conn->started = uv_now(conn->hub->loop);
+  ws__conn_schedule(conn);
+  ws__conn_mark_dirty(conn);
+}
+
+void ws__conn_after_engine(ws_conn_t* conn) {
+  wslay_event_context_ptr ctx;
+  uint16_t sent;
+
+  ctx = conn->engine->ctx;
+  conn->engine->error = 0;
+  if (wslay_event_send(ctx) != 0) {
+    ws__conn_fail_later(conn, conn->engine->error != 0 ? conn->engine->error
+                                                       : WS_ENOMEM);
+    return;
+  }
+  ws__conn_mark_dirty(conn);
+  if (!wslay_event_get_close_sent(ctx) &&
+      !wslay_event_get_close_received(ctx)) {
+    if (!conn->in_fragment) {
+      ws__engine_return(conn->hub, conn->engine);
+      conn->engine = NULL;
+    }
+    return;
+  }
+  if (wslay_event_want_read(ctx) || wslay_event_want_write(ctx))
+    return; /* our close is out; waiting for the peer's */
+  if (wslay_event_get_close_received(ctx)) {
+    conn->clean = wslay_event_get_close_sent(ctx);
+  } else if (!conn->close_queued) {
+    /* wslay failed the connection: a protocol error, bad UTF-8 or a
+     * message over the limit. */
+    sent = wslay_event_get_status_code_sent(ctx);
+    ws__conn_set_close_info(conn, sent, NULL, 0);
+    ws__conn_set_error(conn,
+                       sent == WS_CLOSE_TOO_BIG ? WS_ETOOBIG : WS_EPROTO);
+  }
+  ws__conn_start_drain(conn);
+}
+
+int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
+                         size_t reason_len, int error) {
+  ws__engine_t* engine;
+
+  if (conn->state != WS__CONN_OPEN || conn->close_queued)
+    return WS_ECLOSED;
+  /* Called from ws_conn_close() too: failures must not call back now. */
+  engine = ws__conn_engine(conn);
+  if (engine == NULL) {
+    ws__conn_fail_later(conn, WS_ENOMEM);
+    return WS_ENOMEM;
+  }
+  if (wslay_event_queue_close(engine->ctx, code, (const uint8_t*) reason,
+                              reason_len) != 0) {
+    ws__conn_fail_later(conn, WS_ENOMEM);
+    return WS_ENOMEM;
+  }
+  conn->close_queued = 1;
+  ws__conn_set_close_info(conn, code, reason, reason_len);
+  ws__conn_set_error(conn, error);
+  conn->started = uv_now(conn->hub->loop);
+  ws__conn_schedule(conn);
+  if (!conn->in_engine)
+    ws__conn_after_engine(conn);
+  return 0;
+}
+
+/* Closes with 1002/1007/1009 for what was found before wslay saw it. */
+void ws__conn_fail(ws_conn_t* conn, uint16_t code) {
+  int error;
+
+  error = code == WS_CLOSE_TOO_BIG ? WS_ETOOBIG : WS_EPROTO;
+  if (ws__conn_start_close(conn, code, NULL, 0, error) == 0) {
+    /* Failing, not closing: stop reading and close once the frame is out. */
+    ws__conn_start_drain(conn);
+  }
+}
+
+void ws__conn_on_eof(ws_conn_t* conn, int error) {
+  if (conn->state == WS__CONN_DRAIN && conn->out.bytes == 0) {
+    ws__conn_close_handle(conn);
+    return;
+  }
+  ws__conn_abort(conn, error == UV_EOF ? WS_EEOF : error);
+}
+
+void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
+  const ws_server_options_t* o;
+  uint64_t d;
+
+  o = &conn->hub->options;
+  d = ws__conn_next_deadline(conn);
+  if (d == 0)
+    return;
+  if (d > now) {
+    ws__wheel_schedule(conn->hub, conn, d);
+    return;
+  }
+  if (conn->state != WS__CONN_OPEN || conn->close_queued) {
+    ws__conn_abort(conn, WS_ETIMEDOUT);
+    return;
+  }
+  if (o->idle_timeout != 0 && conn->last_rx + o->idle_timeout <= now) {
+    ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "idle timeout", 12,
+                         WS_ETIMEDOUT);
+    return;
+  }
+  if (conn->ping_outstanding) {
+    ws__conn_abort(conn, WS_ETIMEDOUT);
+    return;
+  }
+  if (ws__conn_send_frame(conn, WS__OP_PING, NULL, 0) != 0) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
+  conn->ping_outstanding = 1;
+  conn->ping_sent = now;
+  ws__conn_schedule(conn);
+}
+
+void ws__conn_service(ws_conn_t* conn) {
+  if (conn->slow_close && conn->state == WS__CONN_OPEN &&
+      conn->pending_error == 0) {
+    conn->slow_close = 0;
+    ws__conn_start_close(conn, WS_CLOSE_POLICY, "slow consumer", 13,
+                         WS_EQUEUEFULL);
+  }
+  ws__conn_flush(conn);
+}
+
+void ws__hub_flush_dirty(ws__hub_t* hub) {
+  ws_conn_t* conn;
+
+  while (!ws__list_empty(&hub->dirty)) {
+    conn = WS__CONTAINER_OF(hub->dirty.next, ws_conn_t, dirty_node);
+    ws__list_remove(&conn->dirty_node);
+    ws__conn_service(conn);
+  }
+}
+
+void ws__hub_close_conns(ws__hub_t* hub) {
+  ws__list_t* node;
+  ws__list_t* next;
+  ws_conn_t* conn;
+
+  for (node = hub->conns.next; node != &hub->conns; node = next) {
+    next = node->next;
+    conn = WS__CONTAINER_OF(node, ws_conn_t, node);
+    if (conn->state == WS__CONN_HANDSHAKE ||
+        conn->state == WS__CONN_CONNECTING)
+      ws__conn_abort(conn, WS_ESHUTDOWN);
+    else if (conn->state == WS__CONN_OPEN && !conn->close_queued)
+      ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "server shutting down",
+                           20, WS_ESHUTDOWN);
+  }
+}
+
+static int ws__close_code_sendable(unsigned int code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+         (code >= 3000 && code <= 4999);
+}
+
+int ws_conn_close(ws_conn_t* conn, uint16_t code, const char* reason,
+                  size_t reason_len) {
+  if (conn == NULL || !ws__close_code_sendable(code) || reason_len > 123 ||
+      (reason == NULL && reason_len > 0) ||
+      !ws__utf8_valid((const unsigned char*) reason, reason_len))
+    return WS_EINVAL;
+  if (!ws__conn_is_open(conn))
+    return WS_ECLOSED;
+  return ws__conn_start_close(conn, code, reason, reason_len, 0);
+}
