@@ -2,7 +2,8 @@
  * pong for each: while one pong waits to be written, later pings replace
  * each other, and only the latest is answered once that pong is out
  * (RFC 6455 section 5.5.3). The queue stays at one pong however many
- * pings arrive. */
+ * pings arrive. A client's connection under a hostile server fares the
+ * same. */
 #include "counting_alloc.h"
 #include "harness.h"
 
@@ -31,6 +32,7 @@ int main(void) {
   unsigned char last;
   ws_server_callbacks_t cb;
   ws_server_t* server;
+  ws_client_t* client;
   ws_conn_t* conn;
   uv_loop_t loop;
   size_t baseline;
@@ -69,6 +71,29 @@ int main(void) {
 
   harness_free(conn);
   harness_close_server(&loop, server);
+  ASSERT_EQ(0, live_blocks);
+
+  /* A client's connection, fed unmasked pings by a server. */
+  ASSERT_EQ(0, uv_loop_init(&loop));
+  ASSERT_EQ(0, ws_client_new(&client, &loop, NULL, NULL));
+  conn = ws__conn_new((ws__hub_t*) client); /* the hub comes first */
+  conn->detached = 1;
+  ws__conn_open(conn);
+  baseline = live_bytes;
+  for (i = 0; i < PINGS; i++) {
+    frame[0] = 0x89;
+    frame[1] = sizeof(payload);
+    memcpy(frame + 2, payload, sizeof(payload));
+    harness_feed(conn, frame, 2 + sizeof(payload), 0);
+  }
+  /* One masked pong (6 bytes of header) is queued. */
+  ASSERT_LE(ws_conn_queued_bytes(conn), 6 + 125);
+  ASSERT_LE(live_bytes, baseline + 1024 + sizeof(ws__seg_t) + WS__SEG_MIN);
+  ASSERT_EQ(WS__CONN_OPEN, conn->state);
+  harness_free(conn);
+  ws_client_close(client, NULL);
+  ASSERT_EQ(0, uv_run(&loop, UV_RUN_DEFAULT));
+  ASSERT_EQ(0, uv_loop_close(&loop));
   ASSERT_EQ(0, live_blocks);
   return 0;
 }
