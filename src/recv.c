@@ -316,11 +316,12 @@ static unsigned char* ws__frame_payload(const ws__frame_t* f,
   return payload;
 }
 
-/* Unmasks a fast frame in place, checks its text, and delivers it. wslay
- * unmasks a byte at a time and copies each message twice; this path does
- * neither. */
-static void ws__conn_deliver(ws_conn_t* conn, const ws__frame_t* f,
-                             unsigned char* frame) {
+/* Handles a whole frame that is not bound for wslay: a message delivered
+ * from where it lies (unmasked in place, its text checked), a ping
+ * answered, a pong reported. wslay unmasks a byte at a time and copies
+ * each message twice; this path does neither. */
+static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
+                            unsigned char* frame) {
   const ws__conn_callbacks_t* cb;
   unsigned char* payload;
   size_t len;
@@ -328,27 +329,25 @@ static void ws__conn_deliver(ws_conn_t* conn, const ws__frame_t* f,
   cb = &conn->hub->callbacks;
   payload = ws__frame_payload(f, frame);
   len = (size_t) f->payload_len;
-  if (f->opcode == WS__OP_TEXT && !ws__utf8_valid(payload, len)) {
-    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
-    return;
+  switch (f->opcode) {
+    case WS__OP_TEXT:
+      if (!ws__utf8_valid(payload, len)) {
+        ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+        return;
+      }
+      /* fall through */
+    case WS__OP_BINARY:
+      if (cb->on_message != NULL)
+        cb->on_message(conn, (ws_opcode_t) f->opcode, payload, len);
+      break;
+    case WS__OP_PING:
+      ws__conn_answer_ping(conn, payload, len);
+      break;
+    default:
+      if (cb->on_pong != NULL)
+        cb->on_pong(conn, payload, len);
+      break;
   }
-  if (cb->on_message != NULL)
-    cb->on_message(conn, (ws_opcode_t) f->opcode, payload, len);
-}
-
-static void ws__conn_control(ws_conn_t* conn, const ws__frame_t* f,
-                             unsigned char* frame) {
-  const ws__conn_callbacks_t* cb;
-  unsigned char* payload;
-  size_t len;
-
-  cb = &conn->hub->callbacks;
-  payload = ws__frame_payload(f, frame);
-  len = (size_t) f->payload_len;
-  if (f->opcode == WS__OP_PING)
-    ws__conn_answer_ping(conn, payload, len);
-  else if (cb->on_pong != NULL)
-    cb->on_pong(conn, payload, len);
 }
 
 /* Feeds a run of whole frames to wslay. */
@@ -378,15 +377,6 @@ static void ws__conn_engine_feed(ws_conn_t* conn, const unsigned char* frames,
     return;
   }
   ws__conn_after_engine(conn);
-}
-
-/* Handles one whole frame that is not bound for wslay. */
-static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
-                            unsigned char* frame) {
-  if (f->opcode == WS__OP_TEXT || f->opcode == WS__OP_BINARY)
-    ws__conn_deliver(conn, f, frame);
-  else
-    ws__conn_control(conn, f, frame);
 }
 
 /* Handles the whole frames at data, up to len bytes, in order; frames for

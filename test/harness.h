@@ -106,6 +106,24 @@ static inline ws_conn_t* harness_conn(ws_server_t* server) {
   return conn;
 }
 
+static inline void harness_feed(ws_conn_t* conn, const void* data,
+                                size_t len, size_t step);
+static inline size_t harness_take(ws_conn_t* conn, unsigned char* out,
+                                  size_t cap);
+
+/* A connection past its handshake, the 101 taken. */
+static inline ws_conn_t* harness_open(ws_server_t* server) {
+  static const char upgrade[] = HARNESS_UPGRADE;
+  unsigned char out[512];
+  ws_conn_t* conn;
+
+  conn = harness_conn(server);
+  harness_feed(conn, upgrade, sizeof(upgrade) - 1, 0);
+  ASSERT_LT(0, harness_take(conn, out, sizeof(out)));
+  ASSERT_EQ(WS__CONN_OPEN, conn->state);
+  return conn;
+}
+
 /* Feeds len bytes in pieces of at most step bytes (0: all at once). The
  * connection unmasks frames in place, as it does in the server's read
  * buffer, so each piece is a copy: data stays as it was. */

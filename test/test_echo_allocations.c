@@ -5,7 +5,6 @@
 #include "harness.h"
 
 int main(void) {
-  static const char upgrade[] = HARNESS_UPGRADE;
   unsigned char in[256];
   unsigned char out[256];
   ws_server_callbacks_t cb;
@@ -20,9 +19,7 @@ int main(void) {
   ASSERT_EQ(0, uv_loop_init(&loop));
   cb = harness_callbacks();
   server = harness_server(&loop, NULL, &cb);
-  conn = harness_conn(server);
-  harness_feed(conn, upgrade, sizeof(upgrade) - 1, 0);
-  harness_take(conn, out, sizeof(out));
+  conn = harness_open(server);
   n = harness_frame(in, 0, 1, 2, "twenty bytes of data", 20);
   /* The first echo may allocate the spare segment. */
   harness_feed(conn, in, n, 0);

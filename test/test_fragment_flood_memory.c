@@ -19,9 +19,7 @@ static size_t heap_in_use(void) {
 }
 
 int main(void) {
-  static const char upgrade[] = HARNESS_UPGRADE;
   static unsigned char frames[FRAGMENTS * 7 + 16];
-  unsigned char out[512];
   ws_server_callbacks_t cb;
   ws_server_t* server;
   ws_conn_t* conn;
@@ -33,9 +31,7 @@ int main(void) {
   ASSERT_EQ(0, uv_loop_init(&loop));
   cb = harness_callbacks();
   server = harness_server(&loop, NULL, &cb);
-  conn = harness_conn(server);
-  harness_feed(conn, upgrade, sizeof(upgrade) - 1, 0);
-  harness_take(conn, out, sizeof(out));
+  conn = harness_open(server);
 
   n = 0;
   for (i = 0; i < FRAGMENTS - 1; i++)

@@ -11,16 +11,9 @@ static ws_server_t* server;
 static uv_loop_t loop;
 
 static ws_conn_t* open_conn(void) {
-  static const char upgrade[] = HARNESS_UPGRADE;
-  unsigned char out[512];
-  ws_conn_t* conn;
-
   harness.log_len = 0;
   harness.log[0] = '\0';
-  conn = harness_conn(server);
-  harness_feed(conn, upgrade, sizeof(upgrade) - 1, 0);
-  harness_take(conn, out, sizeof(out));
-  return conn;
+  return harness_open(server);
 }
 
 /* Feeds only the header of a masked binary frame announcing len bytes. */

@@ -5,10 +5,8 @@
 #include "harness.h"
 
 int main(void) {
-  static const char upgrade[] = HARNESS_UPGRADE;
   static unsigned char frame[(1 << 20) + 16];
   static unsigned char payload[1 << 20];
-  unsigned char out[512];
   ws_server_callbacks_t cb;
   ws_server_t* server;
   ws_conn_t* conn;
@@ -21,9 +19,7 @@ int main(void) {
   ASSERT_EQ(0, uv_loop_init(&loop));
   cb = harness_callbacks();
   server = harness_server(&loop, NULL, &cb);
-  conn = harness_conn(server);
-  harness_feed(conn, upgrade, sizeof(upgrade) - 1, 0);
-  harness_take(conn, out, sizeof(out));
+  conn = harness_open(server);
   baseline = live_bytes;
 
   n = harness_frame(frame, 0, 1, 2, payload, sizeof(payload));

@@ -25,7 +25,6 @@ static int pongs_in(const unsigned char* out, size_t len, unsigned char* last) {
 }
 
 int main(void) {
-  static const char upgrade[] = HARNESS_UPGRADE;
   unsigned char payload[125];
   unsigned char frame[256];
   unsigned char out[4096];
@@ -44,9 +43,7 @@ int main(void) {
   ASSERT_EQ(0, uv_loop_init(&loop));
   cb = harness_callbacks();
   server = harness_server(&loop, NULL, &cb);
-  conn = harness_conn(server);
-  harness_feed(conn, upgrade, sizeof(upgrade) - 1, 0);
-  harness_take(conn, out, sizeof(out));
+  conn = harness_open(server);
   baseline = live_bytes + harness_spare_bytes(server);
 
   memset(payload, 'p', sizeof(payload));

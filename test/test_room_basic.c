@@ -2,18 +2,6 @@
  * with a member's own sends, and rooms left or destroyed at any time. */
 #include "harness.h"
 
-static ws_conn_t* open_conn(ws_server_t* server) {
-  static const char upgrade[] = HARNESS_UPGRADE;
-  unsigned char out[512];
-  ws_conn_t* conn;
-
-  conn = harness_conn(server);
-  harness_feed(conn, upgrade, sizeof(upgrade) - 1, 0);
-  harness_take(conn, out, sizeof(out));
-  ASSERT_EQ(WS__CONN_OPEN, conn->state);
-  return conn;
-}
-
 static size_t take(ws_conn_t* conn, unsigned char* out) {
   return harness_take(conn, out, 4096);
 }
@@ -57,9 +45,9 @@ int main(void) {
   ASSERT_PTR_EQ(server, ws_room_server(room));
   ws_room_set_data(room, &visits);
   ASSERT_PTR_EQ(&visits, ws_room_get_data(room));
-  conns[0] = open_conn(server);
-  conns[1] = open_conn(server);
-  conns[2] = open_conn(server);
+  conns[0] = harness_open(server);
+  conns[1] = harness_open(server);
+  conns[2] = harness_open(server);
 
   /* Membership. */
   ASSERT_EQ(0, ws_room_join(room, conns[0]));
