@@ -6,6 +6,12 @@
 # whose objects end up inside the uvws library itself. Sets Llhttp_FOUND and
 # Llhttp_VERSION, and Llhttp_INCLUDE_DIRS for code that only needs the header
 # (the tests, which reach internal headers that include llhttp.h).
+#
+# Sources compiled here get names of uvws's own (ws__llhttp_*: see
+# UvwsLlhttpNames.cmake), in the header UVWS_LLHTTP_NAMES_HEADER, which
+# uvws_use_llhttp_names(TARGET) force-includes into a target's sources.
+
+include(UvwsLlhttpNames)
 
 if(TARGET uvws::llhttp)
   set(Llhttp_FOUND TRUE)
@@ -50,8 +56,15 @@ elseif(EXISTS "${UVWS_LLHTTP_DIR}/llhttp.c"
     "${UVWS_LLHTTP_DIR}/http.c"
     "${UVWS_LLHTTP_DIR}/llhttp.c")
   target_include_directories(uvws_llhttp PUBLIC "${UVWS_LLHTTP_INCLUDE_DIR}")
+  uvws_llhttp_write_names("${CMAKE_CURRENT_BINARY_DIR}/uvws_llhttp_names.h"
+    "${UVWS_LLHTTP_DIR}/api.c"
+    "${UVWS_LLHTTP_DIR}/http.c"
+    "${UVWS_LLHTTP_DIR}/llhttp.c"
+    "${UVWS_LLHTTP_INCLUDE_DIR}/llhttp.h")
+  uvws_use_llhttp_names(uvws_llhttp)
   # The generated parser is not ours to fix: build it quietly, never with
-  # -Werror, and keep its symbols out of a shared uvws's ABI.
+  # -Werror, and keep its symbols out of a shared uvws's ABI (and, renamed,
+  # out of the way of a program's own llhttp).
   set_target_properties(uvws_llhttp PROPERTIES
     POSITION_INDEPENDENT_CODE ON
     C_VISIBILITY_PRESET hidden)

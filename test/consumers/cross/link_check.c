@@ -1,7 +1,8 @@
-/* Linked for each cross target by scripts/cross.sh, from libuv, llhttp and
- * uvws's static library, to show that they link for that target: a libuv
- * TCP listener, an HTTP request through llhttp, and the uvws functions that
- * do not need wslay (which is not at hand to link: see CMakeLists.txt).
+/* Linked for each cross target by scripts/cross.sh, from libuv, an llhttp of
+ * its own and uvws's static library (whose llhttp has names of its own), to
+ * show that they link for that target: a libuv TCP listener, an HTTP
+ * request through the program's llhttp, and the uvws functions that do not
+ * need wslay (which is not at hand to link: see CMakeLists.txt).
  * With wslay's sources, the real tests run instead (docs/cross-compiling.md).
  * It also runs, for what it is worth, under Wine or on a Mac. */
 #include <stdio.h>
