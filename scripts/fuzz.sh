@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in fuzz/ with clang (ASan + UBSan) and runs
-# each for a bounded time, starting from the seed corpora in fuzz/corpus/.
+# Builds the libFuzzer targets in fuzz/ with clang, ASan and UBSan (CMake,
+# UVWS_BUILD_FUZZ=ON, in build-fuzz/) and runs each for a bounded time,
+# starting from its seed corpus in fuzz/corpus/.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
-#   (default: 20 s; conn handshake utf8 chat, chat being the chat sample's
-#   JSON reader and request-target parser)
+#   (default: 20 s each; every fuzz/fuzz_*.c: chat, conn, handshake, utf8,
+#   chat being the chat sample's JSON reader and request-target parser)
 #
 # Crashes are written to build-fuzz/crashes/; make each one a regression
 # test. New inputs found go to a scratch copy, not to fuzz/corpus/.
@@ -13,35 +14,40 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
+case "$seconds" in
+  ''|*[!0-9]*)
+    echo "fuzz.sh: SECONDS must be a number, not '$seconds'" >&2
+    exit 2
+    ;;
+esac
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(conn handshake utf8 chat)
+if [ ${#targets[@]} -eq 0 ]; then
+  for source in fuzz/fuzz_*.c; do
+    name=$(basename "$source" .c)
+    targets+=("${name#fuzz_}")
+  done
+fi
 
 out=build-fuzz
-mkdir -p "$out/crashes"
-cflags=(-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined
-        -fno-sanitize-recover=all -Iinclude -Isrc -I/usr/share/include/llhttp)
-if [ ! -f "$out/llhttp.o.stamp" ]; then
-  for f in /usr/share/llhttp/*.c; do
-    clang -g -O1 -fsanitize=address,undefined -I/usr/share/include/llhttp \
-      -w -c "$f" -o "$out/llhttp-$(basename "$f" .c).o"
-  done
-  touch "$out/llhttp.o.stamp"
-fi
+# CC only counts when build-fuzz/ is configured for the first time.
+CC=${CC:-clang} cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DUVWS_BUILD_FUZZ=ON -DUVWS_WERROR=ON \
+  -DUVWS_BUILD_TESTS=OFF -DUVWS_BUILD_SAMPLES=OFF -DUVWS_BUILD_BENCH=OFF \
+  -DUVWS_INSTALL=OFF >/dev/null
+build_targets=()
 for t in "${targets[@]}"; do
-  echo "== fuzz_$t: building"
-  if [ "$t" = chat ]; then
-    sources=(samples/chat/json.c samples/chat/mem.c samples/chat/target.c
-             samples/chat/utf8.c)
-    clang "${cflags[@]}" -Isamples/chat "fuzz/fuzz_$t.c" "${sources[@]}" \
-      -o "$out/fuzz_$t"
-  else
-    clang "${cflags[@]}" "fuzz/fuzz_$t.c" src/*.c "$out"/llhttp-*.o \
-      -luv -lwslay -o "$out/fuzz_$t"
-  fi
+  build_targets+=("fuzz_$t")
+done
+echo "== fuzz: building ${build_targets[*]}"
+cmake --build "$out" -j "$(nproc 2>/dev/null || echo 2)" \
+  --target "${build_targets[@]}" >/dev/null
+
+mkdir -p "$out/crashes"
+for t in "${targets[@]}"; do
   rm -rf "$out/corpus-$t"
   cp -r "fuzz/corpus/$t" "$out/corpus-$t"
   echo "== fuzz_$t: running for ${seconds}s"
-  "$out/fuzz_$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+  "$out/fuzz/fuzz_$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
     -rss_limit_mb=2048 -artifact_prefix="$out/crashes/$t-" \
     -print_final_stats=1 "$out/corpus-$t" 2>&1 | tail -n 12
 done
