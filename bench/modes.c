@@ -1,0 +1,266 @@
+/* What each mode does with a connection's messages: echo checks and
+ * times each answer; broadcast checks order and latency, and its publisher
+ * keeps broadcasts outstanding; connect and idle expect none. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static void pub_check(worker_t* w);
+
+static int in_window(uint64_t t) {
+  uint64_t start;
+  uint64_t end;
+
+  start = shm->window_start_ns;
+  end = shm->window_end_ns;
+  return t >= start && (end == 0 || t < end);
+}
+
+void timeline_add(worker_t* w, uint64_t t) {
+  uint64_t go;
+  uint64_t sec;
+
+  go = shm->go_ns;
+  if (go == 0 || t < go)
+    return;
+  sec = (t - go) / 1000000000ULL;
+  if (sec < TIMELINE_N)
+    w->slot->timeline[sec]++;
+}
+
+static void echo_send_next(bconn_t* c) {
+  size_t len;
+  int err;
+
+  len = msg_size(c->id, c->sent);
+  c->t_sent[c->sent % o.inflight] = now_ns();
+  err = conn_send(c, msg_opcode(c->id, c->sent), msg_bytes(c->id, c->sent),
+                  len);
+  if (err != 0) {
+    slot_error(c->w, "send failed: %s (%" PRIu64 ", %" PRIu64 ")",
+               ws_err_name(err), c->id, c->sent);
+    return;
+  }
+  c->sent++;
+  c->w->slot->sent++;
+}
+
+static int echo_sending(worker_t* w) {
+  if (w->stopping || w->stop_at != 0)
+    return 0;
+  return 1;
+}
+
+void echo_start(worker_t* w) {
+  unsigned i;
+  unsigned k;
+
+  for (i = 0; i < w->count; i++) {
+    bconn_t* c = &w->conns[i];
+    if (c->state != C_OPEN)
+      continue;
+    for (k = 0; k < o.inflight; k++)
+      if (o.messages == 0 || c->sent < o.messages)
+        echo_send_next(c);
+  }
+}
+
+static void echo_on_message(bconn_t* c, int opcode, const unsigned char* data,
+                            size_t len) {
+  worker_t* w;
+  uint64_t seq;
+  uint64_t t;
+  size_t want;
+  int want_op;
+
+  w = c->w;
+  seq = c->recvd;
+  if (seq >= c->sent) {
+    slot_error(w, "conn %s%" PRIu64 ": a message nobody sent (%" PRIu64 ")",
+               "", c->id, seq);
+    return;
+  }
+  want = msg_size(c->id, seq);
+  want_op = msg_opcode(c->id, seq);
+  if (len != want || memcmp(data, msg_bytes(c->id, seq), len) != 0)
+    slot_error(w, "%sconn %" PRIu64 ": echo %" PRIu64
+               " differs from what was sent", "", c->id, seq);
+  else if (opcode != want_op && !(o.any_opcode && opcode == WS_OP_TEXT))
+    slot_error(w, "%sconn %" PRIu64 ": echo %" PRIu64
+               " came back with another opcode", "", c->id, seq);
+  t = now_ns();
+  c->recvd++;
+  w->slot->total_msgs++;
+  timeline_add(w, t);
+  if (in_window(t)) {
+    slot_record(w->slot, t - c->t_sent[seq % o.inflight]);
+    w->slot->msgs++;
+    w->slot->bytes += len;
+  }
+  if (o.messages != 0) {
+    if (c->sent < o.messages && !w->stopping)
+      echo_send_next(c);
+    if (c->recvd == o.messages) {
+      w->done++;
+      if (t > w->slot->last_open_ns)
+        w->slot->last_open_ns = t;
+      worker_maybe_finish(w);
+    }
+  } else if (echo_sending(w)) {
+    echo_send_next(c);
+  }
+}
+
+/* Broadcast payload: 8 bytes of sequence number, 8 bytes of uv_hrtime()
+ * at publication, then bytes from the pool that depend on the sequence. */
+static void bcast_on_message(bconn_t* c, int opcode,
+                             const unsigned char* data, size_t len) {
+  worker_t* w;
+  uint64_t seq;
+  uint64_t sent;
+  uint64_t t;
+  uint32_t n;
+
+  (void) opcode;
+  w = c->w;
+  if (c->publisher)
+    return; /* its own copies */
+  if (len < BCAST_MIN_SIZE) {
+    slot_error(w, "%sa broadcast of %" PRIu64 " bytes (%" PRIu64 ")", "",
+               (uint64_t) len, 0);
+    return;
+  }
+  memcpy(&seq, data, 8);
+  memcpy(&sent, data + 8, 8);
+  t = now_ns();
+  if (!o.server_publishes &&
+      (len != o.sizes[0] ||
+       memcmp(data + 16, pool + (mix64(seq) & (POOL_SPAN - 1)), len - 16) !=
+           0))
+    slot_error(w, "%sbroadcast %" PRIu64 " differs (member %" PRIu64 ")",
+               "", seq, c->id);
+  if (!c->have_bseq) {
+    c->have_bseq = 1;
+    c->next_bseq = o.server_publishes ? seq : 0;
+  }
+  if (seq != c->next_bseq)
+    slot_error(w, "%smember %" PRIu64 " got broadcast %" PRIu64
+               " out of order", "", c->id, seq);
+  c->next_bseq = seq + 1;
+  w->slot->total_msgs++;
+  timeline_add(w, t);
+  if (in_window(t)) {
+    slot_record(w->slot, t > sent ? t - sent : 0);
+    w->slot->msgs++;
+    w->slot->bytes += len;
+  }
+  if (o.server_publishes)
+    return;
+  n = __atomic_add_fetch(&shm->ring[seq % RING_N], 1, __ATOMIC_ACQ_REL);
+  if (n == (uint32_t) shm->members_total) {
+    if (w->index == 0) {
+      pub_check(w);
+    } else {
+      ssize_t r;
+      do
+        r = write(w->notify_out, &seq, sizeof(seq));
+      while (r < 0 && errno == EINTR);
+    }
+  }
+}
+
+static void publish_one(worker_t* w) {
+  uint64_t seq;
+  uint64_t t;
+  size_t len;
+  int err;
+
+  seq = w->pub_seq;
+  len = o.sizes[0];
+  t = now_ns();
+  memcpy(w->pub_buf, &seq, 8);
+  memcpy(w->pub_buf + 8, &t, 8);
+  memcpy(w->pub_buf + 16, pool + (mix64(seq) & (POOL_SPAN - 1)), len - 16);
+  err = conn_send(&w->publisher, WS_OP_BINARY, w->pub_buf, len);
+  if (err != 0) {
+    slot_error(w, "publish failed: %s (%" PRIu64 "%" PRIu64 ")",
+               ws_err_name(err), seq, 0);
+    STORE(shm->stop, 1);
+    return;
+  }
+  w->pub_seq++;
+  w->slot->published++;
+}
+
+void pub_fill(worker_t* w) {
+  uint64_t t;
+  uint64_t target;
+
+  if (w->publisher.state != C_OPEN || LOAD(shm->stop))
+    return;
+  t = now_ns();
+  sample_server(w, t);
+  if (w->stop_at != 0 || (shm->window_end_ns != 0 &&
+                          t >= shm->window_end_ns)) {
+    if (w->stop_at == 0)
+      w->stop_at = t + (uint64_t) (o.drain * 1e9);
+    if (w->pub_done == w->pub_seq || t >= w->stop_at) {
+      w->slot->lost += w->pub_seq - w->pub_done;
+      STORE(shm->stop, 1);
+    }
+    return;
+  }
+  if (o.rate > 0) {
+    target = (uint64_t) (o.rate * (double) (t - shm->go_ns) / 1e9);
+    while (w->pub_seq < target && w->pub_seq - w->pub_done < o.inflight)
+      publish_one(w);
+    return;
+  }
+  while (w->pub_seq - w->pub_done < o.inflight)
+    publish_one(w);
+}
+
+static void pub_check(worker_t* w) {
+  while (w->pub_done < w->pub_seq &&
+         LOAD(shm->ring[w->pub_done % RING_N]) ==
+             (uint32_t) shm->members_total) {
+    STORE(shm->ring[w->pub_done % RING_N], 0);
+    w->pub_done++;
+  }
+  pub_fill(w);
+}
+
+void on_notify_alloc(uv_handle_t* handle, size_t suggested,
+                     uv_buf_t* buf) {
+  static char space[4096];
+
+  (void) handle;
+  (void) suggested;
+  *buf = uv_buf_init(space, sizeof(space));
+}
+
+void on_notify(uv_stream_t* stream, ssize_t nread,
+               const uv_buf_t* buf) {
+  (void) buf;
+  if (nread > 0)
+    pub_check(stream->data);
+}
+
+void conn_on_message(bconn_t* c, int opcode, const unsigned char* data,
+                     size_t len) {
+  if (c->state != C_OPEN)
+    return;
+  switch (o.mode) {
+    case MODE_ECHO:
+      echo_on_message(c, opcode, data, len);
+      break;
+    case MODE_BROADCAST:
+      bcast_on_message(c, opcode, data, len);
+      break;
+    default:
+      break; /* connect and idle send nothing and expect nothing */
+  }
+}
