@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that building and testing uvws needs.
-# Does nothing when they are all installed already; without root (and
-# without password-less sudo) it only says what is missing.
+# Installs the Debian 12 packages that building and testing uvws needs:
+# those of scripts/setup-build.sh, llhttp's sources (node-llhttp), Python's
+# websockets, clang and its sanitizer runtimes, then the npm packages of the
+# Node tests and Chromium for the browser tests. Does nothing when they are
+# all installed already; without root (and without password-less sudo) it
+# only says what is missing.
 set -euo pipefail
 
 # shellcheck source=apt.sh
@@ -12,11 +15,6 @@ bash "$(dirname "$0")/setup-node.sh"
 bash "$(dirname "$0")/setup-browser.sh"  # chromium, playwright-core
 
 packages=(
-  build-essential
-  cmake
-  pkg-config
-  libuv1-dev
-  libwslay-dev
   node-llhttp            # llhttp's C sources, compiled into uvws
   python3
   python3-websockets     # the interop tests' client
@@ -33,12 +31,13 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all packages installed" >&2
-  exit 0
+  echo "setup: all test packages installed" >&2
+else
+  status=0
+  apt_install setup "${missing[@]}" || status=$?
+  # Without root: say so and go on without (exit 0); a failure fails.
+  [ "$status" -eq 2 ] || [ "$status" -eq 0 ] || exit 1
 fi
 
-status=0
-apt_install setup "${missing[@]}" || status=$?
-# Without root: say so and go on without (exit 0); a failure fails.
-[ "$status" -eq 2 ] && exit 0
-[ "$status" -eq 0 ] || exit 1
+# The compiler, CMake, libuv and wslay (llhttp is installed by now).
+bash "$(dirname "$0")/setup-build.sh"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what building uvws and running its samples need on Debian 12:
+# a C compiler, CMake, pkg-config, libuv and wslay. llhttp's C sources come
+# from Debian's node-llhttp; when it is not installed, its files are
+# unpacked into build-deps/node-llhttp/ instead of installing it, since
+# the package depends on Node.js (scripts/echo.sh then points CMake there).
+# Does nothing when everything is there already; without root (and without
+# password-less sudo) it only says what is missing.
+#
+# scripts/setup.sh installs the rest, for the tests.
+set -euo pipefail
+
+# shellcheck source=apt.sh
+. "$(dirname "$0")/apt.sh"
+
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential
+  cmake
+  pkg-config
+  libuv1-dev
+  libwslay-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  if [ "$status" != installed ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup-build: all packages installed" >&2
+else
+  status=0
+  apt_install setup-build "${missing[@]}" || status=$?
+  # Without root: say so and go on without; a failure fails.
+  [ "$status" -eq 2 ] || [ "$status" -eq 0 ] || exit 1
+fi
+
+if [ ! -f /usr/share/llhttp/llhttp.c ] &&
+   [ ! -f build-deps/node-llhttp/usr/share/llhttp/llhttp.c ]; then
+  rm -rf build-deps/node-llhttp
+  status=0
+  apt_unpack setup-build node-llhttp build-deps/node-llhttp || status=$?
+  [ "$status" -eq 2 ] || [ "$status" -eq 0 ] || exit 1
+fi
