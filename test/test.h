@@ -2,6 +2,8 @@
  * test/task.h. Every test is its own program: main() returns 0 on success,
  * and a failed assertion prints where and why, then calls abort() so that
  * ctest reports the failure and a debugger or core dump shows the stack.
+ * A test that cannot run here returns test_skip("why") from main(): ctest
+ * reports it skipped, not passed.
  */
 #ifndef UVWS_TEST_H
 #define UVWS_TEST_H
@@ -117,6 +119,18 @@ static inline void test__hex(char* out, const unsigned char* p, size_t len) {
     out[i * 3 + 2] = ' ';
   }
   out[len != 0 ? len * 3 - 1 : 0] = '\0';
+}
+
+/* The exit status of a test that could not run here: test/CMakeLists.txt
+ * gives it to CTest as SKIP_RETURN_CODE (77, as with Automake). */
+#define TEST_SKIPPED 77
+
+/* Says why the test is skipped; main() returns what it returns. */
+static inline int test_skip(const char* why) {
+  fflush(stdout);
+  fprintf(stderr, "skipped: %s\n", why);
+  fflush(stderr);
+  return TEST_SKIPPED;
 }
 
 static inline void test__close_walk_cb(uv_handle_t* handle, void* arg) {

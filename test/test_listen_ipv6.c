@@ -10,6 +10,7 @@ int main(void) {
   ws_server_t* other;
   raw_client_t c6;
   uv_loop_t loop;
+  int ipv6;
   int port;
   size_t n;
 
@@ -21,9 +22,8 @@ int main(void) {
   ASSERT_EQ(WS_EINVAL, ws_server_listen(server, "127.0.0.1", 70000));
   ASSERT_EQ(0, ws_server_listen(server, "127.0.0.1", 0));
   port = ws_server_port(server);
-  if (ws_server_listen(server, "::1", port) != 0) {
-    fprintf(stderr, "no IPv6 loopback here; IPv6 part skipped\n");
-  } else {
+  ipv6 = ws_server_listen(server, "::1", port) == 0;
+  if (ipv6) {
     raw_connect(&loop, &c6, "::1", port);
     raw_start_reading(&c6);
     raw_handshake(&c6);
@@ -37,5 +37,7 @@ int main(void) {
   ASSERT_EQ(UV_EADDRINUSE, ws_server_listen(other, "127.0.0.1", port));
   ws_server_close(other, NULL);
   harness_close_server(&loop, server);
+  if (!ipv6)
+    return test_skip("no IPv6 loopback here (the IPv4 checks passed)");
   return 0;
 }
