@@ -12,6 +12,7 @@ typedef struct {
 } frame_case_t;
 
 #define EXPECT_OUT(s) s, sizeof(s) - 1
+#define M16 "mmmmmmmmmmmmmmmm"
 
 static size_t text_hello(unsigned char* in) {
   return harness_frame(in, 0, 1, 1, "hello", 5);
@@ -170,7 +171,8 @@ static const frame_case_t cases[] = {
     EXPECT_OUT("\x8a\x01p\x81\x06" "abcdef"), "T:6:abcdef|", 0 },
   { "utf-8 split over fragments", utf8_split, EXPECT_OUT("\x81\x02\xc3\xa9"),
     "T:2:\xc3\xa9|", 0 },
-  { "16-bit length", medium_text, NULL, 0, "T:126:", 0 },
+  /* The harness logs the first 64 bytes of a text message. */
+  { "16-bit length", medium_text, NULL, 0, "T:126:" M16 M16 M16 M16 "|", 0 },
   { "unmasked", unmasked, EXPECT_OUT("\x88\x02\x03\xea"), "close:1002:unclean|", 0 },
   { "rsv1", rsv1, EXPECT_OUT("\x88\x02\x03\xea"), "close:1002:unclean|", 0 },
   { "opcode 3", opcode_3, EXPECT_OUT("\x88\x02\x03\xea"), "close:1002:unclean|", 0 },
@@ -253,7 +255,7 @@ static void run(const frame_case_t* c, int mode) {
     ASSERT_EQ(c->out_len, n);
     ASSERT_MEM_EQ(c->out, out + sizeof(HARNESS_101) - 1, n);
   }
-  if (strncmp(harness.log, c->log, strlen(c->log)) != 0) {
+  if (strcmp(harness.log, c->log) != 0) {
     fprintf(stderr, "case '%s' mode %d: log '%s', wanted '%s'\n", c->name,
             mode, harness.log, c->log);
     ASSERT(0);
