@@ -80,7 +80,7 @@ int main(void) {
     ASSERT(n > 13);
     ASSERT_MEM_EQ("HTTP/1.1 101 ", out, 13);
     ASSERT_EQ(1, opened);
-    ASSERT_MEM_EQ("T:5:hello|close:", harness.log, 16);
+    ASSERT_STR_EQ("T:5:hello|close:1006:unclean|", harness.log);
   }
   return 0;
 }
