@@ -10,9 +10,12 @@
 /* ---- Servers ---- */
 
 void ws__handshake_refuse(ws_conn_t* conn, int status) {
-  if (ws__request_write_response(conn->request, status, NULL, NULL, 0,
-                                 &conn->out) != 0) {
-    ws__conn_abort(conn, WS_ENOMEM);
+  int r;
+
+  r = ws__request_write_response(conn->request, status, NULL, NULL, 0,
+                                 &conn->out);
+  if (r != 0) {
+    ws__conn_abort(conn, r);
     return;
   }
   ws__conn_start_drain(conn);
@@ -85,9 +88,10 @@ static void ws__handshake_accept(ws_conn_t* conn) {
   }
   /* Accepted: from here on_close is owed, even if on_open never comes. */
   conn->opened = 1;
-  if (ws__request_write_response(conn->request, 101, NULL, NULL, 0,
-                                 &conn->out) != 0) {
-    ws__conn_abort(conn, WS_ENOMEM);
+  status = ws__request_write_response(conn->request, 101, NULL, NULL, 0,
+                                      &conn->out);
+  if (status != 0) {
+    ws__conn_abort(conn, status);
     return;
   }
   conn->subprotocol = conn->request->subprotocol;

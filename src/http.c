@@ -285,54 +285,93 @@ const char* ws__status_reason(int status) {
   }
 }
 
+/* The pieces of a response head, NULL-terminated, joined into one block
+ * of ours: the head has no size limit but that of its parts. */
+static char* ws__join(const char* const* parts, size_t* len) {
+  size_t n;
+  size_t i;
+  char* p;
+
+  for (n = 0, i = 0; parts[i] != NULL; i++)
+    n += strlen(parts[i]);
+  p = ws__malloc(n + 1);
+  if (p == NULL)
+    return NULL;
+  for (n = 0, i = 0; parts[i] != NULL; i++) {
+    memcpy(p + n, parts[i], strlen(parts[i]));
+    n += strlen(parts[i]);
+  }
+  *len = n;
+  return p;
+}
+
 int ws__request_write_response(ws_request_t* req, int status,
                                const char* content_type, const void* body,
                                size_t body_len, ws__outq_t* q) {
-  char head[512];
+  const char* parts[16];
   char accept[29];
-  int n;
+  char status_line[32];
+  char length[24];
+  char* extra;
+  char* head;
+  size_t head_len;
+  int i;
   int r;
 
+  i = 0;
   if (status == 101) {
     ws__accept_key(req->key, accept);
-    n = snprintf(head, sizeof(head),
-                 "HTTP/1.1 101 Switching Protocols\r\n"
+    parts[i++] = "HTTP/1.1 101 Switching Protocols\r\n"
                  "Upgrade: websocket\r\n"
                  "Connection: Upgrade\r\n"
-                 "Sec-WebSocket-Accept: %s\r\n"
-                 "%s%s%s",
-                 accept,
-                 req->subprotocol ? "Sec-WebSocket-Protocol: " : "",
-                 req->subprotocol ? req->subprotocol : "",
-                 req->subprotocol ? "\r\n" : "");
+                 "Sec-WebSocket-Accept: ";
+    parts[i++] = accept;
+    parts[i++] = "\r\n";
+    if (req->subprotocol != NULL) {
+      parts[i++] = "Sec-WebSocket-Protocol: ";
+      parts[i++] = req->subprotocol;
+      parts[i++] = "\r\n";
+    }
+    body_len = 0;
   } else {
     if (body == NULL) {
       body = ws__status_reason(status);
       body_len = strlen(body);
       content_type = "text/plain; charset=utf-8";
     }
-    n = snprintf(head, sizeof(head),
-                 "HTTP/1.1 %d %s\r\n"
-                 "%s%s%s"
-                 "Content-Length: %lu\r\n"
-                 "Connection: close\r\n"
-                 "%s",
-                 status, ws__status_reason(status),
-                 content_type ? "Content-Type: " : "",
-                 content_type ? content_type : "",
-                 content_type ? "\r\n" : "",
-                 (unsigned long) body_len,
-                 status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
+    snprintf(status_line, sizeof(status_line), "HTTP/1.1 %d ", status);
+    parts[i++] = status_line;
+    parts[i++] = ws__status_reason(status);
+    parts[i++] = "\r\n";
+    if (content_type != NULL) {
+      parts[i++] = "Content-Type: ";
+      parts[i++] = content_type;
+      parts[i++] = "\r\n";
+    }
+    snprintf(length, sizeof(length), "%lu", (unsigned long) body_len);
+    parts[i++] = "Content-Length: ";
+    parts[i++] = length;
+    parts[i++] = "\r\nConnection: close\r\n";
+    if (status == 426)
+      parts[i++] = "Sec-WebSocket-Version: 13\r\n";
+    /* HEAD gets the headers a GET would, Content-Length included, and no
+     * body (RFC 7231 4.3.2). */
+    if (req->parser.method == HTTP_HEAD)
+      body_len = 0;
   }
-  if (n < 0 || (size_t) n >= sizeof(head))
-    return WS_EINVAL;
-  /* HEAD gets the headers a GET would, Content-Length included, and no
-   * body (RFC 7231 4.3.2). */
-  if (req->parser.method == HTTP_HEAD)
-    body_len = 0;
-  r = ws__outq_append(q, head, (size_t) n, req->extra, req->extra_len);
-  if (r == 0)
-    r = ws__outq_append(q, "\r\n", 2, body, body_len);
+  extra = ws__strndup(req->extra != NULL ? req->extra : "", req->extra_len);
+  if (extra == NULL)
+    return WS_ENOMEM;
+  parts[i++] = extra;
+  parts[i++] = "\r\n";
+  parts[i] = NULL;
+  head = ws__join(parts, &head_len);
+  ws__free(extra);
+  if (head == NULL)
+    return WS_ENOMEM;
+  /* One append: a response is queued whole or not at all. */
+  r = ws__outq_append(q, head, head_len, body, body_len);
+  ws__free(head);
   return r;
 }
 
