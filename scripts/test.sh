@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds uvws and runs every test twice: an optimized build with -Werror in
-# build/, then a debug build with ASan and UBSan in build-asan/. In between,
-# cross builds for Windows and macOS (scripts/cross.sh) and a short fuzz run.
+# build/, then a debug build with ASan and UBSan in build-asan/; the tests
+# of what loops on several threads share run a third time under TSan, in
+# build-tsan/. In between, cross builds for Windows and macOS
+# (scripts/cross.sh) and a short fuzz run.
 #
 #   --no-setup     do not install packages (scripts/setup.sh)
-#   --no-sanitize  skip the ASan/UBSan build
+#   --no-sanitize  skip the ASan/UBSan and TSan builds
 #   --no-fuzz      skip the short fuzzing run (scripts/fuzz.sh, 20 s a target)
 #   --no-cross     skip the Windows and macOS cross builds (scripts/cross.sh)
 set -euo pipefail
@@ -20,7 +22,7 @@ for arg in "$@"; do
     --no-fuzz) fuzz=0 ;;
     --no-cross) cross=0 ;;
     -h|--help)
-      sed -n '2,9s/^# \{0,1\}//p' "$0"
+      sed -n '2,11s/^# \{0,1\}//p' "$0"
       exit 0
       ;;
     *)
@@ -92,3 +94,10 @@ cmake --build build-asan -j "$jobs"
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   ctest --output-on-failure -j2
 )
+
+echo "== build-tsan/: Debug, TSan with $asan_cc, the threads tests"
+CC=$asan_cc cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug \
+  -DUVWS_SANITIZE_THREAD=ON -DUVWS_WERROR=ON -DUVWS_BUILD_SAMPLES=OFF \
+  -DUVWS_BUILD_BENCH=OFF
+cmake --build build-tsan -j "$jobs"
+(cd build-tsan && ctest --output-on-failure -j2 -L threads)
