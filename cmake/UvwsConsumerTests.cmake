@@ -3,6 +3,9 @@
 #   consumer_find_package   find_package(uvws CONFIG) against that prefix
 #   consumer_pkg_config     cc + pkg-config uvws against that prefix
 #   consumer_subdirectory   add_subdirectory() of this source tree
+#   consumer_pkg_config_static_only
+#                           a static-only build of this tree (the default
+#                           install), installed, then plain pkg-config
 # Not added to sanitized or cross builds, whose libraries an ordinary
 # consumer cannot link or run.
 
@@ -76,6 +79,42 @@ add_test(NAME consumer_subdirectory
       "-DUVWS_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
     --test-command "${CMAKE_CTEST_COMMAND}" --output-on-failure)
 set_tests_properties(consumer_subdirectory PROPERTIES TIMEOUT 300)
+
+# The default build installs the static library only: its uvws.pc must do
+# for a plain "pkg-config --libs uvws".
+if(UVWS_MAKE AND UVWS_PKG_CONFIG)
+  set(_uvws_static_dir "${_uvws_cdir}-static-only")
+  file(WRITE "${PROJECT_BINARY_DIR}/uvws_consumer_static_only.cmake" "
+file(REMOVE_RECURSE \"${_uvws_static_dir}\")
+foreach(step
+    \"-S;${PROJECT_SOURCE_DIR};-B;${_uvws_static_dir}/build;-G;${CMAKE_GENERATOR};-DCMAKE_C_COMPILER=${CMAKE_C_COMPILER};-DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE};-DUVWS_BUILD_TESTS=OFF;-DUVWS_BUILD_SAMPLES=OFF;-DUVWS_BUILD_BENCH=OFF\"
+    \"--build;${_uvws_static_dir}/build\"
+    \"--install;${_uvws_static_dir}/build;--prefix;${_uvws_static_dir}/prefix\")
+  execute_process(COMMAND \"${CMAKE_COMMAND}\" \${step} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR \"cmake \${step}: \${rc}\")
+  endif()
+endforeach()
+if(EXISTS \"${_uvws_static_dir}/prefix/${CMAKE_INSTALL_LIBDIR}/libuvws.so\")
+  message(FATAL_ERROR \"the default build installed a shared library\")
+endif()
+set(ENV{PKG_CONFIG_PATH} \"${_uvws_static_dir}/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig\")
+execute_process(COMMAND \"${UVWS_MAKE}\" -C \"${_uvws_consumers}/pkg_config\"
+    \"CC=${CMAKE_C_COMPILER}\" \"PKG_CONFIG=${UVWS_PKG_CONFIG}\"
+    \"OUT=${_uvws_static_dir}\" \"${_uvws_static_dir}/consumer\"
+    check
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR \"plain pkg-config link or run failed: \${rc}\")
+endif()
+")
+  add_test(NAME consumer_pkg_config_static_only
+    COMMAND "${CMAKE_COMMAND}"
+      -P "${PROJECT_BINARY_DIR}/uvws_consumer_static_only.cmake")
+  set_tests_properties(consumer_pkg_config_static_only PROPERTIES
+    TIMEOUT 300)
+  unset(_uvws_static_dir)
+endif()
 
 unset(_uvws_consumers)
 unset(_uvws_cdir)

@@ -10,6 +10,16 @@
  * into your code. A connection they must drop (a full queue, no memory) gets
  * its on_close later, from the loop, so lists you are walking stay intact.
  *
+ * Binary compatibility: every options and callbacks struct travels with
+ * the size it has where the program was compiled (the macros below pass
+ * it: ws_server_new() is ws_server_new_sized(), and so on). Fields are only
+ * ever appended, so a newer library reads what an older program knows and
+ * gives the rest their defaults; an older library refuses a struct larger
+ * than its own whose extra bytes are not all zero (WS_EINVAL). Structs the
+ * library hands to callbacks (ws_close_info_t) only grow at the end too.
+ * While the version is 0.x, every minor version may break the ABI anyway,
+ * and its shared library has a new SONAME (libuvws.so.0.MINOR).
+ *
  * Errors are negative ints. Functions that talk to libuv may also return
  * libuv's error codes (UV_EADDRINUSE, ...); ws_strerror() and ws_err_name()
  * describe both kinds. When a function that takes a callback returns an
@@ -171,9 +181,14 @@ typedef struct {
   ws_slow_policy_t slow_policy; /* WS_SLOW_CLOSE, for room broadcasts */
 } ws_server_options_t;
 
-WS_EXTERN void ws_server_options_init(ws_server_options_t* options);
+/* Fills options with the defaults. */
+#define ws_server_options_init(options)                                      \
+  ws_server_options_init_sized((options), sizeof(ws_server_options_t))
+WS_EXTERN void ws_server_options_init_sized(ws_server_options_t* options,
+                                            size_t size);
 
-/* Callbacks. Any may be NULL. They are copied by ws_server_new(). */
+/* Callbacks. Any may be NULL. They are copied by ws_server_new(); a struct
+ * zeroed with memset() or "= { 0 }" is a valid start. */
 typedef struct {
   /* A valid upgrade request arrived. Return 0 to accept (after optionally
    * ws_request_select_subprotocol() and ws_request_add_header()), or an HTTP
@@ -205,9 +220,15 @@ typedef void (*ws_server_close_cb)(ws_server_t* server);
  * process sets SIGPIPE to be ignored if it is at its default action (which
  * kills the process when a peer has gone), as servers need; a handler the
  * program installed is left alone, and later calls change nothing. */
-WS_EXTERN int ws_server_new(ws_server_t** server, uv_loop_t* loop,
-                            const ws_server_options_t* options,
-                            const ws_server_callbacks_t* callbacks);
+#define ws_server_new(server, loop, options, callbacks)                      \
+  ws_server_new_sized((server), (loop), (options),                          \
+                      sizeof(ws_server_options_t), (callbacks),             \
+                      sizeof(ws_server_callbacks_t))
+WS_EXTERN int ws_server_new_sized(ws_server_t** server, uv_loop_t* loop,
+                                  const ws_server_options_t* options,
+                                  size_t options_size,
+                                  const ws_server_callbacks_t* callbacks,
+                                  size_t callbacks_size);
 /* Listens on host (an IPv4 or IPv6 literal) and port (0 picks a free one).
  * May be called again for more addresses. Returns 0 or a libuv error. */
 WS_EXTERN int ws_server_listen(ws_server_t* server, const char* host,
@@ -338,7 +359,10 @@ typedef struct {
   size_t max_queued_bytes;   /* 64 MiB */
 } ws_client_options_t;
 
-WS_EXTERN void ws_client_options_init(ws_client_options_t* options);
+#define ws_client_options_init(options)                                      \
+  ws_client_options_init_sized((options), sizeof(ws_client_options_t))
+WS_EXTERN void ws_client_options_init_sized(ws_client_options_t* options,
+                                            size_t size);
 
 typedef struct {
   void (*on_open)(ws_conn_t* conn);
@@ -367,19 +391,35 @@ typedef struct {
   size_t header_count;
 } ws_connect_options_t;
 
+/* Fills options with what asks for nothing more than the URL. */
+#define ws_connect_options_init(options)                                     \
+  ws_connect_options_init_sized((options), sizeof(ws_connect_options_t))
+WS_EXTERN void ws_connect_options_init_sized(ws_connect_options_t* options,
+                                             size_t size);
+
 typedef void (*ws_client_close_cb)(ws_client_t* client);
 
-WS_EXTERN int ws_client_new(ws_client_t** client, uv_loop_t* loop,
-                            const ws_client_options_t* options,
-                            const ws_client_callbacks_t* callbacks);
+#define ws_client_new(client, loop, options, callbacks)                      \
+  ws_client_new_sized((client), (loop), (options),                          \
+                      sizeof(ws_client_options_t), (callbacks),             \
+                      sizeof(ws_client_callbacks_t))
+WS_EXTERN int ws_client_new_sized(ws_client_t** client, uv_loop_t* loop,
+                                  const ws_client_options_t* options,
+                                  size_t options_size,
+                                  const ws_client_callbacks_t* callbacks,
+                                  size_t callbacks_size);
 /* Connects to url, "ws://host[:port][/path][?query]" (host a name, an IPv4
  * address or a bracketed IPv6 one). options may be NULL. data becomes the
  * connection's user data; *conn (if conn is not NULL) gets the connection,
  * which ends in on_open then on_close, or in on_connect_error. Returns 0,
  * WS_EINVAL (a bad URL, wss://, or bad options) or WS_ENOMEM. */
-WS_EXTERN int ws_client_connect(ws_client_t* client, const char* url,
-                                const ws_connect_options_t* options,
-                                void* data, ws_conn_t** conn);
+#define ws_client_connect(client, url, options, data, conn)                 \
+  ws_client_connect_sized((client), (url), (options),                       \
+                          sizeof(ws_connect_options_t), (data), (conn))
+WS_EXTERN int ws_client_connect_sized(ws_client_t* client, const char* url,
+                                      const ws_connect_options_t* options,
+                                      size_t options_size, void* data,
+                                      ws_conn_t** conn);
 /* Closes every connection (1001) and calls cb once every handle is closed;
  * the client's memory is freed after cb returns. Connections not yet open
  * get on_connect_error(WS_ESHUTDOWN) from the loop, before cb. */

@@ -87,7 +87,7 @@ const ws__role_t ws__client_role = {
   ws__client_hub_closed
 };
 
-void ws_client_options_init(ws_client_options_t* options) {
+static void ws__client_defaults(ws_client_options_t* options) {
   ws_server_options_t server;
 
   ws_server_options_init(&server);
@@ -102,10 +102,33 @@ void ws_client_options_init(ws_client_options_t* options) {
   options->max_queued_bytes = server.max_queued_bytes;
 }
 
-int ws_client_new(ws_client_t** pclient, uv_loop_t* loop,
-                  const ws_client_options_t* options,
-                  const ws_client_callbacks_t* callbacks) {
+void ws_client_options_init_sized(ws_client_options_t* options,
+                                  size_t size) {
   ws_client_options_t defaults;
+
+  if (options == NULL)
+    return;
+  ws__client_defaults(&defaults);
+  ws__init_sized(options, size, &defaults, sizeof(defaults));
+}
+
+void ws_connect_options_init_sized(ws_connect_options_t* options,
+                                   size_t size) {
+  ws_connect_options_t defaults;
+
+  if (options == NULL)
+    return;
+  memset(&defaults, 0, sizeof(defaults));
+  ws__init_sized(options, size, &defaults, sizeof(defaults));
+}
+
+int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
+                        const ws_client_options_t* options,
+                        size_t options_size,
+                        const ws_client_callbacks_t* callbacks,
+                        size_t callbacks_size) {
+  ws_client_options_t o;
+  ws_client_callbacks_t cb;
   ws_server_options_t limits;
   ws_client_t* client;
   int r;
@@ -113,19 +136,24 @@ int ws_client_new(ws_client_t** pclient, uv_loop_t* loop,
   if (pclient == NULL || loop == NULL)
     return WS_EINVAL;
   *pclient = NULL;
-  if (options == NULL) {
-    ws_client_options_init(&defaults);
-    options = &defaults;
-  }
+  ws__client_defaults(&o);
+  memset(&cb, 0, sizeof(cb));
+  if ((options != NULL &&
+       ws__copy_sized(&o, sizeof(o), options, options_size,
+                      WS__CLIENT_OPTIONS_MIN) != 0) ||
+      (callbacks != NULL &&
+       ws__copy_sized(&cb, sizeof(cb), callbacks, callbacks_size,
+                      WS__CLIENT_CALLBACKS_MIN) != 0))
+    return WS_EINVAL;
   ws_server_options_init(&limits);
-  limits.max_message_size = options->max_message_size;
-  limits.max_header_size = options->max_header_size;
-  limits.handshake_timeout = options->connect_timeout;
-  limits.idle_timeout = options->idle_timeout;
-  limits.ping_interval = options->ping_interval;
-  limits.pong_timeout = options->pong_timeout;
-  limits.close_timeout = options->close_timeout;
-  limits.max_queued_bytes = options->max_queued_bytes;
+  limits.max_message_size = o.max_message_size;
+  limits.max_header_size = o.max_header_size;
+  limits.handshake_timeout = o.connect_timeout;
+  limits.idle_timeout = o.idle_timeout;
+  limits.ping_interval = o.ping_interval;
+  limits.pong_timeout = o.pong_timeout;
+  limits.close_timeout = o.close_timeout;
+  limits.max_queued_bytes = o.max_queued_bytes;
   limits.max_connections = UINT_MAX;
   client = ws__calloc(1, sizeof(*client));
   if (client == NULL)
@@ -138,13 +166,11 @@ int ws_client_new(ws_client_t** pclient, uv_loop_t* loop,
     ws__free(client);
     return r;
   }
-  if (callbacks != NULL) {
-    client->callbacks = *callbacks;
-    client->hub.callbacks.on_open = callbacks->on_open;
-    client->hub.callbacks.on_message = callbacks->on_message;
-    client->hub.callbacks.on_pong = callbacks->on_pong;
-    client->hub.callbacks.on_close = callbacks->on_close;
-  }
+  client->callbacks = cb;
+  client->hub.callbacks.on_open = cb.on_open;
+  client->hub.callbacks.on_message = cb.on_message;
+  client->hub.callbacks.on_pong = cb.on_pong;
+  client->hub.callbacks.on_close = cb.on_close;
   *pclient = client;
   return 0;
 }
@@ -412,9 +438,11 @@ static int ws__dial_literal(ws__dial_t* dial, int port, int* err) {
   return 1;
 }
 
-int ws_client_connect(ws_client_t* client, const char* url,
-                      const ws_connect_options_t* options, void* data,
-                      ws_conn_t** pconn) {
+int ws_client_connect_sized(ws_client_t* client, const char* url,
+                            const ws_connect_options_t* options,
+                            size_t options_size, void* data,
+                            ws_conn_t** pconn) {
+  ws_connect_options_t copy;
   struct addrinfo hints;
   const char* target;
   const char* host;
@@ -424,6 +452,13 @@ int ws_client_connect(ws_client_t* client, const char* url,
   int port;
   int r;
 
+  if (options != NULL) {
+    ws_connect_options_init(&copy);
+    if (ws__copy_sized(&copy, sizeof(copy), options, options_size,
+                       WS__CONNECT_OPTIONS_MIN) != 0)
+      return WS_EINVAL;
+    options = &copy;
+  }
   if (client == NULL || client->hub.closing ||
       !ws__connect_options_valid(options))
     return WS_EINVAL;

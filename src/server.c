@@ -50,7 +50,7 @@ const ws__role_t ws__server_role = {
   ws__server_hub_closed
 };
 
-void ws_server_options_init(ws_server_options_t* options) {
+static void ws__server_defaults(ws_server_options_t* options) {
   memset(options, 0, sizeof(*options));
   options->max_message_size = 16 * 1024 * 1024;
   options->max_header_size = 8 * 1024;
@@ -64,36 +64,51 @@ void ws_server_options_init(ws_server_options_t* options) {
   options->max_queued_bytes = 64 * 1024 * 1024;
 }
 
-int ws_server_new(ws_server_t** pserver, uv_loop_t* loop,
-                  const ws_server_options_t* options,
-                  const ws_server_callbacks_t* callbacks) {
+void ws_server_options_init_sized(ws_server_options_t* options,
+                                  size_t size) {
   ws_server_options_t defaults;
+
+  if (options == NULL)
+    return;
+  ws__server_defaults(&defaults);
+  ws__init_sized(options, size, &defaults, sizeof(defaults));
+}
+
+int ws_server_new_sized(ws_server_t** pserver, uv_loop_t* loop,
+                        const ws_server_options_t* options,
+                        size_t options_size,
+                        const ws_server_callbacks_t* callbacks,
+                        size_t callbacks_size) {
+  ws_server_options_t o;
+  ws_server_callbacks_t cb;
   ws_server_t* server;
   int r;
 
   if (pserver == NULL || loop == NULL)
     return WS_EINVAL;
   *pserver = NULL;
-  if (options == NULL) {
-    ws_server_options_init(&defaults);
-    options = &defaults;
-  }
+  ws__server_defaults(&o);
+  memset(&cb, 0, sizeof(cb));
+  if ((options != NULL &&
+       ws__copy_sized(&o, sizeof(o), options, options_size,
+                      WS__SERVER_OPTIONS_MIN) != 0) ||
+      (callbacks != NULL &&
+       ws__copy_sized(&cb, sizeof(cb), callbacks, callbacks_size,
+                      WS__SERVER_CALLBACKS_MIN) != 0))
+    return WS_EINVAL;
   server = ws__calloc(1, sizeof(*server));
   if (server == NULL)
     return WS_ENOMEM;
-  r = ws__hub_init(&server->hub, loop, &ws__server_role, &ws__conn_io,
-                   options);
+  r = ws__hub_init(&server->hub, loop, &ws__server_role, &ws__conn_io, &o);
   if (r != 0) {
     ws__free(server);
     return r;
   }
-  if (callbacks != NULL) {
-    server->callbacks = *callbacks;
-    server->hub.callbacks.on_open = callbacks->on_open;
-    server->hub.callbacks.on_message = callbacks->on_message;
-    server->hub.callbacks.on_pong = callbacks->on_pong;
-    server->hub.callbacks.on_close = callbacks->on_close;
-  }
+  server->callbacks = cb;
+  server->hub.callbacks.on_open = cb.on_open;
+  server->hub.callbacks.on_message = cb.on_message;
+  server->hub.callbacks.on_pong = cb.on_pong;
+  server->hub.callbacks.on_close = cb.on_close;
   ws__list_init(&server->listeners);
   ws__list_init(&server->rooms);
   ws__list_init(&server->batching_rooms);

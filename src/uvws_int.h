@@ -557,6 +557,28 @@ void ws__server_destroy_rooms(ws_server_t* server);
 /* The loop is about to poll: rooms let go of this iteration's buffers. */
 void ws__server_end_batches(ws_server_t* server);
 
+/* ---- Structs passed with their size (sized.c) ---- */
+
+/* The smallest sizes accepted: the layouts of uvws 0.2, the first with
+ * this scheme. */
+#define WS__SIZE_TO(type, field) (offsetof(type, field) + sizeof(((type*) 0)->field))
+#define WS__SERVER_OPTIONS_MIN WS__SIZE_TO(ws_server_options_t, slow_policy)
+#define WS__SERVER_CALLBACKS_MIN WS__SIZE_TO(ws_server_callbacks_t, on_http)
+#define WS__CLIENT_OPTIONS_MIN WS__SIZE_TO(ws_client_options_t, max_queued_bytes)
+#define WS__CLIENT_CALLBACKS_MIN                                              \
+  WS__SIZE_TO(ws_client_callbacks_t, on_connect_error)
+#define WS__CONNECT_OPTIONS_MIN WS__SIZE_TO(ws_connect_options_t, header_count)
+
+/* Copies src_size bytes of a program's struct over dst, which holds the
+ * defaults: WS_EINVAL if src_size is below min_size, or if the program's
+ * struct is larger than ours and sets what we do not know. */
+int ws__copy_sized(void* dst, size_t dst_size, const void* src,
+                   size_t src_size, size_t min_size);
+/* Fills a program's struct of dst_size bytes from ours (the defaults);
+ * what we do not know is zeroed. */
+void ws__init_sized(void* dst, size_t dst_size, const void* defaults,
+                    size_t defaults_size);
+
 /* ---- Allocation (alloc.c): every allocation of ours goes through
  * ws_replace_allocator()'s functions (wslay's own allocations do not) ---- */
 
