@@ -173,7 +173,10 @@ typedef struct {
   uint64_t pong_timeout;     /* 10000 ms after that ping with nothing heard:
                                 drop the connection (WS_ETIMEDOUT) */
   uint64_t close_timeout;    /* 5000 ms to finish a close handshake */
-  unsigned int max_connections; /* 10000; more are answered 503 and closed */
+  unsigned int max_connections; /* 0: no limit but the process's file
+                                   descriptors (accepting past them is
+                                   handled: the listener waits); past a
+                                   limit set here, 503 and closed */
   int backlog;               /* 511, the listen(2) backlog */
   size_t max_queued_bytes;   /* 64 MiB per connection; a send beyond it
                                 fails with WS_EQUEUEFULL and drops the

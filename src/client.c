@@ -4,7 +4,6 @@
  * response is checked in handshake.c. */
 #include "uvws_int.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +153,6 @@ int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
   limits.pong_timeout = o.pong_timeout;
   limits.close_timeout = o.close_timeout;
   limits.max_queued_bytes = o.max_queued_bytes;
-  limits.max_connections = UINT_MAX;
   client = ws__calloc(1, sizeof(*client));
   if (client == NULL)
     return WS_ENOMEM;

@@ -14,7 +14,7 @@
 static int ws__options_valid(const ws_server_options_t* o) {
   return o->max_message_size > 0 && o->max_message_size <= WS_MAX_LIMIT &&
          o->max_queued_bytes > 0 && o->max_queued_bytes <= WS_MAX_LIMIT &&
-         o->max_header_size >= 64 && o->max_connections > 0 &&
+         o->max_header_size >= 64 &&
          o->backlog > 0 && (o->ping_interval == 0 || o->pong_timeout > 0);
 }
 

@@ -59,7 +59,6 @@ static void ws__server_defaults(ws_server_options_t* options) {
   options->ping_interval = 30000;
   options->pong_timeout = 10000;
   options->close_timeout = 5000;
-  options->max_connections = 10000;
   options->backlog = 511;
   options->max_queued_bytes = 64 * 1024 * 1024;
 }
@@ -149,7 +148,8 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
     ws__conn_abort(conn, r);
     return;
   }
-  if (server->hub.conn_count > server->hub.options.max_connections)
+  if (server->hub.options.max_connections != 0 &&
+      server->hub.conn_count > server->hub.options.max_connections)
     ws__handshake_refuse(conn, 503);
 }
 

@@ -195,8 +195,6 @@ int main(int argc, char** argv) {
   ws_server_options_init(&options);
   if (config.max_message_size != 0)
     options.max_message_size = config.max_message_size;
-  /* Conformance suites open many connections in a row. */
-  options.max_connections = 100000;
 
   memset(&callbacks, 0, sizeof(callbacks));
   callbacks.on_open = on_open;
