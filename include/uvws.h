@@ -182,6 +182,8 @@ typedef struct {
                                 fails with WS_EQUEUEFULL and drops the
                                 connection (1006, WS_EQUEUEFULL) */
   ws_slow_policy_t slow_policy; /* WS_SLOW_CLOSE, for room broadcasts */
+  void* data;                /* NULL: the server's user data from the start
+                                (ws_server_get_data(), ws_conn_owner_data()) */
 } ws_server_options_t;
 
 /* Fills options with the defaults. */
@@ -265,6 +267,10 @@ WS_EXTERN void* ws_conn_get_data(const ws_conn_t* conn);
 WS_EXTERN void ws_conn_set_data(ws_conn_t* conn, void* data);
 /* The server that accepted conn; NULL for a client's connection. */
 WS_EXTERN ws_server_t* ws_conn_server(const ws_conn_t* conn);
+/* The user data of the server or client conn belongs to: one call from
+ * any callback to what the application gave at creation (options.data)
+ * or set since. */
+WS_EXTERN void* ws_conn_owner_data(const ws_conn_t* conn);
 /* The peer's address. Returns 0 or a libuv error. */
 WS_EXTERN int ws_conn_peer_addr(const ws_conn_t* conn,
                                 struct sockaddr_storage* addr);
@@ -360,6 +366,8 @@ typedef struct {
   uint64_t pong_timeout;     /* 10000 ms */
   uint64_t close_timeout;    /* 5000 ms */
   size_t max_queued_bytes;   /* 64 MiB */
+  void* data;                /* NULL: the client's user data from the start
+                                (ws_client_get_data(), ws_conn_owner_data()) */
 } ws_client_options_t;
 
 #define ws_client_options_init(options)                                      \

@@ -12,7 +12,6 @@ struct ws_client_s {
   ws__hub_t hub; /* first */
   ws_client_callbacks_t callbacks;
   ws__rng_t rng; /* handshake nonces and masking keys */
-  void* data;
   ws_client_close_cb close_cb;
 };
 
@@ -153,6 +152,7 @@ int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
   limits.pong_timeout = o.pong_timeout;
   limits.close_timeout = o.close_timeout;
   limits.max_queued_bytes = o.max_queued_bytes;
+  limits.data = o.data;
   client = ws__calloc(1, sizeof(*client));
   if (client == NULL)
     return WS_ENOMEM;
@@ -182,11 +182,11 @@ void ws_client_close(ws_client_t* client, ws_client_close_cb cb) {
 }
 
 void* ws_client_get_data(const ws_client_t* client) {
-  return client->data;
+  return client->hub.data;
 }
 
 void ws_client_set_data(ws_client_t* client, void* data) {
-  client->data = data;
+  client->hub.data = data;
 }
 
 

@@ -221,6 +221,10 @@ ws_server_t* ws_conn_server(const ws_conn_t* conn) {
   return conn != NULL ? ws__server_of(conn) : NULL;
 }
 
+void* ws_conn_owner_data(const ws_conn_t* conn) {
+  return conn->hub->data;
+}
+
 int ws_conn_peer_addr(const ws_conn_t* conn, struct sockaddr_storage* addr) {
   if (conn->detached || conn->state == WS__CONN_CONNECTING)
     return WS_EINVAL;

@@ -71,6 +71,7 @@ int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
   hub->loop = loop;
   hub->role = role;
   hub->io = io;
+  hub->data = options->data;
   ws__list_init(&hub->conns);
   ws__list_init(&hub->dirty);
   ws__wheel_init(&hub->wheel, ws__wheel_tick(&hub->options));

@@ -227,11 +227,11 @@ uv_loop_t* ws_server_loop(const ws_server_t* server) {
 }
 
 void* ws_server_get_data(const ws_server_t* server) {
-  return server->data;
+  return server->hub.data;
 }
 
 void ws_server_set_data(ws_server_t* server, void* data) {
-  server->data = data;
+  server->hub.data = data;
 }
 
 size_t ws_server_connection_count(const ws_server_t* server) {

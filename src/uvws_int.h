@@ -370,6 +370,7 @@ struct ws__hub_s {
   const ws__io_t* io;
   ws_server_options_t options;
   ws__conn_callbacks_t callbacks;
+  void* data;                /* the server's or client's user data */
   ws__list_t conns;
   ws__list_t dirty;
   size_t conn_count;
@@ -498,7 +499,6 @@ void ws__handshake_refuse(ws_conn_t* conn, int status);
 struct ws_server_s {
   ws__hub_t hub; /* first */
   ws_server_callbacks_t callbacks;
-  void* data;
   ws__list_t listeners;
   ws__list_t rooms;
   ws__list_t batching_rooms;
