@@ -215,6 +215,12 @@ typedef struct {
    * ws_request_respond(); the connection closes after the answer. NULL, or
    * returning without answering, answers 426 Upgrade Required. */
   void (*on_http)(ws_conn_t* conn, ws_request_t* request);
+  /* The peer's close frame arrived (it starts the close handshake, or
+   * answers ours): its code (1005 if it had none) and reason (UTF-8, not
+   * NUL-terminated). The connection takes no more sends; on_close follows
+   * when the TCP connection ends. */
+  void (*on_peer_close)(ws_conn_t* conn, uint16_t code, const char* reason,
+                        size_t reason_len);
 } ws_server_callbacks_t;
 
 typedef void (*ws_server_close_cb)(ws_server_t* server);
@@ -391,6 +397,9 @@ typedef struct {
    * came first). Always from the loop, never from inside a ws_ call. conn
    * must not be used after this returns. */
   void (*on_connect_error)(ws_conn_t* conn, int error);
+  /* The server's close frame arrived, as for servers. */
+  void (*on_peer_close)(ws_conn_t* conn, uint16_t code, const char* reason,
+                        size_t reason_len);
 } ws_client_callbacks_t;
 
 /* What to ask for in the upgrade request. Everything is copied. */

@@ -169,6 +169,7 @@ int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
   client->hub.callbacks.on_message = cb.on_message;
   client->hub.callbacks.on_pong = cb.on_pong;
   client->hub.callbacks.on_close = cb.on_close;
+  client->hub.callbacks.on_peer_close = cb.on_peer_close;
   *pclient = client;
   return 0;
 }

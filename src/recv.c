@@ -121,6 +121,11 @@ static void ws__conn_on_wslay_message(
                                                     : WS_CLOSE_NO_STATUS,
                               arg->msg_length > 2 ? arg->msg + 2 : NULL,
                               arg->msg_length > 2 ? arg->msg_length - 2 : 0);
+      /* No more sends from here: the close frame goes out next. */
+      conn->close_queued = 1;
+      if (cb->on_peer_close != NULL)
+        cb->on_peer_close(conn, conn->close_code, conn->close_reason,
+                          conn->close_reason_len);
       break;
     default:
       break;

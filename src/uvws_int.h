@@ -360,6 +360,8 @@ typedef struct {
                      size_t len);
   void (*on_pong)(ws_conn_t* conn, const void* data, size_t len);
   void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
+  void (*on_peer_close)(ws_conn_t* conn, uint16_t code, const char* reason,
+                        size_t reason_len);
 } ws__conn_callbacks_t;
 
 /* ---- The hub: what a server and a client share (hub.c) ---- */
