@@ -240,11 +240,28 @@ WS_EXTERN int ws_server_new_sized(ws_server_t** server, uv_loop_t* loop,
                                   size_t options_size,
                                   const ws_server_callbacks_t* callbacks,
                                   size_t callbacks_size);
-/* Listens on host (an IPv4 or IPv6 literal) and port (0 picks a free one).
- * May be called again for more addresses. Returns 0 or a libuv error. */
+/* Listens on host and port (0 picks a free one). May be called again for
+ * more addresses.
+ * host is an IPv4 or IPv6 literal, which listens on exactly that address
+ * ("::" takes IPv4 too where the system has dual-stack sockets), or a host
+ * name. A name is looked up once, now, with uv_getaddrinfo() and no
+ * callback: the call blocks the loop's thread for the lookup. It listens
+ * on every IPv4 and IPv6 address the name resolves to ("localhost":
+ * 127.0.0.1 and ::1), all on one port: with port 0, the one the first
+ * address got. Its IPv6 addresses are bound IPv6-only, so that its IPv4
+ * ones can take the same port. An address the host does not have or whose
+ * family it lacks (UV_EADDRNOTAVAIL, UV_EAFNOSUPPORT: ::1 where IPv6 is
+ * off) is skipped; if every address is skipped, that error is returned.
+ * Any other failure (UV_EADDRINUSE: the port is taken on one of the
+ * addresses) closes whatever this call opened and is returned.
+ * Returns 0, WS_EINVAL (NULL or empty host, port out of range, a closing
+ * server), WS_ENOMEM, a lookup error (UV_EAI_NONAME for a name that does
+ * not resolve, UV_EAI_AGAIN if the resolver could not be reached) or
+ * another libuv error. */
 WS_EXTERN int ws_server_listen(ws_server_t* server, const char* host,
                                int port);
-/* The local port of the first listener, or WS_EINVAL if none. */
+/* The local port of the first listener (the first address of the first
+ * ws_server_listen() that succeeded), or WS_EINVAL if none. */
 WS_EXTERN int ws_server_port(const ws_server_t* server);
 /* Stops listening, closes every open connection with 1001 (each gets its
  * on_close), and calls cb once every handle is closed. The server's memory is

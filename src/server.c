@@ -163,24 +163,43 @@ static void ws__on_listener_closed(uv_handle_t* handle) {
   ws__hub_maybe_closed(&server->hub);
 }
 
-int ws_server_listen(ws_server_t* server, const char* host, int port) {
+static int ws__addr_port(const struct sockaddr_storage* addr) {
+  if (addr->ss_family == AF_INET6)
+    return ntohs(((const struct sockaddr_in6*) addr)->sin6_port);
+  return ntohs(((const struct sockaddr_in*) addr)->sin_port);
+}
+
+static void ws__addr_set_port(struct sockaddr_storage* addr, int port) {
+  if (addr->ss_family == AF_INET6)
+    ((struct sockaddr_in6*) addr)->sin6_port = htons((unsigned short) port);
+  else
+    ((struct sockaddr_in*) addr)->sin_port = htons((unsigned short) port);
+}
+
+static int ws__listener_port(const ws__listener_t* listener) {
   struct sockaddr_storage addr;
+  int len;
+
+  len = (int) sizeof(addr);
+  if (uv_tcp_getsockname(&listener->tcp, (struct sockaddr*) &addr, &len) != 0)
+    return WS_EINVAL;
+  return ws__addr_port(&addr);
+}
+
+/* Binds and listens on addr; on failure the handle is closing already. */
+static int ws__listener_open(ws_server_t* server,
+                             const struct sockaddr_storage* addr,
+                             unsigned int flags, ws__listener_t** plistener) {
   ws__listener_t* listener;
   int r;
 
-  if (server == NULL || host == NULL || port < 0 || port > 65535 ||
-      server->hub.closing)
-    return WS_EINVAL;
-  if (uv_ip4_addr(host, port, (struct sockaddr_in*) &addr) != 0 &&
-      uv_ip6_addr(host, port, (struct sockaddr_in6*) &addr) != 0)
-    return WS_EINVAL;
   listener = ws__calloc(1, sizeof(*listener));
   if (listener == NULL)
     return WS_ENOMEM;
   listener->server = server;
   uv_tcp_init(server->hub.loop, &listener->tcp);
   server->hub.handle_count++;
-  r = uv_tcp_bind(&listener->tcp, (const struct sockaddr*) &addr, 0);
+  r = uv_tcp_bind(&listener->tcp, (const struct sockaddr*) addr, flags);
   if (r == 0)
     r = uv_listen((uv_stream_t*) &listener->tcp, server->hub.options.backlog,
                   ws__on_connection);
@@ -188,24 +207,113 @@ int ws_server_listen(ws_server_t* server, const char* host, int port) {
     uv_close((uv_handle_t*) &listener->tcp, ws__on_listener_closed);
     return r;
   }
-  ws__list_insert_tail(&server->listeners, &listener->node);
+  *plistener = listener;
   return 0;
 }
 
-int ws_server_port(const ws_server_t* server) {
-  struct sockaddr_storage addr;
-  ws__listener_t* listener;
-  int len;
+/* Whether an address of the list came before ai with the same address. */
+static int ws__addr_repeated(const struct addrinfo* list,
+                             const struct addrinfo* ai) {
+  for (; list != ai; list = list->ai_next)
+    if (list->ai_family == ai->ai_family &&
+        list->ai_addrlen == ai->ai_addrlen &&
+        memcmp(list->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0)
+      return 1;
+  return 0;
+}
 
+int ws__server_listen_addrs(ws_server_t* server, const struct addrinfo* list,
+                            int port) {
+  struct sockaddr_storage addr;
+  const struct addrinfo* ai;
+  ws__listener_t* listener;
+  ws__list_t opened;
+  int skipped;
+  int r;
+
+  ws__list_init(&opened);
+  skipped = 0;
+  r = 0;
+  for (ai = list; ai != NULL; ai = ai->ai_next) {
+    if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+        ai->ai_addrlen > sizeof(addr) || ws__addr_repeated(list, ai))
+      continue;
+    memset(&addr, 0, sizeof(addr));
+    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    ws__addr_set_port(&addr, port);
+    /* IPv6-only, so that the name's IPv4 addresses can take the port. */
+    r = ws__listener_open(server, &addr,
+                          ai->ai_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0,
+                          &listener);
+    if (r == UV_EADDRNOTAVAIL || r == UV_EAFNOSUPPORT) {
+      if (skipped == 0)
+        skipped = r;
+      continue;
+    }
+    if (r != 0)
+      break;
+    ws__list_insert_tail(&opened, &listener->node);
+    if (port == 0) {
+      port = ws__listener_port(listener);
+      if (port < 0) {
+        r = port;
+        break;
+      }
+    }
+  }
+  if (r == 0 && ws__list_empty(&opened))
+    r = skipped != 0 ? skipped : UV_EAFNOSUPPORT;
+  if (r != 0) {
+    while (!ws__list_empty(&opened)) {
+      listener = WS__CONTAINER_OF(opened.next, ws__listener_t, node);
+      ws__list_remove(&listener->node);
+      uv_close((uv_handle_t*) &listener->tcp, ws__on_listener_closed);
+    }
+    return r;
+  }
+  while (!ws__list_empty(&opened)) {
+    listener = WS__CONTAINER_OF(opened.next, ws__listener_t, node);
+    ws__list_remove(&listener->node);
+    ws__list_insert_tail(&server->listeners, &listener->node);
+  }
+  return 0;
+}
+
+int ws_server_listen(ws_server_t* server, const char* host, int port) {
+  struct sockaddr_storage addr;
+  struct addrinfo hints;
+  ws__listener_t* listener;
+  uv_getaddrinfo_t req;
+  int r;
+
+  if (server == NULL || host == NULL || *host == '\0' || port < 0 ||
+      port > 65535 || server->hub.closing)
+    return WS_EINVAL;
+  /* An address literal: exactly that address (dual-stack for "::"). */
+  if (uv_ip4_addr(host, port, (struct sockaddr_in*) &addr) == 0 ||
+      uv_ip6_addr(host, port, (struct sockaddr_in6*) &addr) == 0) {
+    r = ws__listener_open(server, &addr, 0, &listener);
+    if (r == 0)
+      ws__list_insert_tail(&server->listeners, &listener->node);
+    return r;
+  }
+  /* A name: looked up once, now (no callback: uv_getaddrinfo blocks). */
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  r = uv_getaddrinfo(server->hub.loop, &req, NULL, host, NULL, &hints);
+  if (r != 0)
+    return r;
+  r = ws__server_listen_addrs(server, req.addrinfo, port);
+  uv_freeaddrinfo(req.addrinfo);
+  return r;
+}
+
+int ws_server_port(const ws_server_t* server) {
   if (server == NULL || ws__list_empty(&server->listeners))
     return WS_EINVAL;
-  listener = WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node);
-  len = (int) sizeof(addr);
-  if (uv_tcp_getsockname(&listener->tcp, (struct sockaddr*) &addr, &len) != 0)
-    return WS_EINVAL;
-  if (addr.ss_family == AF_INET6)
-    return ntohs(((struct sockaddr_in6*) &addr)->sin6_port);
-  return ntohs(((struct sockaddr_in*) &addr)->sin_port);
+  return ws__listener_port(
+      WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node));
 }
 
 void ws_server_close(ws_server_t* server, ws_server_close_cb cb) {

@@ -507,6 +507,11 @@ struct ws_server_s {
   ws_server_close_cb close_cb;
 };
 
+/* Listens on every IPv4 and IPv6 address of list, on port (0: the port
+ * the first one gets), as ws_server_listen() does with a name's. */
+int ws__server_listen_addrs(ws_server_t* server, const struct addrinfo* list,
+                            int port);
+
 /* The server of a server's connection; NULL for a client's. */
 static inline ws_server_t* ws__server_of(const ws_conn_t* conn) {
   return conn->hub->role == &ws__server_role ? (ws_server_t*) conn->hub
