@@ -74,7 +74,8 @@ WS_EXTERN const char* ws_version_string(void);
   XX(EINTERNAL, -30010, "internal error in the frame engine")             \
   XX(EBADSTATUS, -30011, "server answered the upgrade with a status not 101")\
   XX(EBADACCEPT, -30012, "server sent a wrong Sec-WebSocket-Accept")         \
-  XX(EBADRESPONSE, -30013, "malformed or unacceptable upgrade response")
+  XX(EBADRESPONSE, -30013, "malformed or unacceptable upgrade response")      \
+  XX(ECANCELED, -30014, "connection attempt canceled by ws_conn_close()")
 
 typedef enum {
 #define WS__ERR_ENUM(name, value, msg) WS_##name = value,
@@ -283,7 +284,12 @@ WS_EXTERN int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode,
 WS_EXTERN int ws_conn_ping(ws_conn_t* conn, const void* data, size_t len);
 /* Starts the close handshake: code is 1000-1003, 1007-1011 or 3000-4999,
  * reason up to 123 bytes of UTF-8. on_close follows once the peer answers
- * or close_timeout passes. Returns 0, WS_EINVAL or WS_ECLOSED. */
+ * or close_timeout passes. Returns 0, WS_EINVAL or WS_ECLOSED.
+ * On a client's connection that has not opened yet (a name lookup, a TCP
+ * connect, or an upgrade request with no answer yet) it cancels the
+ * attempt instead and returns 0: code and reason are checked but not
+ * sent, and the connection ends in on_connect_error(WS_ECANCELED), from
+ * the loop, never from inside this call. */
 WS_EXTERN int ws_conn_close(ws_conn_t* conn, uint16_t code, const char* reason,
                             size_t reason_len);
 WS_EXTERN void* ws_conn_get_data(const ws_conn_t* conn);
@@ -410,9 +416,10 @@ typedef struct {
    * (ws_conn_http_status() tells which), WS_EBADACCEPT, WS_EBADRESPONSE
    * (not HTTP, a 101 in a version other than HTTP/1.1, no Upgrade or
    * Connection, an extension, or a Sec-WebSocket-Protocol that is not
-   * exactly one of the offered tokens), or WS_ESHUTDOWN (ws_client_close()
-   * came first). Always from the loop, never from inside a ws_ call. conn
-   * must not be used after this returns. */
+   * exactly one of the offered tokens), WS_ESHUTDOWN (ws_client_close()
+   * came first) or WS_ECANCELED (ws_conn_close() came first). Always
+   * from the loop, never from inside a ws_ call. conn must not be used
+   * after this returns. */
   void (*on_connect_error)(ws_conn_t* conn, int error);
   /* The server's close frame arrived, as for servers. */
   void (*on_peer_close)(ws_conn_t* conn, uint16_t code, const char* reason,

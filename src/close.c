@@ -163,6 +163,13 @@ void ws__hub_close_conns(ws__hub_t* hub) {
   }
 }
 
+/* A client's connection that has not opened: a name lookup, a TCP
+ * connect, or an upgrade request waiting for its answer. */
+static int ws__conn_dialling(const ws_conn_t* conn) {
+  return conn->dial != NULL && (conn->state == WS__CONN_CONNECTING ||
+                                conn->state == WS__CONN_HANDSHAKE);
+}
+
 static int ws__close_code_sendable(unsigned int code) {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
          (code >= 3000 && code <= 4999);
@@ -174,6 +181,11 @@ int ws_conn_close(ws_conn_t* conn, uint16_t code, const char* reason,
       (reason == NULL && reason_len > 0) ||
       !ws__utf8_valid((const unsigned char*) reason, reason_len))
     return WS_EINVAL;
+  if (ws__conn_dialling(conn)) {
+    /* on_connect_error follows from the transport's close callback. */
+    ws__conn_abort(conn, WS_ECANCELED);
+    return 0;
+  }
   if (!ws__conn_is_open(conn))
     return WS_ECLOSED;
   return ws__conn_start_close(conn, code, reason, reason_len, 0);
