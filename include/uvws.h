@@ -433,6 +433,11 @@ typedef struct {
   const char* origin;               /* sent as Origin, if not NULL */
   const char* const* headers;       /* more headers, "Name: value" each */
   size_t header_count;
+  /* The local address to bind before connecting, or NULL (the system
+   * picks): a struct sockaddr_in or sockaddr_in6 with the source IP and
+   * port (port 0: any free one). A host name in the URL is then resolved
+   * to addresses of this family only. */
+  const struct sockaddr* local_addr;
 } ws_connect_options_t;
 
 /* Fills options with what asks for nothing more than the URL. */
@@ -456,7 +461,13 @@ WS_EXTERN int ws_client_new_sized(ws_client_t** client, uv_loop_t* loop,
  * address or a bracketed IPv6 one). options may be NULL. data becomes the
  * connection's user data; *conn (if conn is not NULL) gets the connection,
  * which ends in on_open then on_close, or in on_connect_error. Returns 0,
- * WS_EINVAL (a bad URL, wss://, or bad options) or WS_ENOMEM. */
+ * WS_EINVAL (a bad URL, wss://, or bad options: among them a local_addr
+ * that is not IPv4 or IPv6, or not of the family of the URL's address
+ * literal), WS_ENOMEM, or a libuv error from binding local_addr
+ * (UV_EADDRNOTAVAIL: not an address of this host), from connecting to an
+ * address literal or from starting the lookup of a name. A local address
+ * in use is reported by libuv when the connection is attempted:
+ * on_connect_error(UV_EADDRINUSE). */
 #define ws_client_connect(client, url, options, data, conn)                 \
   ws_client_connect_sized((client), (url), (options),                       \
                           sizeof(ws_connect_options_t), (data), (conn))

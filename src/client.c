@@ -357,6 +357,9 @@ static int ws__connect_options_valid(const ws_connect_options_t* o) {
 
   if (o == NULL)
     return 1;
+  if (o->local_addr != NULL && o->local_addr->sa_family != AF_INET &&
+      o->local_addr->sa_family != AF_INET6)
+    return 0;
   if ((o->subprotocol_count > 0 && o->subprotocols == NULL) ||
       (o->header_count > 0 && o->headers == NULL) ||
       (o->origin != NULL && strpbrk(o->origin, "\r\n") != NULL))
@@ -432,9 +435,34 @@ static int ws__dial_literal(ws__dial_t* dial, int port, int* err) {
   if (uv_ip4_addr(dial->host, port, (struct sockaddr_in*) &addr) != 0 &&
       uv_ip6_addr(dial->host, port, (struct sockaddr_in6*) &addr) != 0)
     return 0;
-  *err = uv_tcp_connect(&dial->connect, &dial->conn->tcp,
-                        (const struct sockaddr*) &addr, ws__on_connected);
+  if (dial->local.ss_family != AF_UNSPEC &&
+      dial->local.ss_family != addr.ss_family)
+    *err = WS_EINVAL;
+  else
+    *err = uv_tcp_connect(&dial->connect, &dial->conn->tcp,
+                          (const struct sockaddr*) &addr, ws__on_connected);
   return 1;
+}
+
+/* Copies the options' local address, if any, for ws__dial_bind(). */
+static void ws__dial_set_local(ws__dial_t* dial,
+                               const ws_connect_options_t* options) {
+  const struct sockaddr* local;
+
+  local = options != NULL ? options->local_addr : NULL;
+  if (local == NULL)
+    return;
+  if (local->sa_family == AF_INET6)
+    memcpy(&dial->local, local, sizeof(struct sockaddr_in6));
+  else
+    memcpy(&dial->local, local, sizeof(struct sockaddr_in));
+}
+
+static int ws__dial_bind(ws__dial_t* dial) {
+  if (dial->local.ss_family == AF_UNSPEC)
+    return 0;
+  return uv_tcp_bind(&dial->conn->tcp, (const struct sockaddr*) &dial->local,
+                     0);
 }
 
 int ws_client_connect_sized(ws_client_t* client, const char* url,
@@ -482,6 +510,13 @@ int ws_client_connect_sized(ws_client_t* client, const char* url,
   dial->conn = conn;
   conn->transport = &ws__tcp_transport;
   uv_tcp_init(client->hub.loop, &conn->tcp);
+  ws__dial_set_local(dial, options);
+  r = ws__dial_bind(dial);
+  if (r != 0) {
+    dial->silent = 1;
+    ws__conn_abort(conn, r);
+    return r;
+  }
   if (ws__dial_literal(dial, port, &r)) {
     if (r != 0) {
       dial->silent = 1;
@@ -493,7 +528,7 @@ int ws_client_connect_sized(ws_client_t* client, const char* url,
     return 0;
   }
   memset(&hints, 0, sizeof(hints));
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = dial->local.ss_family; /* AF_UNSPEC if unbound */
   hints.ai_socktype = SOCK_STREAM;
   r = uv_getaddrinfo(client->hub.loop, &dial->dns, ws__on_resolved,
                      dial->host, dial->port, &hints);

@@ -74,7 +74,7 @@ int main(void) {
   ccb.on_open = on_open;
   ccb.on_connect_error = on_connect_error;
   ASSERT_EQ(0, ws_client_new(&client, &loop, NULL, &ccb));
-  memset(&copts, 0, sizeof(copts));
+  ws_connect_options_init(&copts);
   copts.local_addr = (const struct sockaddr*) &local;
 
   /* A chosen source port, and an address literal. */
