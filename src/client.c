@@ -508,8 +508,7 @@ int ws_client_connect_sized(ws_client_t* client, const char* url,
   conn->data = data;
   conn->dial = dial;
   dial->conn = conn;
-  conn->transport = &ws__tcp_transport;
-  uv_tcp_init(client->hub.loop, &conn->tcp);
+  ws__stream_init_tcp(conn);
   ws__dial_set_local(dial, options);
   r = ws__dial_bind(dial);
   if (r != 0) {

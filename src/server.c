@@ -140,9 +140,8 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
     uv_close((uv_handle_t*) spare, ws__on_refused_closed);
     return;
   }
-  conn->transport = &ws__tcp_transport;
-  uv_tcp_init(server->hub.loop, &conn->tcp);
-  r = uv_accept(listener, (uv_stream_t*) &conn->tcp);
+  ws__stream_init_tcp(conn);
+  r = uv_accept(listener, conn->stream);
   if (r == 0)
     r = conn->transport->read_start(conn);
   if (r != 0) {

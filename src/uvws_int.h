@@ -239,7 +239,7 @@ typedef enum {
   WS__CONN_CLOSED   /* the transport is closing */
 } ws__conn_state_t;
 
-/* ---- The transport: bytes in and out of a libuv stream (tcp.c) ---- */
+/* ---- The transport: bytes in and out of a libuv stream (stream.c) ---- */
 
 typedef struct {
   /* Reads until closed: each read goes to hub->io.on_read. */
@@ -256,7 +256,11 @@ typedef struct {
   int (*peer_addr)(const ws_conn_t* conn, struct sockaddr_storage* addr);
 } ws__transport_t;
 
-extern const ws__transport_t ws__tcp_transport;
+extern const ws__transport_t ws__stream_transport;
+
+/* Gives conn its own TCP socket (not yet connected) and the stream
+ * transport. */
+void ws__stream_init_tcp(ws_conn_t* conn);
 
 /* What the layers below a connection (the transport, the wheel, the
  * hub's flush) call back into, registered with the hub by its owner, so
@@ -308,9 +312,10 @@ extern const ws__role_t ws__server_role;
 extern const ws__role_t ws__client_role;
 
 struct ws_conn_s {
-  uv_tcp_t tcp;
+  uv_tcp_t tcp;             /* its own socket, unless its stream is adopted */
   ws__hub_t* hub;
   const ws__transport_t* transport;
+  uv_stream_t* stream;      /* the transport's: &tcp, or an adopted one */
   void* data;
   ws__list_t node;          /* hub->conns */
   ws__list_t timeout_node;  /* a wheel slot */

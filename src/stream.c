@@ -1,0 +1,116 @@
+/* The stream transport: a connection's bytes in and out of a libuv
+ * stream, its own TCP socket (accepted or dialled). What it reads and how
+ * its writes end go to the hub's ws__io_t. */
+#include "uvws_int.h"
+
+void ws__stream_init_tcp(ws_conn_t* conn) {
+  uv_tcp_init(conn->hub->loop, &conn->tcp);
+  conn->tcp.data = conn;
+  conn->stream = (uv_stream_t*) &conn->tcp;
+  conn->transport = &ws__stream_transport;
+}
+
+static void ws__stream_on_alloc(uv_handle_t* handle, size_t suggested,
+                                uv_buf_t* buf) {
+  (void) suggested;
+  *buf = ws__hub_read_buf(((ws_conn_t*) handle->data)->hub);
+}
+
+static void ws__stream_on_read(uv_stream_t* stream, ssize_t nread,
+                               const uv_buf_t* buf) {
+  ws_conn_t* conn;
+
+  conn = stream->data;
+  ws__hub_return_read_buf(conn->hub, buf->base);
+  if (nread != 0)
+    conn->hub->io->on_read(conn, (unsigned char*) buf->base, nread);
+}
+
+static int ws__stream_read_start(ws_conn_t* conn) {
+  int r;
+
+  r = uv_read_start(conn->stream, ws__stream_on_alloc, ws__stream_on_read);
+  if (r == 0 && conn->stream->type == UV_TCP)
+    uv_tcp_nodelay((uv_tcp_t*) conn->stream, 1);
+  return r;
+}
+
+static int ws__stream_try_write(ws_conn_t* conn, const uv_buf_t* bufs,
+                                unsigned int n) {
+  int r;
+
+  r = uv_try_write(conn->stream, bufs, n);
+  return r == UV_ENOSYS ? UV_EAGAIN : r;
+}
+
+static void ws__stream_on_write(uv_write_t* req, int status) {
+  ws_conn_t* conn;
+
+  conn = req->data;
+  ws__free(req);
+  conn->write_req = NULL;
+  conn->hub->io->on_written(conn, status);
+}
+
+static int ws__stream_write(ws_conn_t* conn, const uv_buf_t* bufs,
+                            unsigned int n) {
+  uv_write_t* req;
+  int r;
+
+  req = ws__malloc(sizeof(*req));
+  if (req == NULL)
+    return WS_ENOMEM;
+  req->data = conn;
+  r = uv_write(req, conn->stream, bufs, n, ws__stream_on_write);
+  if (r != 0) {
+    ws__free(req);
+    return r;
+  }
+  conn->write_req = req;
+  return 0;
+}
+
+/* After the shutdown the connection keeps reading until the peer closes
+ * too, or the close timeout: closing with unread input would reset it. */
+static void ws__stream_on_shutdown(uv_shutdown_t* req, int status) {
+  (void) status;
+  ws__free(req);
+}
+
+static int ws__stream_shutdown(ws_conn_t* conn) {
+  uv_shutdown_t* req;
+  int r;
+
+  req = ws__malloc(sizeof(*req));
+  if (req == NULL)
+    return WS_ENOMEM;
+  r = uv_shutdown(req, conn->stream, ws__stream_on_shutdown);
+  if (r != 0)
+    ws__free(req);
+  return r;
+}
+
+static void ws__stream_on_close(uv_handle_t* handle) {
+  ws_conn_t* conn;
+
+  conn = handle->data;
+  conn->hub->io->on_closed(conn);
+}
+
+static void ws__stream_close(ws_conn_t* conn) {
+  uv_close((uv_handle_t*) conn->stream, ws__stream_on_close);
+}
+
+static int ws__stream_peer_addr(const ws_conn_t* conn,
+                                struct sockaddr_storage* addr) {
+  int len;
+
+  len = (int) sizeof(*addr);
+  return uv_tcp_getpeername((const uv_tcp_t*) conn->stream,
+                            (struct sockaddr*) addr, &len);
+}
+
+const ws__transport_t ws__stream_transport = {
+  ws__stream_read_start, ws__stream_try_write, ws__stream_write,
+  ws__stream_shutdown, ws__stream_close, ws__stream_peer_addr
+};
