@@ -274,6 +274,52 @@ WS_EXTERN void ws_server_set_data(ws_server_t* server, void* data);
 /* Connections accepted and not yet closed, handshaking ones included. */
 WS_EXTERN size_t ws_server_connection_count(const ws_server_t* server);
 
+/* ---- Adopting connections ----
+ *
+ * A server can take over a connection that the application accepted
+ * itself: an HTTP server of its own that received an upgrade request and
+ * hands the connection over, or a listener of a kind the server has not
+ * (a Unix domain socket, a Windows named pipe). */
+
+/* Serves stream as if the server had accepted it. stream is a connected
+ * uv_tcp_t or uv_pipe_t that the application initialized on the server's
+ * loop and accepted (or connected) itself. data and len (NULL and 0 for
+ * none) are bytes the application already read from it: the server parses
+ * them first, as if it had read them itself, then reads the stream. They
+ * may be the start of the upgrade request, or all of it and whatever
+ * followed it (the start of a frame); an application that parsed the
+ * request itself passes the raw bytes it parsed, and the server parses
+ * them again. They are copied.
+ * From then on the connection is one of the server's: the handshake
+ * timeout (counted from this call), max_connections (past it the
+ * connection is answered 503 and closed), on_handshake or on_http,
+ * on_open, on_close, ws_server_connection_count() and ws_server_close()
+ * apply to it. Nothing is called back from inside this call: the given
+ * bytes are parsed from the loop, before it next polls.
+ * Ownership: the memory of the handle stays the application's and stays
+ * where it is, but the handle is the server's until it gives it back. The
+ * server stops any read the application started (uv_read_stop()), sets
+ * and uses stream->data, reads, writes, and in the end closes the handle
+ * with uv_close(). From that close's callback, the server gives the handle
+ * back: stream->data is again what it was, and close_cb(handle) is called,
+ * after which the application may free the memory. close_cb comes after
+ * the connection's on_close (if it gets one: a refused handshake does
+ * not), and, when the server closes, before the server's close callback.
+ * close_cb may be NULL if the memory needs no freeing. Until close_cb, the
+ * application must not touch the handle (no uv_close(), no reads, writes
+ * or shutdowns of its own); writes it queued before the call complete and
+ * call their callbacks as usual.
+ * ws_conn_peer_addr() of a pipe's connection returns UV_ENOTSUP.
+ * Returns 0, WS_EINVAL (NULL server or stream, data NULL with len > 0, a
+ * stream on another loop, a handle that is not a uv_tcp_t or uv_pipe_t,
+ * not both readable and writable (not connected), or closing),
+ * WS_ESHUTDOWN (the server is closing) or WS_ENOMEM. On an error nothing
+ * was done: the handle is exactly as it was and the application's (its
+ * reads go on), and close_cb is never called. */
+WS_EXTERN int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
+                              const void* data, size_t len,
+                              uv_close_cb close_cb);
+
 /* Queues a text or binary message. The data is copied. Returns 0,
  * WS_EINVAL, WS_ECLOSED (not open, or closing), or WS_EQUEUEFULL (the
  * connection is dropped). Text must be valid UTF-8: that is the caller's
@@ -300,7 +346,9 @@ WS_EXTERN ws_server_t* ws_conn_server(const ws_conn_t* conn);
  * any callback to what the application gave at creation (options.data)
  * or set since. */
 WS_EXTERN void* ws_conn_owner_data(const ws_conn_t* conn);
-/* The peer's address. Returns 0 or a libuv error. */
+/* The peer's address. Returns 0, WS_EINVAL (a client's connection that
+ * has no socket yet), UV_ENOTSUP (a pipe, see ws_server_adopt(): it has
+ * no IP address) or another libuv error. */
 WS_EXTERN int ws_conn_peer_addr(const ws_conn_t* conn,
                                 struct sockaddr_storage* addr);
 /* Bytes queued for sending and not yet taken by the kernel. */
