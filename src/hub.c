@@ -74,6 +74,7 @@ int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
   hub->data = options->data;
   ws__list_init(&hub->conns);
   ws__list_init(&hub->dirty);
+  ws__list_init(&hub->deferred);
   ws__wheel_init(&hub->wheel, ws__wheel_tick(&hub->options));
   uv_timer_init(loop, &hub->wheel.timer);
   uv_prepare_init(loop, &hub->flush);
@@ -99,11 +100,32 @@ void ws__hub_schedule_flush(ws__hub_t* hub) {
     uv_prepare_start(&hub->flush, ws__hub_on_prepare);
 }
 
+void ws__hub_defer(ws__hub_t* hub, ws__deferred_t* deferred) {
+  if (ws__list_linked(&deferred->node))
+    return;
+  ws__list_insert_tail(&hub->deferred, &deferred->node);
+  ws__hub_schedule_flush(hub);
+}
+
+static void ws__hub_run_deferred(ws__hub_t* hub) {
+  ws__deferred_t* deferred;
+
+  while (!ws__list_empty(&hub->deferred)) {
+    deferred = WS__CONTAINER_OF(hub->deferred.next, ws__deferred_t, node);
+    ws__list_remove(&deferred->node);
+    deferred->cb(deferred);
+  }
+}
+
 static void ws__hub_on_prepare(uv_prepare_t* prepare) {
   ws__hub_t* hub;
 
   hub = WS__CONTAINER_OF(prepare, ws__hub_t, flush);
-  hub->io->on_flush(hub);
+  /* What the flush calls back may defer more: run it before the poll. */
+  do {
+    ws__hub_run_deferred(hub);
+    hub->io->on_flush(hub);
+  } while (!ws__list_empty(&hub->deferred));
   if (hub->role->flushed != NULL)
     hub->role->flushed(hub);
   uv_prepare_stop(&hub->flush);

@@ -120,6 +120,12 @@ static void ws__on_refused_closed(uv_handle_t* handle) {
   ws__free(handle);
 }
 
+/* More connections than max_connections (0: no limit). */
+static int ws__server_full(const ws_server_t* server) {
+  return server->hub.options.max_connections != 0 &&
+         server->hub.conn_count > server->hub.options.max_connections;
+}
+
 static void ws__on_connection(uv_stream_t* listener, int status) {
   ws_server_t* server;
   ws_conn_t* conn;
@@ -148,9 +154,35 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
     ws__conn_abort(conn, r);
     return;
   }
-  if (server->hub.options.max_connections != 0 &&
-      server->hub.conn_count > server->hub.options.max_connections)
+  if (ws__server_full(server))
     ws__handshake_refuse(conn, 503);
+}
+
+int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
+                    const void* data, size_t len, uv_close_cb close_cb) {
+  ws_conn_t* conn;
+  int r;
+
+  if (server == NULL || stream == NULL || (data == NULL && len > 0))
+    return WS_EINVAL;
+  if (server->hub.closing)
+    return WS_ESHUTDOWN;
+  if ((stream->type != UV_TCP && stream->type != UV_NAMED_PIPE) ||
+      stream->loop != server->hub.loop ||
+      uv_is_closing((const uv_handle_t*) stream) ||
+      !uv_is_readable(stream) || !uv_is_writable(stream))
+    return WS_EINVAL;
+  conn = ws__conn_new(&server->hub);
+  if (conn == NULL)
+    return WS_ENOMEM;
+  r = ws__stream_adopt(conn, stream, data, len, close_cb);
+  if (r != 0) {
+    ws__conn_free(conn);
+    return r;
+  }
+  if (ws__server_full(server))
+    ws__handshake_refuse(conn, 503);
+  return 0;
 }
 
 static void ws__on_listener_closed(uv_handle_t* handle) {

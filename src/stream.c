@@ -1,7 +1,20 @@
 /* The stream transport: a connection's bytes in and out of a libuv
- * stream, its own TCP socket (accepted or dialled). What it reads and how
- * its writes end go to the hub's ws__io_t. */
+ * stream, its own TCP socket (accepted or dialled) or a stream the
+ * application adopted (TCP or a pipe): delivering what the application
+ * read before, then reading, and giving the stream back once closed.
+ * What it reads and how its writes end go to the hub's ws__io_t. */
 #include "uvws_int.h"
+
+#include <string.h>
+
+struct ws__adopted_s {
+  ws__deferred_t start;    /* delivers input, then reads */
+  ws_conn_t* conn;
+  uv_close_cb close_cb;
+  void* data;              /* the application's stream->data */
+  unsigned char* input;    /* read before adoption, not yet delivered */
+  size_t input_len;
+};
 
 void ws__stream_init_tcp(ws_conn_t* conn) {
   uv_tcp_init(conn->hub->loop, &conn->tcp);
@@ -33,6 +46,60 @@ static int ws__stream_read_start(ws_conn_t* conn) {
   if (r == 0 && conn->stream->type == UV_TCP)
     uv_tcp_nodelay((uv_tcp_t*) conn->stream, 1);
   return r;
+}
+
+/* From the loop: what the application read, then the stream. */
+static void ws__stream_start(ws__deferred_t* deferred) {
+  ws__adopted_t* adopted;
+  unsigned char* input;
+  ws_conn_t* conn;
+  size_t len;
+  int r;
+
+  adopted = WS__CONTAINER_OF(deferred, ws__adopted_t, start);
+  conn = adopted->conn;
+  input = adopted->input;
+  len = adopted->input_len;
+  adopted->input = NULL;
+  adopted->input_len = 0;
+  if (len > 0)
+    conn->hub->io->on_read(conn, input, (ssize_t) len);
+  ws__free(input);
+  if (conn->state == WS__CONN_CLOSED)
+    return;
+  r = ws__stream_read_start(conn);
+  if (r != 0)
+    conn->hub->io->on_read(conn, NULL, r);
+}
+
+int ws__stream_adopt(ws_conn_t* conn, uv_stream_t* stream, const void* data,
+                     size_t len, uv_close_cb close_cb) {
+  ws__adopted_t* adopted;
+
+  adopted = ws__calloc(1, sizeof(*adopted));
+  if (adopted == NULL)
+    return WS_ENOMEM;
+  if (len > 0) {
+    adopted->input = ws__malloc(len);
+    if (adopted->input == NULL) {
+      ws__free(adopted);
+      return WS_ENOMEM;
+    }
+    memcpy(adopted->input, data, len);
+    adopted->input_len = len;
+  }
+  adopted->start.cb = ws__stream_start;
+  adopted->conn = conn;
+  adopted->close_cb = close_cb;
+  adopted->data = stream->data;
+  uv_read_stop(stream);
+  stream->data = conn;
+  conn->stream = stream;
+  conn->adopted = adopted;
+  conn->transport = &ws__stream_transport;
+  /* Not a byte is parsed inside the API call, none before those. */
+  ws__hub_defer(conn->hub, &adopted->start);
+  return 0;
 }
 
 static int ws__stream_try_write(ws_conn_t* conn, const uv_buf_t* bufs,
@@ -90,14 +157,31 @@ static int ws__stream_shutdown(ws_conn_t* conn) {
   return r;
 }
 
+/* An adopted stream goes back to the application, then the connection
+ * goes. */
 static void ws__stream_on_close(uv_handle_t* handle) {
+  ws__adopted_t* adopted;
+  uv_close_cb close_cb;
   ws_conn_t* conn;
 
   conn = handle->data;
+  adopted = conn->adopted;
+  if (adopted != NULL) {
+    conn->adopted = NULL;
+    conn->stream = NULL;
+    handle->data = adopted->data;
+    close_cb = adopted->close_cb;
+    ws__free(adopted->input);
+    ws__free(adopted);
+    if (close_cb != NULL)
+      close_cb(handle);
+  }
   conn->hub->io->on_closed(conn);
 }
 
 static void ws__stream_close(ws_conn_t* conn) {
+  if (conn->adopted != NULL)
+    ws__list_remove(&conn->adopted->start.node);
   uv_close((uv_handle_t*) conn->stream, ws__stream_on_close);
 }
 
@@ -105,6 +189,8 @@ static int ws__stream_peer_addr(const ws_conn_t* conn,
                                 struct sockaddr_storage* addr) {
   int len;
 
+  if (conn->stream->type != UV_TCP)
+    return UV_ENOTSUP;
   len = (int) sizeof(*addr);
   return uv_tcp_getpeername((const uv_tcp_t*) conn->stream,
                             (struct sockaddr*) addr, &len);

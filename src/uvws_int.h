@@ -230,6 +230,7 @@ typedef struct ws__partial_s ws__partial_t;
 typedef struct ws__message_s ws__message_t;
 typedef struct ws__pong_s ws__pong_t;
 typedef struct ws__dial_s ws__dial_t;
+typedef struct ws__adopted_s ws__adopted_t;
 
 typedef enum {
   WS__CONN_CONNECTING = 0, /* a client's DNS lookup and TCP connect */
@@ -261,6 +262,13 @@ extern const ws__transport_t ws__stream_transport;
 /* Gives conn its own TCP socket (not yet connected) and the stream
  * transport. */
 void ws__stream_init_tcp(ws_conn_t* conn);
+/* Gives conn the application's stream (ws_server_adopt()) and the stream
+ * transport: the len bytes at data, read before, are delivered from the
+ * loop, then the stream is read; once the stream has closed, it goes back
+ * to the application through close_cb. Returns 0, or WS_ENOMEM and then
+ * the stream is untouched. */
+int ws__stream_adopt(ws_conn_t* conn, uv_stream_t* stream, const void* data,
+                     size_t len, uv_close_cb close_cb);
 
 /* What the layers below a connection (the transport, the wheel, the
  * hub's flush) call back into, registered with the hub by its owner, so
@@ -316,6 +324,7 @@ struct ws_conn_s {
   ws__hub_t* hub;
   const ws__transport_t* transport;
   uv_stream_t* stream;      /* the transport's: &tcp, or an adopted one */
+  ws__adopted_t* adopted;   /* what the transport keeps of an adopted one */
   void* data;
   ws__list_t node;          /* hub->conns */
   ws__list_t timeout_node;  /* a wheel slot */
@@ -371,6 +380,13 @@ typedef struct {
 
 /* ---- The hub: what a server and a client share (hub.c) ---- */
 
+/* Work a layer below the connection has the hub do from the loop, before
+ * the next flush (ws__hub_defer()). */
+typedef struct ws__deferred_s {
+  ws__list_t node;
+  void (*cb)(struct ws__deferred_s* deferred);
+} ws__deferred_t;
+
 struct ws__hub_s {
   uv_loop_t* loop;
   const ws__role_t* role;
@@ -392,6 +408,7 @@ struct ws__hub_s {
   size_t read_buf_size;
   int read_buf_busy;
   int closing;
+  ws__list_t deferred;       /* ws__deferred_t.node */
 };
 
 /* Sets up the loop's handles, the read buffer, the wheel and the flush;
@@ -403,6 +420,9 @@ uv_buf_t ws__hub_read_buf(ws__hub_t* hub);
 void ws__hub_return_read_buf(ws__hub_t* hub, const char* base);
 /* io->on_flush runs before the loop next polls. */
 void ws__hub_schedule_flush(ws__hub_t* hub);
+/* deferred->cb runs from the loop, before the loop next polls and before
+ * the flush; cancel it with ws__list_remove(&deferred->node). */
+void ws__hub_defer(ws__hub_t* hub, ws__deferred_t* deferred);
 /* Marks the hub closing; once its connections are gone, its handles
  * close and role->hub_closed follows. */
 void ws__hub_close(ws__hub_t* hub);
