@@ -97,7 +97,8 @@ int ws__stream_adopt(ws_conn_t* conn, uv_stream_t* stream, const void* data,
   conn->stream = stream;
   conn->adopted = adopted;
   conn->transport = &ws__stream_transport;
-  /* Not a byte is parsed inside the API call, none before those. */
+  /* The bytes are parsed from the loop, never inside ws_server_adopt(),
+   * and the stream is read only after them. */
   ws__hub_defer(conn->hub, &adopted->start);
   return 0;
 }

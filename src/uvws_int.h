@@ -556,8 +556,8 @@ struct ws__dial_s {
   char accept[29];     /* the Sec-WebSocket-Accept we expect */
   int dns_busy;
   int silent;          /* failed inside ws_client_connect(): no callback */
-  struct sockaddr_storage local; /* bound before connecting, if its */
-                                 /* family is not AF_UNSPEC */
+  /* The address to bind before connecting; family AF_UNSPEC for none. */
+  struct sockaddr_storage local;
 };
 
 
