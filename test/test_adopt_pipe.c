@@ -1,7 +1,8 @@
 /* ws_server_adopt() serves a pipe (a Unix domain socket, a named pipe on
  * Windows) that the application accepted on its own uv_pipe_t listener:
- * handshake, an echo of a message too big for one write, and a clean
- * close handshake started by the client, over libuv's pipes.
+ * handshake, an echo of a 256 KiB message (more than a socket buffer
+ * holds), and a clean close handshake started by the client, over
+ * libuv's pipes.
  * ws_conn_peer_addr() says UV_ENOTSUP: a pipe has no IP address. The
  * application's close callback gets the handle back after on_close. */
 #include "raw_client.h"
