@@ -63,8 +63,16 @@ install(FILES
 # uvws.pc. With relative install directories (the GNUInstallDirs default)
 # its prefix is found from where the file lies (${pcfiledir}), so that the
 # tree still works when installed with --prefix or DESTDIR, or moved.
+# Distribution packages, which never move, want CMAKE_INSTALL_PREFIX
+# written out (pkg-config then prints plain /usr paths, and drops them as
+# system directories): UVWS_PC_RELOCATABLE=OFF.
+option(UVWS_PC_RELOCATABLE
+  "uvws.pc finds its prefix from where it lies; OFF writes CMAKE_INSTALL_PREFIX"
+  ON)
+mark_as_advanced(UVWS_PC_RELOCATABLE)
 set(_uvws_pcdir "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
-if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}"
+if(NOT UVWS_PC_RELOCATABLE
+   OR IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}"
    OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
   set(UVWS_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
 else()
