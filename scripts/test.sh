@@ -3,26 +3,30 @@
 # build/, then a debug build with ASan and UBSan in build-asan/; the tests
 # of what loops on several threads share run a third time under TSan, in
 # build-tsan/. In between, cross builds for Windows and macOS
-# (scripts/cross.sh) and a short fuzz run.
+# (scripts/cross.sh), a short fuzz run, and the Debian packages built,
+# linted, installed, used and purged (scripts/debian.sh).
 #
 #   --no-setup     do not install packages (scripts/setup.sh)
 #   --no-sanitize  skip the ASan/UBSan and TSan builds
 #   --no-fuzz      skip the short fuzzing run (scripts/fuzz.sh, 20 s a target)
 #   --no-cross     skip the Windows and macOS cross builds (scripts/cross.sh)
+#   --no-debian    skip the Debian packages (scripts/debian.sh)
 set -euo pipefail
 
 setup=1
 sanitize=1
 fuzz=1
 cross=1
+debian=1
 for arg in "$@"; do
   case "$arg" in
     --no-setup) setup=0 ;;
     --no-sanitize) sanitize=0 ;;
     --no-fuzz) fuzz=0 ;;
     --no-cross) cross=0 ;;
+    --no-debian) debian=0 ;;
     -h|--help)
-      sed -n '2,11s/^# \{0,1\}//p' "$0"
+      sed -n '2,13s/^# \{0,1\}//p' "$0"
       exit 0
       ;;
     *)
@@ -33,6 +37,8 @@ for arg in "$@"; do
 done
 
 cd "$(dirname "$0")/.."
+# CMakeLists.txt, include/uvws.h and debian/changelog name one version.
+bash scripts/bump-version.sh --check
 if [ "$setup" -eq 1 ]; then
   bash scripts/setup.sh
 fi
@@ -57,6 +63,13 @@ fi
 if [ "$fuzz" -eq 1 ]; then
   echo "== build-fuzz/: libFuzzer targets, 20 s each"
   bash scripts/fuzz.sh 20
+fi
+
+if [ "$debian" -eq 1 ]; then
+  echo "== Debian packages: built, linted, installed, used, purged"
+  debian_args=()
+  [ "$setup" -eq 1 ] || debian_args+=(--no-setup)
+  bash scripts/debian.sh "${debian_args[@]}"
 fi
 
 if [ "$sanitize" -eq 0 ]; then
