@@ -55,14 +55,20 @@ step() {
   echo "== debian.sh [$((SECONDS - start)) s]: $*"
 }
 
+# apt-get, waiting for the dpkg lock rather than failing while another
+# apt-get holds it.
+apt_get() {
+  DEBIAN_FRONTEND=noninteractive "${apt_sudo[@]}" apt-get \
+    -o DPkg::Lock::Timeout=300 "$@"
+}
+
 work=$(mktemp -d)
 installed=0
 cleanup() {
   local status=$?
   if [ "$installed" -eq 1 ]; then
     step "purging ${packages[*]}"
-    DEBIAN_FRONTEND=noninteractive "${apt_sudo[@]}" apt-get purge -y \
-      "${packages[@]}" || status=1
+    apt_get purge -y "${packages[@]}" || status=1
   fi
   rm -rf "$work"
   exit "$status"
@@ -119,11 +125,11 @@ if [ "$setup" -eq 1 ]; then
       echo "debian.sh: not root: cannot install the build dependencies" >&2
       exit 1
     fi
-    export DEBIAN_FRONTEND=noninteractive
     apt_update
-    "${apt_sudo[@]}" apt-get install -y --no-install-recommends \
-      "${tools[@]}"
-    "${apt_sudo[@]}" apt-get build-dep -y --no-install-recommends "$src"
+    if [ ${#missing[@]} -gt 0 ]; then
+      apt_get install -y --no-install-recommends "${missing[@]}"
+    fi
+    apt_get build-dep -y --no-install-recommends "$src"
   fi
 fi
 
@@ -165,8 +171,7 @@ for p in "${packages[@]}"; do
   debs+=("$work/${p}_${version}_$(dpkg-architecture -q DEB_HOST_ARCH).deb")
 done
 installed=1
-DEBIAN_FRONTEND=noninteractive "${apt_sudo[@]}" apt-get install -y \
-  --no-install-recommends "${debs[@]}"
+apt_get install -y --no-install-recommends "${debs[@]}"
 
 multiarch=$(dpkg-architecture -q DEB_HOST_MULTIARCH)
 step "consumer: find_package(uvws) against /usr"
