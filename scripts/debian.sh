@@ -145,6 +145,11 @@ if ! (cd "$src" && dpkg-buildpackage -us -uc -j"$jobs") \
   exit 1
 fi
 grep -E '^[0-9]+% tests passed|tests failed out of' "$out/build.log" || true
+if grep -q 'new symbols appeared' "$out/build.log"; then
+  echo "debian.sh: the library exports symbols that debian/*.symbols does" \
+    "not list yet (debian/README.source says how to refresh it):"
+  grep -E '^\+ ' "$out/build.log" || true
+fi
 changes=$work/uvws_${version}_$(dpkg-architecture -q DEB_HOST_ARCH).changes
 if [ "$out" != "$work" ]; then
   find "$work" -maxdepth 1 -type f -exec cp -t "$out" {} +
