@@ -7,8 +7,9 @@
  * Threading: every function must be called on the thread that runs the loop.
  *
  * Re-entrancy: sending, pinging, closing and broadcasting never call back
- * into your code. A connection they must drop (a full queue, no memory) gets
- * its on_close later, from the loop, so lists you are walking stay intact.
+ * into your code. A connection they must drop (no memory, or a room member
+ * too slow under WS_SLOW_CLOSE) gets its on_close later, from the loop, so
+ * lists you are walking stay intact.
  *
  * Binary compatibility: every options and callbacks struct travels with
  * the size it has where the program was compiled (the macros below pass
@@ -180,11 +181,15 @@ typedef struct {
                                    limit set here, 503 and closed */
   int backlog;               /* 511, the listen(2) backlog */
   size_t max_queued_bytes;   /* 64 MiB per connection; a send beyond it
-                                fails with WS_EQUEUEFULL and drops the
-                                connection (1006, WS_EQUEUEFULL) */
+                                fails with WS_EQUEUEFULL and queues
+                                nothing (the connection stays open) */
   ws_slow_policy_t slow_policy; /* WS_SLOW_CLOSE, for room broadcasts */
   void* data;                /* NULL: the server's user data from the start
                                 (ws_server_get_data(), ws_conn_owner_data()) */
+  size_t drain_low_water;    /* 0: max_queued_bytes / 4. on_drain comes
+                                once the queue is down to this many bytes;
+                                must be below max_queued_bytes, else
+                                ws_server_new() fails with WS_EINVAL */
 } ws_server_options_t;
 
 /* Fills options with the defaults. */
@@ -222,6 +227,13 @@ typedef struct {
    * when the TCP connection ends. */
   void (*on_peer_close)(ws_conn_t* conn, uint16_t code, const char* reason,
                         size_t reason_len);
+  /* The connection's queue has fallen to drain_low_water bytes or fewer
+   * after a send of yours was refused (WS_EQUEUEFULL), or after one left
+   * more than drain_low_water bytes queued (ws_conn_send(), the
+   * ws_conn_send_fragment() calls, and room broadcasts count): send more
+   * now. Once per such episode, from the loop (never from inside a ws_
+   * call), only while the connection is open. */
+  void (*on_drain)(ws_conn_t* conn);
 } ws_server_callbacks_t;
 
 typedef void (*ws_server_close_cb)(ws_server_t* server);
@@ -320,10 +332,21 @@ WS_EXTERN int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
                               const void* data, size_t len,
                               uv_close_cb close_cb);
 
-/* Queues a text or binary message. The data is copied. Returns 0,
- * WS_EINVAL, WS_ECLOSED (not open, or closing), or WS_EQUEUEFULL (the
- * connection is dropped). Text must be valid UTF-8: that is the caller's
- * duty, it is not checked. */
+/* Queues a text or binary message. The data is copied. Text must be
+ * valid UTF-8: that is the caller's duty, it is not checked. Returns:
+ *   0             queued;
+ *   WS_EINVAL     a NULL conn, another opcode, or NULL data with len > 0;
+ *   WS_ECLOSED    not open, or closing: nothing more can be sent;
+ *   WS_EQUEUEFULL the message would take the queue past max_queued_bytes:
+ *                 nothing was queued and the connection stays open. Send
+ *                 it again from on_drain (which this refusal guarantees),
+ *                 or close the connection if it should not wait. A
+ *                 message longer than max_queued_bytes - 14 never fits:
+ *                 send it in fragments (ws_conn_send_begin());
+ *   WS_ENOMEM     no memory: the connection is dropped (its on_close
+ *                 follows from the loop, with WS_ENOMEM).
+ * While a fragmented message is being sent, the message is queued after
+ * that message's last fragment (see ws_conn_send_begin()). */
 WS_EXTERN int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode,
                            const void* data, size_t len);
 /* Queues a ping with up to 125 bytes of payload. */
@@ -445,6 +468,7 @@ typedef struct {
   size_t max_queued_bytes;   /* 64 MiB */
   void* data;                /* NULL: the client's user data from the start
                                 (ws_client_get_data(), ws_conn_owner_data()) */
+  size_t drain_low_water;    /* 0: max_queued_bytes / 4, as for servers */
 } ws_client_options_t;
 
 #define ws_client_options_init(options)                                      \
@@ -472,6 +496,8 @@ typedef struct {
   /* The server's close frame arrived, as for servers. */
   void (*on_peer_close)(ws_conn_t* conn, uint16_t code, const char* reason,
                         size_t reason_len);
+  /* As for servers: the queue is down to drain_low_water. */
+  void (*on_drain)(ws_conn_t* conn);
 } ws_client_callbacks_t;
 
 /* What to ask for in the upgrade request. Everything is copied. */

@@ -153,6 +153,7 @@ int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
   limits.close_timeout = o.close_timeout;
   limits.max_queued_bytes = o.max_queued_bytes;
   limits.data = o.data;
+  limits.drain_low_water = o.drain_low_water;
   client = ws__calloc(1, sizeof(*client));
   if (client == NULL)
     return WS_ENOMEM;
@@ -170,6 +171,7 @@ int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
   client->hub.callbacks.on_pong = cb.on_pong;
   client->hub.callbacks.on_close = cb.on_close;
   client->hub.callbacks.on_peer_close = cb.on_peer_close;
+  client->hub.callbacks.on_drain = cb.on_drain;
   *pclient = client;
   return 0;
 }

@@ -15,7 +15,8 @@ static int ws__options_valid(const ws_server_options_t* o) {
   return o->max_message_size > 0 && o->max_message_size <= WS_MAX_LIMIT &&
          o->max_queued_bytes > 0 && o->max_queued_bytes <= WS_MAX_LIMIT &&
          o->max_header_size >= 64 &&
-         o->backlog > 0 && (o->ping_interval == 0 || o->pong_timeout > 0);
+         o->backlog > 0 && (o->ping_interval == 0 || o->pong_timeout > 0) &&
+         o->drain_low_water < o->max_queued_bytes;
 }
 
 /* A tick a tenth of the shortest timeout keeps each within 10% of its value
@@ -63,6 +64,9 @@ int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
   hub->options = *options;
   if (!ws__options_valid(&hub->options))
     return WS_EINVAL;
+  hub->drain_low_water = hub->options.drain_low_water != 0
+                             ? hub->options.drain_low_water
+                             : hub->options.max_queued_bytes / 4;
   hub->read_buf_size = WS__READ_BUF_SIZE;
   hub->read_buf = ws__malloc(hub->read_buf_size);
   if (hub->read_buf == NULL)

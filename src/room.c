@@ -196,6 +196,7 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
       continue;
     }
     ws__conn_mark_dirty(conn);
+    ws__conn_note_queued(conn);
     queued++;
   }
   return queued;

@@ -36,6 +36,35 @@ int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n) {
   return n <= limit && conn->out.bytes <= limit - n;
 }
 
+/* ---- Flow control: on_drain ---- */
+
+void ws__conn_note_queued(ws_conn_t* conn) {
+  if (conn->out.bytes > conn->hub->drain_low_water)
+    conn->drain_wanted = 1;
+}
+
+/* A send that did not fit: on_drain is owed, and comes from a flush even
+ * if the queue is low already. */
+static int ws__conn_refuse(ws_conn_t* conn) {
+  conn->drain_wanted = 1;
+  ws__conn_mark_dirty(conn);
+  return WS_EQUEUEFULL;
+}
+
+/* At the end of a flush: on_drain, once, if it is owed and the queue is
+ * down to the low water. */
+static void ws__conn_maybe_drained(ws_conn_t* conn) {
+  void (*on_drain)(ws_conn_t* conn);
+
+  if (!conn->drain_wanted ||
+      conn->out.bytes > conn->hub->drain_low_water)
+    return;
+  conn->drain_wanted = 0;
+  on_drain = conn->hub->callbacks.on_drain;
+  if (on_drain != NULL && ws__conn_is_open(conn))
+    on_drain(conn);
+}
+
 /* ---- Pongs ---- */
 
 struct ws__pong_s {
@@ -168,6 +197,7 @@ void ws__conn_flush(ws_conn_t* conn) {
     conn->pong_stalled = 1;
   if (conn->state == WS__CONN_DRAIN && conn->out.bytes == 0)
     ws__conn_finish(conn);
+  ws__conn_maybe_drained(conn);
 }
 
 int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
@@ -180,14 +210,15 @@ int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
   if (!ws__conn_is_open(conn))
     return WS_ECLOSED;
   if (len > SIZE_MAX - WS__MAX_HEADER ||
-      !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER)) {
-    ws__conn_fail_later(conn, WS_EQUEUEFULL);
-    return WS_EQUEUEFULL;
-  }
+      !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER))
+    return ws__conn_refuse(conn);
   r = ws__conn_send_frame(conn, (unsigned int) opcode, data, len);
-  if (r != 0)
+  if (r != 0) {
     ws__conn_fail_later(conn, r);
-  return r;
+    return r;
+  }
+  ws__conn_note_queued(conn);
+  return 0;
 }
 
 int ws_conn_ping(ws_conn_t* conn, const void* data, size_t len) {

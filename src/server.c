@@ -109,6 +109,7 @@ int ws_server_new_sized(ws_server_t** pserver, uv_loop_t* loop,
   server->hub.callbacks.on_pong = cb.on_pong;
   server->hub.callbacks.on_close = cb.on_close;
   server->hub.callbacks.on_peer_close = cb.on_peer_close;
+  server->hub.callbacks.on_drain = cb.on_drain;
   ws__list_init(&server->listeners);
   ws__list_init(&server->rooms);
   ws__list_init(&server->batching_rooms);

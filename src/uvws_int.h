@@ -362,6 +362,7 @@ struct ws_conn_s {
   unsigned int slow_close : 1;    /* close with 1008 at the next flush */
   unsigned int free_pending : 1;  /* closed, waiting for a DNS lookup */
   unsigned int pong_stalled : 1;  /* a pong outlived a flush */
+  unsigned int drain_wanted : 1;  /* on_drain is owed at the low water */
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
@@ -376,6 +377,7 @@ typedef struct {
   void (*on_close)(ws_conn_t* conn, const ws_close_info_t* info);
   void (*on_peer_close)(ws_conn_t* conn, uint16_t code, const char* reason,
                         size_t reason_len);
+  void (*on_drain)(ws_conn_t* conn);
 } ws__conn_callbacks_t;
 
 /* ---- The hub: what a server and a client share (hub.c) ---- */
@@ -397,6 +399,7 @@ struct ws__hub_s {
   ws__list_t conns;
   ws__list_t dirty;
   size_t conn_count;
+  size_t drain_low_water;    /* options.drain_low_water, 0 resolved */
   uint64_t header_parses;    /* frame headers parsed: work per byte */
   size_t handle_count;       /* our handles not yet closed */
   ws__wheel_t wheel;
@@ -503,6 +506,9 @@ void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
                           size_t len);
 /* Whether n more bytes fit under max_queued_bytes. */
 int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n);
+/* The application queued data: on_drain is owed if the queue passed
+ * drain_low_water. */
+void ws__conn_note_queued(ws_conn_t* conn);
 /* Writes what is queued, with what the transport takes at once first;
  * once a draining connection has written everything, ends it. */
 void ws__conn_flush(ws_conn_t* conn);
