@@ -1,22 +1,15 @@
 /* A producer that sends as fast as on_drain lets it, through a reader
  * that reads slowly (it stops for a moment every few MiB): the server's
  * memory stays under max_queued_bytes plus its fixed costs, and the
- * reader gets every byte, in order. 1 GiB in the normal build; less under
- * the sanitizers, whose every memory access is checked. */
+ * reader gets every byte, in order. 1 GiB (under 2 s here, in the normal
+ * and the sanitizer builds); a quarter of that on Windows, where Wine's
+ * sockets are slower. -DTOTAL=bytes picks another size. */
 #include "counting_alloc.h"
 #include "raw_client.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#  define SLOW_BUILD 1
-#elif defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-#    define SLOW_BUILD 1
-#  endif
-#endif
-
 #ifndef TOTAL
-#  ifdef SLOW_BUILD
-#    define TOTAL ((uint64_t) 128 << 20)
+#  ifdef _WIN32
+#    define TOTAL ((uint64_t) 256 << 20)
 #  else
 #    define TOTAL ((uint64_t) 1 << 30)
 #  endif
