@@ -2,8 +2,9 @@
  * that reads slowly (it stops for a moment every few MiB): the server's
  * memory stays under max_queued_bytes plus its fixed costs, and the
  * reader gets every byte, in order. 1 GiB (under 2 s here, in the normal
- * and the sanitizer builds); a quarter of that on Windows, where Wine's
- * sockets are slower. -DTOTAL=bytes picks another size. */
+ * and the sanitizer builds); a quarter of that on Windows, whose tests
+ * run under Wine (not timed there yet). -DTOTAL=bytes picks another
+ * size. */
 #include "counting_alloc.h"
 #include "raw_client.h"
 
