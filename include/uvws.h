@@ -381,6 +381,31 @@ WS_EXTERN const char* ws_conn_subprotocol(const ws_conn_t* conn);
 /* Room broadcasts skipped for this connection under WS_SLOW_SKIP. */
 WS_EXTERN uint64_t ws_conn_skipped_messages(const ws_conn_t* conn);
 
+/* ---- Flow control: reading ----
+ *
+ * ws_conn_pause() stops reading from the connection: no more on_message or
+ * on_pong until ws_conn_resume(), and no CPU spent on it; the peer's
+ * writes back up into its own buffers (TCP flow control). Called from
+ * on_message, it takes effect after that message: what the same read
+ * brought after it is kept (copied) and delivered first, in order, after
+ * ws_conn_resume(). Sending is unaffected.
+ *
+ * Timers while paused: pings still go out every ping_interval, but the
+ * pong timeout does not run (the pong cannot be read while paused) and
+ * neither does idle_timeout; both start over when reading resumes, so a
+ * connection is never dropped for a silence that pausing caused. Closing
+ * (ws_conn_close(), a server's shutdown, a failure) resumes reading by
+ * itself, as the close handshake needs it; close_timeout bounds it.
+ *
+ * Both return 0 (pausing a paused connection, or resuming one that reads,
+ * does nothing), WS_EINVAL (NULL), or WS_ECLOSED (not open, or closing:
+ * nothing to do, a closing connection reads until it closes). */
+WS_EXTERN int ws_conn_pause(ws_conn_t* conn);
+/* Reads again. Input kept at the pause is delivered from the loop, never
+ * from inside this call. May also return a libuv error if reading cannot
+ * restart: the connection is then dropped (on_close follows). */
+WS_EXTERN int ws_conn_resume(ws_conn_t* conn);
+
 /* Rooms: sets of a server's open connections that receive broadcasts. A
  * connection may be in any number of rooms; one that closes leaves all of
  * them before its on_close. Rooms still alive when the server closes are

@@ -4,7 +4,20 @@
  * keep a connection alive, and the closes that wait for the next flush. */
 #include "uvws_int.h"
 
+/* A closing connection reads again: the peer's close frame and its end of
+ * the stream must be heard. */
+static void ws__conn_closing_reads(ws_conn_t* conn) {
+  int r;
+
+  if (!conn->paused)
+    return;
+  r = ws__conn_unpause(conn);
+  if (r != 0)
+    ws__conn_fail_later(conn, r);
+}
+
 void ws__conn_start_drain(ws_conn_t* conn) {
+  ws__conn_closing_reads(conn);
   conn->state = WS__CONN_DRAIN;
   conn->started = uv_now(conn->hub->loop);
   ws__conn_schedule(conn);
@@ -64,6 +77,7 @@ int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
     return WS_ENOMEM;
   }
   conn->close_queued = 1;
+  ws__conn_closing_reads(conn);
   ws__conn_set_close_info(conn, code, reason, reason_len);
   ws__conn_set_error(conn, error);
   conn->started = uv_now(conn->hub->loop);
@@ -108,12 +122,13 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
     ws__conn_abort(conn, WS_ETIMEDOUT);
     return;
   }
-  if (o->idle_timeout != 0 && conn->last_rx + o->idle_timeout <= now) {
+  if (o->idle_timeout != 0 && conn->last_rx + o->idle_timeout <= now &&
+      !conn->paused) {
     ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "idle timeout", 12,
                          WS_ETIMEDOUT);
     return;
   }
-  if (conn->ping_outstanding) {
+  if (conn->ping_outstanding && !conn->paused) {
     ws__conn_abort(conn, WS_ETIMEDOUT);
     return;
   }

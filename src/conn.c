@@ -36,6 +36,7 @@ void ws__conn_free(ws_conn_t* conn) {
   hub = conn->hub;
   ws__wheel_cancel(hub, conn);
   ws__list_remove(&conn->dirty_node);
+  ws__list_remove(&conn->resume.node);
   ws__list_remove(&conn->node);
   hub->conn_count--;
   if (conn->request != NULL) {
@@ -48,6 +49,7 @@ void ws__conn_free(ws_conn_t* conn) {
   ws__free(conn->partial);
   ws__free(conn->message);
   ws__free(conn->pong);
+  ws__free(conn->held);
   ws__outq_clear(&conn->out);
   hub->role->release(conn);
   ws__free(conn->subprotocol);
@@ -119,6 +121,12 @@ uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
     case WS__CONN_OPEN:
       if (conn->close_queued)
         return ws__after(conn->started, o->close_timeout);
+      /* Paused, it hears nothing, by the application's choice: pings go
+       * on, the idle and pong timeouts wait for it to read again. */
+      if (conn->paused)
+        return ws__after(conn->ping_outstanding ? conn->ping_sent
+                                                : conn->last_rx,
+                         o->ping_interval);
       d = ws__after(conn->last_rx, o->idle_timeout);
       if (conn->ping_outstanding)
         return ws__min_deadline(d, ws__after(conn->ping_sent,
@@ -147,6 +155,7 @@ void ws__conn_close_handle(ws_conn_t* conn) {
   conn->state = WS__CONN_CLOSED;
   ws__wheel_cancel(hub, conn);
   ws__list_remove(&conn->dirty_node);
+  ws__list_remove(&conn->resume.node);
   hub->role->closing(conn);
   if (conn->opened) {
     info.code = conn->close_code != 0 ? conn->close_code : WS_CLOSE_ABNORMAL;
@@ -205,6 +214,67 @@ void ws__conn_on_slow(ws_conn_t* conn) {
   }
   conn->slow_close = 1;
   ws__conn_mark_dirty(conn);
+}
+
+/* ---- Pausing reads ---- */
+
+int ws_conn_pause(ws_conn_t* conn) {
+  if (conn == NULL)
+    return WS_EINVAL;
+  if (!ws__conn_is_open(conn))
+    return WS_ECLOSED;
+  if (conn->paused)
+    return 0;
+  conn->paused = 1;
+  /* Held input it was about to feed waits for the next resume. */
+  ws__list_remove(&conn->resume.node);
+  if (!conn->detached)
+    conn->transport->read_stop(conn);
+  ws__conn_schedule(conn);
+  return 0;
+}
+
+static void ws__conn_on_resume(ws__deferred_t* deferred) {
+  ws_conn_t* conn;
+
+  conn = WS__CONTAINER_OF(deferred, ws_conn_t, resume);
+  conn->hub->io->on_resumed(conn);
+}
+
+int ws__conn_unpause(ws_conn_t* conn) {
+  ws__hub_t* hub;
+
+  hub = conn->hub;
+  conn->paused = 0;
+  conn->last_rx = uv_now(hub->loop);
+  if (conn->ping_outstanding)
+    conn->ping_sent = conn->last_rx;
+  ws__conn_schedule(conn);
+  if (conn->held != NULL) {
+    /* Fed from the loop, never from inside the caller; reading starts
+     * once it is all taken. */
+    conn->resume.cb = ws__conn_on_resume;
+    ws__hub_defer(hub, &conn->resume);
+    return 0;
+  }
+  if (conn->detached)
+    return 0;
+  return conn->transport->read_start(conn);
+}
+
+int ws_conn_resume(ws_conn_t* conn) {
+  int r;
+
+  if (conn == NULL)
+    return WS_EINVAL;
+  if (!ws__conn_is_open(conn))
+    return WS_ECLOSED;
+  if (!conn->paused)
+    return 0;
+  r = ws__conn_unpause(conn);
+  if (r != 0)
+    ws__conn_fail_later(conn, r);
+  return r;
 }
 
 /* ---- Accessors ---- */

@@ -384,8 +384,14 @@ static void ws__conn_engine_feed(ws_conn_t* conn, const unsigned char* frames,
   ws__conn_after_engine(conn);
 }
 
+static int ws__frame_ends_message(const ws__frame_t* f) {
+  return f->fin && (f->opcode == WS__OP_TEXT || f->opcode == WS__OP_BINARY ||
+                    f->opcode == WS__OP_CONTINUATION);
+}
+
 /* Handles the whole frames at data, up to len bytes, in order; frames for
- * wslay are fed in runs. Returns the bytes taken: it stops at the first
+ * wslay are fed in runs. It stops after the frame during which the
+ * application paused the connection. Returns the bytes taken: it stops at the first
  * incomplete frame, whose header, if it is all there, goes to *next
  * (*status is then WS__FRAME_HEADER). */
 static size_t ws__conn_process(ws_conn_t* conn, unsigned char* data,
@@ -433,12 +439,25 @@ static size_t ws__conn_process(ws_conn_t* conn, unsigned char* data,
         return len;
       }
       run += total;
-    } else {
-      ws__conn_handle(conn, &f, data + off);
-      if (conn->state != WS__CONN_OPEN)
-        return len;
+      off += total;
+      /* A message ends here: wslay delivers it now, so that a pause in
+       * on_message stops before the frames after it. */
+      if (ws__frame_ends_message(&f)) {
+        ws__conn_engine_feed(conn, data + off - run, run);
+        run = 0;
+        if (conn->state != WS__CONN_OPEN)
+          return len;
+        if (conn->paused)
+          return off;
+      }
+      continue;
     }
+    ws__conn_handle(conn, &f, data + off);
+    if (conn->state != WS__CONN_OPEN)
+      return len;
     off += total;
+    if (conn->paused)
+      return off;
   }
   ws__conn_engine_feed(conn, data + off - run, run);
   return off;
@@ -577,6 +596,32 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
   }
 }
 
+/* ---- Input held while paused ---- */
+
+struct ws__held_s {
+  size_t len;
+  unsigned char data[1];
+};
+
+/* Keeps a copy of input the connection was about to feed when it paused
+ * (the read buffer it lies in serves every connection), after what it
+ * kept before. */
+static void ws__conn_hold(ws_conn_t* conn, const unsigned char* data,
+                          size_t len) {
+  ws__held_t* held;
+  size_t kept;
+
+  kept = conn->held != NULL ? conn->held->len : 0;
+  held = ws__realloc(conn->held, offsetof(ws__held_t, data) + kept + len);
+  if (held == NULL) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
+  memcpy(held->data + kept, data, len);
+  held->len = kept + len;
+  conn->held = held;
+}
+
 static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
                                  size_t len) {
   ws__frame_t next;
@@ -584,11 +629,15 @@ static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
   int status;
 
   while (len > 0 && conn->state == WS__CONN_OPEN) {
+    if (conn->paused) {
+      ws__conn_hold(conn, data, len);
+      return;
+    }
     if (conn->partial != NULL) {
       used = ws__conn_fill_partial(conn, data, len);
     } else {
       used = ws__conn_process(conn, data, len, &next, &status);
-      if (used < len && conn->state == WS__CONN_OPEN) {
+      if (used < len && conn->state == WS__CONN_OPEN && !conn->paused) {
         /* The start of a frame that is not all here: keep it. */
         if (ws__conn_keep_partial(conn, data + used, len - used) != 0) {
           ws__conn_abort(conn, WS_ENOMEM);
@@ -634,8 +683,28 @@ void ws__conn_on_read(ws_conn_t* conn, unsigned char* data, ssize_t nread) {
   }
 }
 
+/* A resumed connection takes what it held, in order, then reads again
+ * (unless it paused again). */
+static void ws__conn_replay(ws_conn_t* conn) {
+  ws__held_t* held;
+  int r;
+
+  held = conn->held;
+  conn->held = NULL;
+  if (conn->state == WS__CONN_OPEN)
+    ws__conn_feed_frames(conn, held->data, held->len);
+  ws__free(held);
+  if (conn->paused || conn->detached ||
+      (conn->state != WS__CONN_OPEN && conn->state != WS__CONN_DRAIN))
+    return;
+  r = conn->transport->read_start(conn);
+  if (r != 0)
+    ws__conn_abort(conn, r);
+}
+
 /* What the layers below a connection call back into (see ws__io_t). */
 const ws__io_t ws__conn_io = {
   ws__conn_on_read, ws__conn_on_written, ws__conn_on_closed,
-  ws__conn_on_deadline, ws__hub_flush_dirty, &ws__wslay_callbacks
+  ws__conn_on_deadline, ws__hub_flush_dirty, &ws__wslay_callbacks,
+  ws__conn_replay
 };

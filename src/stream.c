@@ -48,6 +48,10 @@ static int ws__stream_read_start(ws_conn_t* conn) {
   return r;
 }
 
+static int ws__stream_read_stop(ws_conn_t* conn) {
+  return uv_read_stop(conn->stream);
+}
+
 /* From the loop: what the application read, then the stream. */
 static void ws__stream_start(ws__deferred_t* deferred) {
   ws__adopted_t* adopted;
@@ -65,7 +69,8 @@ static void ws__stream_start(ws__deferred_t* deferred) {
   if (len > 0)
     conn->hub->io->on_read(conn, input, (ssize_t) len);
   ws__free(input);
-  if (conn->state == WS__CONN_CLOSED)
+  /* A connection that paused in a callback reads when it resumes. */
+  if (conn->state == WS__CONN_CLOSED || conn->paused)
     return;
   r = ws__stream_read_start(conn);
   if (r != 0)
@@ -199,5 +204,6 @@ static int ws__stream_peer_addr(const ws_conn_t* conn,
 
 const ws__transport_t ws__stream_transport = {
   ws__stream_read_start, ws__stream_try_write, ws__stream_write,
-  ws__stream_shutdown, ws__stream_close, ws__stream_peer_addr
+  ws__stream_shutdown, ws__stream_close, ws__stream_peer_addr,
+  ws__stream_read_stop
 };

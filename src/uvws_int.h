@@ -229,6 +229,7 @@ typedef struct ws__hub_s ws__hub_t;
 typedef struct ws__partial_s ws__partial_t;
 typedef struct ws__message_s ws__message_t;
 typedef struct ws__pong_s ws__pong_t;
+typedef struct ws__held_s ws__held_t;
 typedef struct ws__dial_s ws__dial_t;
 typedef struct ws__adopted_s ws__adopted_t;
 
@@ -240,10 +241,17 @@ typedef enum {
   WS__CONN_CLOSED   /* the transport is closing */
 } ws__conn_state_t;
 
+/* Work a layer below the connection has the hub do from the loop, before
+ * the next flush (ws__hub_defer()). */
+typedef struct ws__deferred_s {
+  ws__list_t node;
+  void (*cb)(struct ws__deferred_s* deferred);
+} ws__deferred_t;
+
 /* ---- The transport: bytes in and out of a libuv stream (stream.c) ---- */
 
 typedef struct {
-  /* Reads until closed: each read goes to hub->io.on_read. */
+  /* Reads until closed or read_stop: each read goes to hub->io.on_read. */
   int (*read_start)(ws_conn_t* conn);
   /* Writes what it can of bufs now: the bytes taken, or an error
    * (UV_EAGAIN when none could be). */
@@ -255,6 +263,8 @@ typedef struct {
   /* Closes; hub->io.on_closed follows from the loop. */
   void (*close)(ws_conn_t* conn);
   int (*peer_addr)(const ws_conn_t* conn, struct sockaddr_storage* addr);
+  /* Stops reading (safe from inside on_read); read_start goes on. */
+  int (*read_stop)(ws_conn_t* conn);
 } ws__transport_t;
 
 extern const ws__transport_t ws__stream_transport;
@@ -281,6 +291,9 @@ typedef struct {
   void (*on_flush)(ws__hub_t* hub);
   /* What the connection's wslay contexts call. */
   const struct wslay_event_callbacks* wslay;
+  /* A paused connection reads again (from the loop): what it held comes
+   * first. */
+  void (*on_resumed)(ws_conn_t* conn);
 } ws__io_t;
 
 extern const ws__io_t ws__conn_io;
@@ -329,6 +342,7 @@ struct ws_conn_s {
   ws__list_t node;          /* hub->conns */
   ws__list_t timeout_node;  /* a wheel slot */
   ws__list_t dirty_node;    /* hub->dirty: has output to flush */
+  ws__deferred_t resume;    /* feeds what it held when it paused */
   uint64_t deadline;
   uint64_t started;         /* loop time of accept, or of the close start */
   uint64_t last_rx;         /* loop time of the last read */
@@ -340,6 +354,7 @@ struct ws_conn_s {
   ws__partial_t* partial;   /* a frame not all received yet */
   ws__message_t* message;   /* a message wslay is receiving */
   ws__pong_t* pong;         /* the latest ping's answer, waiting */
+  ws__held_t* held;         /* input read but not fed when it paused */
   uint64_t pong_end;        /* out.consumed once the queued pong is out */
   ws__outq_t out;
   uv_write_t* write_req;    /* the transport's write in flight, or NULL */
@@ -363,6 +378,7 @@ struct ws_conn_s {
   unsigned int free_pending : 1;  /* closed, waiting for a DNS lookup */
   unsigned int pong_stalled : 1;  /* a pong outlived a flush */
   unsigned int drain_wanted : 1;  /* on_drain is owed at the low water */
+  unsigned int paused : 1;        /* ws_conn_pause(): not reading */
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
@@ -381,13 +397,6 @@ typedef struct {
 } ws__conn_callbacks_t;
 
 /* ---- The hub: what a server and a client share (hub.c) ---- */
-
-/* Work a layer below the connection has the hub do from the loop, before
- * the next flush (ws__hub_defer()). */
-typedef struct ws__deferred_s {
-  ws__list_t node;
-  void (*cb)(struct ws__deferred_s* deferred);
-} ws__deferred_t;
 
 struct ws__hub_s {
   uv_loop_t* loop;
@@ -463,6 +472,9 @@ void ws__conn_on_slow(ws_conn_t* conn);
 void ws__conn_mark_dirty(ws_conn_t* conn);
 /* The transport has closed: frees the connection, unless its role must. */
 void ws__conn_on_closed(ws_conn_t* conn);
+/* Reads again after ws_conn_pause(), the clocks of what it hears (idle,
+ * pong) restarted: input it held is fed first, from the next flush. */
+int ws__conn_unpause(ws_conn_t* conn);
 
 /* ---- Closing (close.c): the close handshake, failures, timeouts ---- */
 
