@@ -381,6 +381,38 @@ WS_EXTERN const char* ws_conn_subprotocol(const ws_conn_t* conn);
 /* Room broadcasts skipped for this connection under WS_SLOW_SKIP. */
 WS_EXTERN uint64_t ws_conn_skipped_messages(const ws_conn_t* conn);
 
+/* ---- Large messages: sending one in fragments ----
+ *
+ * A message produced piece by piece goes out as it is produced, without
+ * being built whole: ws_conn_send_begin(), then ws_conn_send_fragment()
+ * for each piece, the last one with fin = 1. Each piece is one frame
+ * (copied), and counts against max_queued_bytes like any send. Until the
+ * last piece, no other data frame can go out on the connection (RFC 6455
+ * section 5.4): ws_conn_send() messages and room broadcasts to it are
+ * queued after the fragmented message (they count against
+ * max_queued_bytes too, and a broadcast that does not fit gets the
+ * slow-consumer policy), while pings, pongs and a close go out at once,
+ * between fragments. A close (ours, the peer's or a failure) ends the
+ * message unfinished and drops the messages queued after it. */
+
+/* Starts a fragmented text or binary message. Nothing is queued yet.
+ * Returns 0, WS_EINVAL (NULL conn, another opcode, or a fragmented message
+ * already under way) or WS_ECLOSED (not open, or closing). */
+WS_EXTERN int ws_conn_send_begin(ws_conn_t* conn, ws_opcode_t opcode);
+/* Queues the next piece of the message begun with ws_conn_send_begin()
+ * (len may be 0); fin = 1 makes it the last. A text message must be valid
+ * UTF-8 as a whole; a piece may end inside a character. Returns:
+ *   0             queued (with fin, the message is complete);
+ *   WS_EINVAL     NULL conn, NULL data with len > 0, or no message begun;
+ *   WS_ECLOSED    not open, or closing: the message cannot be finished;
+ *   WS_EQUEUEFULL the piece would take the queue past max_queued_bytes:
+ *                 nothing was queued, the message stays under way; send
+ *                 the same piece again from on_drain (or smaller pieces);
+ *   WS_ENOMEM     no memory: the connection is dropped (on_close
+ *                 follows from the loop). */
+WS_EXTERN int ws_conn_send_fragment(ws_conn_t* conn, const void* data,
+                                    size_t len, int fin);
+
 /* ---- Flow control: reading ----
  *
  * ws_conn_pause() stops reading from the connection: no more on_message or

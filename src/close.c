@@ -4,11 +4,14 @@
  * keep a connection alive, and the closes that wait for the next flush. */
 #include "uvws_int.h"
 
-/* A closing connection reads again: the peer's close frame and its end of
- * the stream must be heard. */
-static void ws__conn_closing_reads(ws_conn_t* conn) {
+/* A closing connection sends no more data: messages that waited for a
+ * fragmented one to end are dropped. And it reads again: the peer's close
+ * frame and its end of the stream must be heard. */
+static void ws__conn_closing(ws_conn_t* conn) {
   int r;
 
+  ws__outq_clear(&conn->after);
+  conn->sending_fragments = 0;
   if (!conn->paused)
     return;
   r = ws__conn_unpause(conn);
@@ -17,7 +20,7 @@ static void ws__conn_closing_reads(ws_conn_t* conn) {
 }
 
 void ws__conn_start_drain(ws_conn_t* conn) {
-  ws__conn_closing_reads(conn);
+  ws__conn_closing(conn);
   conn->state = WS__CONN_DRAIN;
   conn->started = uv_now(conn->hub->loop);
   ws__conn_schedule(conn);
@@ -77,7 +80,7 @@ int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
     return WS_ENOMEM;
   }
   conn->close_queued = 1;
-  ws__conn_closing_reads(conn);
+  ws__conn_closing(conn);
   ws__conn_set_close_info(conn, code, reason, reason_len);
   ws__conn_set_error(conn, error);
   conn->started = uv_now(conn->hub->loop);

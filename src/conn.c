@@ -51,6 +51,7 @@ void ws__conn_free(ws_conn_t* conn) {
   ws__free(conn->pong);
   ws__free(conn->held);
   ws__outq_clear(&conn->out);
+  ws__outq_clear(&conn->after);
   hub->role->release(conn);
   ws__free(conn->subprotocol);
   ws__free(conn);
@@ -301,8 +302,12 @@ int ws_conn_peer_addr(const ws_conn_t* conn, struct sockaddr_storage* addr) {
   return conn->transport->peer_addr(conn, addr);
 }
 
+size_t ws__conn_queued(const ws_conn_t* conn) {
+  return conn->out.bytes + conn->after.bytes;
+}
+
 size_t ws_conn_queued_bytes(const ws_conn_t* conn) {
-  return conn->out.bytes;
+  return ws__conn_queued(conn);
 }
 
 const char* ws_conn_subprotocol(const ws_conn_t* conn) {

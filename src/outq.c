@@ -171,6 +171,20 @@ void ws__outq_consume(ws__outq_t* q, size_t n) {
   }
 }
 
+void ws__outq_move(ws__outq_t* dst, ws__outq_t* src) {
+  if (src->head == NULL)
+    return;
+  if (dst->tail != NULL)
+    dst->tail->next = src->head;
+  else
+    dst->head = src->head;
+  dst->tail = src->tail;
+  dst->bytes += src->bytes;
+  src->head = NULL;
+  src->tail = NULL;
+  src->bytes = 0;
+}
+
 void ws__outq_clear(ws__outq_t* q) {
   ws__seg_t* seg;
 

@@ -189,8 +189,8 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
       ws__conn_on_slow(conn);
       continue;
     }
-    if (ws__outq_append_shared(&conn->out, room->batch, frame, frame_len) !=
-        0) {
+    if (ws__outq_append_shared(ws__conn_data_queue(conn), room->batch, frame,
+                               frame_len) != 0) {
       /* No member misses a message silently: this one is dropped. */
       ws__conn_fail_later(conn, WS_ENOMEM);
       continue;

@@ -9,8 +9,10 @@
 /* Buffers handed to one write; Wine rejects very long lists. */
 #define WS__MAX_BUFS 16
 
-int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
-                               const void* data, size_t len) {
+/* Queues one frame on q, masked if the role masks; 0 or WS_ENOMEM. */
+static int ws__conn_queue_frame(ws_conn_t* conn, ws__outq_t* q, int fin,
+                                unsigned int opcode, const void* data,
+                                size_t len) {
   unsigned char header[WS__MAX_HEADER];
   unsigned char key[4];
   size_t hlen;
@@ -19,27 +21,40 @@ int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
   if (conn->hub->role->masks_frames) {
     conn->hub->role->mask_key(conn, key);
     hlen = ws__frame_header(header, opcode, len, key);
-    r = ws__outq_append_masked(&conn->out, header, hlen, data, len, key);
   } else {
     hlen = ws__frame_header(header, opcode, len, NULL);
-    r = ws__outq_append(&conn->out, header, hlen, data, len);
   }
+  if (!fin)
+    header[0] &= 0x7f;
+  if (conn->hub->role->masks_frames)
+    r = ws__outq_append_masked(q, header, hlen, data, len, key);
+  else
+    r = ws__outq_append(q, header, hlen, data, len);
   if (r == 0)
     ws__conn_mark_dirty(conn);
   return r;
+}
+
+int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
+                        const void* data, size_t len) {
+  return ws__conn_queue_frame(conn, &conn->out, 1, opcode, data, len);
 }
 
 int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n) {
   size_t limit;
 
   limit = conn->hub->options.max_queued_bytes;
-  return n <= limit && conn->out.bytes <= limit - n;
+  return n <= limit && ws__conn_queued(conn) <= limit - n;
+}
+
+ws__outq_t* ws__conn_data_queue(ws_conn_t* conn) {
+  return conn->sending_fragments ? &conn->after : &conn->out;
 }
 
 /* ---- Flow control: on_drain ---- */
 
 void ws__conn_note_queued(ws_conn_t* conn) {
-  if (conn->out.bytes > conn->hub->drain_low_water)
+  if (ws__conn_queued(conn) > conn->hub->drain_low_water)
     conn->drain_wanted = 1;
 }
 
@@ -57,7 +72,7 @@ static void ws__conn_maybe_drained(ws_conn_t* conn) {
   void (*on_drain)(ws_conn_t* conn);
 
   if (!conn->drain_wanted ||
-      conn->out.bytes > conn->hub->drain_low_water)
+      ws__conn_queued(conn) > conn->hub->drain_low_water)
     return;
   conn->drain_wanted = 0;
   on_drain = conn->hub->callbacks.on_drain;
@@ -212,10 +227,56 @@ int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
   if (len > SIZE_MAX - WS__MAX_HEADER ||
       !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER))
     return ws__conn_refuse(conn);
-  r = ws__conn_send_frame(conn, (unsigned int) opcode, data, len);
+  r = ws__conn_queue_frame(conn, ws__conn_data_queue(conn), 1,
+                           (unsigned int) opcode, data, len);
   if (r != 0) {
     ws__conn_fail_later(conn, r);
     return r;
+  }
+  ws__conn_note_queued(conn);
+  return 0;
+}
+
+/* ---- A message sent in fragments ---- */
+
+int ws_conn_send_begin(ws_conn_t* conn, ws_opcode_t opcode) {
+  if (conn == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY))
+    return WS_EINVAL;
+  if (!ws__conn_is_open(conn))
+    return WS_ECLOSED;
+  if (conn->sending_fragments)
+    return WS_EINVAL;
+  conn->sending_fragments = 1;
+  conn->fragment_sent = 0;
+  conn->send_opcode = (unsigned int) opcode;
+  return 0;
+}
+
+int ws_conn_send_fragment(ws_conn_t* conn, const void* data, size_t len,
+                          int fin) {
+  unsigned int opcode;
+  int r;
+
+  if (conn == NULL || (data == NULL && len > 0))
+    return WS_EINVAL;
+  if (!ws__conn_is_open(conn))
+    return WS_ECLOSED;
+  if (!conn->sending_fragments)
+    return WS_EINVAL;
+  if (len > SIZE_MAX - WS__MAX_HEADER ||
+      !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER))
+    return ws__conn_refuse(conn);
+  opcode = conn->fragment_sent ? WS__OP_CONTINUATION : conn->send_opcode;
+  r = ws__conn_queue_frame(conn, &conn->out, fin, opcode, data, len);
+  if (r != 0) {
+    ws__conn_fail_later(conn, r);
+    return r;
+  }
+  conn->fragment_sent = 1;
+  if (fin) {
+    /* What was sent meanwhile follows the message. */
+    conn->sending_fragments = 0;
+    ws__outq_move(&conn->out, &conn->after);
   }
   ws__conn_note_queued(conn);
   return 0;

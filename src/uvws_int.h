@@ -80,6 +80,8 @@ unsigned int ws__outq_bufs(const ws__outq_t* q, uv_buf_t* bufs,
                            unsigned int max);
 /* Drops n written bytes from the head. */
 void ws__outq_consume(ws__outq_t* q, size_t n);
+/* Moves every segment of src to the end of dst; src is left empty. */
+void ws__outq_move(ws__outq_t* dst, ws__outq_t* src);
 void ws__outq_clear(ws__outq_t* q);
 
 /* ---- Frame headers and masking (frame.c) ---- */
@@ -357,6 +359,8 @@ struct ws_conn_s {
   ws__held_t* held;         /* input read but not fed when it paused */
   uint64_t pong_end;        /* out.consumed once the queued pong is out */
   ws__outq_t out;
+  ws__outq_t after;         /* data sent while a fragmented message is:
+                               it goes out once that message ends */
   uv_write_t* write_req;    /* the transport's write in flight, or NULL */
   size_t write_len;         /* bytes of that write */
   char* subprotocol;
@@ -379,6 +383,9 @@ struct ws_conn_s {
   unsigned int pong_stalled : 1;  /* a pong outlived a flush */
   unsigned int drain_wanted : 1;  /* on_drain is owed at the low water */
   unsigned int paused : 1;        /* ws_conn_pause(): not reading */
+  unsigned int sending_fragments : 1; /* ws_conn_send_begin() until fin */
+  unsigned int fragment_sent : 1; /* ... and its first frame is queued */
+  unsigned int send_opcode : 4;   /* ... with this opcode */
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
@@ -470,6 +477,8 @@ void ws__conn_fail_later(ws_conn_t* conn, int error);
 void ws__conn_on_slow(ws_conn_t* conn);
 /* The connection has output for the next flush. */
 void ws__conn_mark_dirty(ws_conn_t* conn);
+/* Bytes queued for sending, those waiting in conn->after included. */
+size_t ws__conn_queued(const ws_conn_t* conn);
 /* The transport has closed: frees the connection, unless its role must. */
 void ws__conn_on_closed(ws_conn_t* conn);
 /* Reads again after ws_conn_pause(), the clocks of what it hears (idle,
@@ -518,6 +527,9 @@ void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
                           size_t len);
 /* Whether n more bytes fit under max_queued_bytes. */
 int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n);
+/* Where a data frame goes: after the fragmented message being sent, if
+ * there is one. */
+ws__outq_t* ws__conn_data_queue(ws_conn_t* conn);
 /* The application queued data: on_drain is owed if the queue passed
  * drain_low_water. */
 void ws__conn_note_queued(ws_conn_t* conn);
