@@ -65,18 +65,27 @@ static void chat__out_of_memory(ws_conn_t* conn) {
   ws_conn_close(conn, WS_CLOSE_INTERNAL_ERROR, reason, sizeof(reason) - 1);
 }
 
-/* Sends buf to conn alone, then frees it. */
+/* Sends buf to conn alone, then frees it. A member whose answers pile up
+ * (it asks faster than it reads) is not read from until they drain. */
 static void chat__send(ws_conn_t* conn, json_buf_t* buf) {
+  static const char slow[] = "slow consumer";
   int err;
 
   if (buf->failed) {
     chat__out_of_memory(conn);
   } else {
     err = ws_conn_send(conn, WS_OP_TEXT, buf->data, buf->len);
-    /* WS_ECLOSED: the connection is closing and needs nothing more. A full
-     * queue drops the connection; its on_close cleans up. */
-    if (err != 0 && err != WS_ECLOSED)
+    if (err == 0 && ws_conn_queued_bytes(conn) > CHAT_PAUSE_BYTES) {
+      /* This send owes us on_drain, which resumes. */
+      ws_conn_pause(conn);
+    } else if (err == WS_EQUEUEFULL) {
+      /* Room broadcasts filled its queue: it misses nothing silently, as
+       * the rooms' WS_SLOW_CLOSE policy says. */
+      ws_conn_close(conn, WS_CLOSE_POLICY, slow, sizeof(slow) - 1);
+    } else if (err != 0 && err != WS_ECLOSED) {
+      /* WS_ECLOSED: the connection is closing and needs nothing more. */
       fprintf(stderr, "send: %s\n", ws_err_name(err));
+    }
   }
   json_buf_free(buf);
 }
@@ -481,6 +490,11 @@ static void chat__on_message(ws_conn_t* conn, ws_opcode_t opcode,
   chat__command(member, data, len);
 }
 
+/* What piled up for a paused member has drained: read it again. */
+static void chat__on_drain(ws_conn_t* conn) {
+  ws_conn_resume(conn);
+}
+
 static void chat__on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   chat_member_t* member;
   chat_room_t* room;
@@ -524,4 +538,5 @@ void chat_set_callbacks(ws_server_callbacks_t* callbacks) {
   callbacks->on_open = chat__on_open;
   callbacks->on_message = chat__on_message;
   callbacks->on_close = chat__on_close;
+  callbacks->on_drain = chat__on_drain;
 }

@@ -25,7 +25,8 @@
  * (MS is milliseconds since the Unix epoch) and the same bytes are kept in
  * the room's history. Anything else gets {"type":"error","error":"..."} to
  * the sender only, and the connection stays. A binary message closes the
- * connection with 1003. A room is created by its first member and freed,
+ * connection with 1003. A member that asks faster than it reads the
+ * answers is slowed down: the server stops reading it until they drain. A room is created by its first member and freed,
  * history included, when its last member leaves.
  */
 #ifndef CHAT_CHAT_H
@@ -39,6 +40,10 @@
  * written as \u escapes take 24 KiB, so this leaves room for any valid
  * message and turns away only junk. */
 #define CHAT_MAX_MESSAGE_SIZE (64 * 1024)
+/* A member whose own answers (member lists, errors) leave more than this
+ * queued is not read from until its queue is down to it again: the
+ * server's drain_low_water. */
+#define CHAT_PAUSE_BYTES (1024 * 1024)
 
 /* Close codes the chat server sends after refusing a client. The reason
  * in the close frame is the short form shown here. */
@@ -61,8 +66,9 @@ int chat_new(chat_t** chat);
 /* Frees the chat. Call it after the server has closed: by then every
  * member has left and every room is gone. */
 void chat_free(chat_t* chat);
-/* Fills in on_handshake, on_open, on_message and on_close. The server's
- * data must be the chat_t (ws_server_set_data()). */
+/* Fills in on_handshake, on_open, on_message, on_close and on_drain. The
+ * server's data must be the chat_t (ws_server_set_data()), and its
+ * drain_low_water CHAT_PAUSE_BYTES. */
 void chat_set_callbacks(ws_server_callbacks_t* callbacks);
 
 #endif /* CHAT_CHAT_H */

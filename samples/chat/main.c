@@ -177,6 +177,7 @@ int main(int argc, char** argv) {
    * hold much memory; a full history is at most about 1.3 MB. */
   options.max_queued_bytes = 4 * 1024 * 1024;
   options.slow_policy = WS_SLOW_CLOSE;
+  options.drain_low_water = CHAT_PAUSE_BYTES;
 
   memset(&callbacks, 0, sizeof(callbacks));
   chat_set_callbacks(&callbacks);

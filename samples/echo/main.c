@@ -1,7 +1,11 @@
 /* uvws-echo: a WebSocket echo server built on the public uvws API only.
  *
  * Every text and binary message is sent back unchanged, with the same
- * opcode. Opens and closes are logged to stderr. SIGINT or SIGTERM closes the
+ * opcode. A peer that sends faster than it reads is slowed down, not
+ * dropped: when its echo does not fit in the send queue, the server keeps
+ * that one echo, stops reading from the peer (ws_conn_pause()), and in
+ * on_drain sends it and reads again. Opens and closes are logged to
+ * stderr. SIGINT or SIGTERM closes the
  * server (open connections get a 1001 close) and the process exits 0 once
  * the loop is empty.
  *
@@ -23,7 +27,16 @@ typedef struct {
   const char* host;
   int port;
   size_t max_message_size; /* 0: the library's default */
+  size_t max_queued_bytes; /* 0: the library's default */
 } echo_config_t;
+
+/* An echo the send queue refused, kept until on_drain. While a connection
+ * has one, it is paused, so it never has two. */
+typedef struct {
+  ws_opcode_t opcode;
+  size_t len;
+  unsigned char data[1];
+} echo_pending_t;
 
 static ws_server_t* server;
 static uv_signal_t sigint_handle;
@@ -41,6 +54,9 @@ static void usage(FILE* out, const char* prog) {
           " (127.0.0.1)\n"
           "  --port P              port to listen on, 0 picks one (8080)\n"
           "  --max-message-size N  largest message in bytes (16 MiB)\n"
+          "  --max-queued-bytes N  bytes queued per connection before it"
+          " is paused\n"
+          "                        (64 MiB, or twice the largest message)\n"
           "  --help                show this help\n",
           prog);
 }
@@ -78,6 +94,11 @@ static int parse_args(int argc, char** argv, echo_config_t* config,
       if (flags_parse_uint(value, SIZE_MAX, &v) != 0 || v == 0)
         goto bad;
       config->max_message_size = (size_t) v;
+    } else if ((value = flags_value(argc, argv, &i, "--max-queued-bytes",
+                                   &missing)) != NULL) {
+      if (flags_parse_uint(value, WS_MAX_LIMIT, &v) != 0 || v == 0)
+        goto bad;
+      config->max_queued_bytes = (size_t) v;
     } else {
       if (missing)
         fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
@@ -128,19 +149,61 @@ static void on_open(ws_conn_t* conn) {
   fprintf(stderr, "open %s\n", name);
 }
 
+/* Keeps the echo the queue refused and stops reading until on_drain. */
+static void hold_echo(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
+                      size_t len) {
+  static const char reason[] = "out of memory";
+  echo_pending_t* pending;
+
+  pending = malloc(offsetof(echo_pending_t, data) + (len > 0 ? len : 1));
+  if (pending == NULL) {
+    ws_conn_close(conn, WS_CLOSE_INTERNAL_ERROR, reason, sizeof(reason) - 1);
+    return;
+  }
+  pending->opcode = opcode;
+  pending->len = len;
+  if (len > 0)
+    memcpy(pending->data, data, len);
+  ws_conn_set_data(conn, pending);
+  ws_conn_pause(conn);
+}
+
 static void on_message(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
                        size_t len) {
   int err;
 
   err = ws_conn_send(conn, opcode, data, len);
+  if (err == WS_EQUEUEFULL) {
+    hold_echo(conn, opcode, data, len);
+    return;
+  }
   /* WS_ECLOSED only means the close handshake has begun: nothing to echo
-   * to. Anything else is worth a line; WS_EQUEUEFULL drops the connection. */
+   * to. Anything else is worth a line (WS_ENOMEM drops the connection). */
   if (err != 0 && err != WS_ECLOSED)
     fprintf(stderr, "send failed: %s\n", ws_err_name(err));
 }
 
+/* The queue is down to its low water: the kept echo goes out, and the
+ * connection reads again. */
+static void on_drain(ws_conn_t* conn) {
+  echo_pending_t* pending;
+  int err;
+
+  pending = ws_conn_get_data(conn);
+  if (pending == NULL)
+    return;
+  err = ws_conn_send(conn, pending->opcode, pending->data, pending->len);
+  if (err == WS_EQUEUEFULL)
+    return; /* still too big for what is queued: on_drain comes again */
+  ws_conn_set_data(conn, NULL);
+  free(pending);
+  if (err != 0 && err != WS_ECLOSED)
+    fprintf(stderr, "send failed: %s\n", ws_err_name(err));
+  ws_conn_resume(conn);
+}
+
 static void on_close(ws_conn_t* conn, const ws_close_info_t* info) {
-  (void) conn;
+  free(ws_conn_get_data(conn));
   if (info->error != 0) {
     fprintf(stderr, "close %u clean=%d %s\n", (unsigned) info->code,
             info->clean ? 1 : 0, ws_err_name(info->error));
@@ -177,6 +240,7 @@ int main(int argc, char** argv) {
   config.host = "127.0.0.1";
   config.port = 8080;
   config.max_message_size = 0;
+  config.max_queued_bytes = 0;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
@@ -195,11 +259,27 @@ int main(int argc, char** argv) {
   ws_server_options_init(&options);
   if (config.max_message_size != 0)
     options.max_message_size = config.max_message_size;
+  /* A kept echo must fit once the queue is down to its low water (a
+   * quarter of it): twice the largest message is enough. */
+  if (config.max_queued_bytes != 0)
+    options.max_queued_bytes = config.max_queued_bytes;
+  else if (options.max_message_size > WS_MAX_LIMIT / 2)
+    options.max_queued_bytes = WS_MAX_LIMIT;
+  else if (options.max_queued_bytes < options.max_message_size * 2)
+    options.max_queued_bytes = options.max_message_size * 2;
+  if (options.max_message_size + 14 >
+      options.max_queued_bytes - options.max_queued_bytes / 4) {
+    fprintf(stderr, "%s: --max-queued-bytes must be at least twice "
+                    "--max-message-size\n", argv[0]);
+    uv_loop_close(&loop);
+    return 2;
+  }
 
   memset(&callbacks, 0, sizeof(callbacks));
   callbacks.on_open = on_open;
   callbacks.on_message = on_message;
   callbacks.on_close = on_close;
+  callbacks.on_drain = on_drain;
 
   err = ws_server_new(&server, &loop, &options, &callbacks);
   if (err != 0) {
