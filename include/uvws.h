@@ -227,12 +227,14 @@ typedef struct {
    * when the TCP connection ends. */
   void (*on_peer_close)(ws_conn_t* conn, uint16_t code, const char* reason,
                         size_t reason_len);
-  /* The connection's queue has fallen to drain_low_water bytes or fewer
-   * after a send of yours was refused (WS_EQUEUEFULL), or after one left
-   * more than drain_low_water bytes queued (ws_conn_send(), the
-   * ws_conn_send_fragment() calls, and room broadcasts count): send more
-   * now. Once per such episode, from the loop (never from inside a ws_
-   * call), only while the connection is open. */
+  /* The connection's queue has been written down to drain_low_water
+   * bytes or fewer after a send of yours was refused (WS_EQUEUEFULL), or
+   * after one left more than drain_low_water bytes queued (ws_conn_send(),
+   * ws_conn_send_fragment() and room broadcasts count): send more now.
+   * Once per such episode, however many sends were refused in it; it
+   * follows bytes being written, so a refusal when nothing is queued (a
+   * message that can never fit) brings none. From the loop (never from
+   * inside a ws_ call), only while the connection is open. */
   void (*on_drain)(ws_conn_t* conn);
 } ws_server_callbacks_t;
 
@@ -339,10 +341,12 @@ WS_EXTERN int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
  *   WS_ECLOSED    not open, or closing: nothing more can be sent;
  *   WS_EQUEUEFULL the message would take the queue past max_queued_bytes:
  *                 nothing was queued and the connection stays open. Send
- *                 it again from on_drain (which this refusal guarantees),
- *                 or close the connection if it should not wait. A
- *                 message longer than max_queued_bytes - 14 never fits:
- *                 send it in fragments (ws_conn_send_begin());
+ *                 it again from on_drain, which follows once the queue
+ *                 is written down to drain_low_water, or close the
+ *                 connection if it should not wait. A message longer
+ *                 than max_queued_bytes - 14 never fits (and, refused on
+ *                 an empty queue, brings no on_drain): send it in
+ *                 fragments (ws_conn_send_begin());
  *   WS_ENOMEM     no memory: the connection is dropped (its on_close
  *                 follows from the loop, with WS_ENOMEM).
  * While a fragmented message is being sent, the message is queued after

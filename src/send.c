@@ -53,25 +53,29 @@ ws__outq_t* ws__conn_data_queue(ws_conn_t* conn) {
 
 /* ---- Flow control: on_drain ---- */
 
-void ws__conn_note_queued(ws_conn_t* conn) {
-  if (ws__conn_queued(conn) > conn->hub->drain_low_water)
-    conn->drain_wanted = 1;
+/* on_drain is owed once bytes queued now have been written and the queue
+ * is down to the low water: it follows progress, so a refusal with a low
+ * queue cannot make it come back at once, forever. */
+static void ws__conn_owe_drain(ws_conn_t* conn) {
+  conn->drain_wanted = 1;
+  conn->drain_mark = conn->out.consumed;
 }
 
-/* A send that did not fit: on_drain is owed, and comes from a flush even
- * if the queue is low already. */
+void ws__conn_note_queued(ws_conn_t* conn) {
+  if (ws__conn_queued(conn) > conn->hub->drain_low_water)
+    ws__conn_owe_drain(conn);
+}
+
 static int ws__conn_refuse(ws_conn_t* conn) {
-  conn->drain_wanted = 1;
-  ws__conn_mark_dirty(conn);
+  ws__conn_owe_drain(conn);
   return WS_EQUEUEFULL;
 }
 
-/* At the end of a flush: on_drain, once, if it is owed and the queue is
- * down to the low water. */
+/* At the end of a flush: on_drain, once, if it is owed. */
 static void ws__conn_maybe_drained(ws_conn_t* conn) {
   void (*on_drain)(ws_conn_t* conn);
 
-  if (!conn->drain_wanted ||
+  if (!conn->drain_wanted || conn->out.consumed == conn->drain_mark ||
       ws__conn_queued(conn) > conn->hub->drain_low_water)
     return;
   conn->drain_wanted = 0;

@@ -358,6 +358,7 @@ struct ws_conn_s {
   ws__pong_t* pong;         /* the latest ping's answer, waiting */
   ws__held_t* held;         /* input read but not fed when it paused */
   uint64_t pong_end;        /* out.consumed once the queued pong is out */
+  uint64_t drain_mark;      /* out.consumed when on_drain became owed */
   ws__outq_t out;
   ws__outq_t after;         /* data sent while a fragmented message is:
                                it goes out once that message ends */

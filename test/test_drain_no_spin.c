@@ -13,6 +13,7 @@ static unsigned char big[LIMIT];
 static ws_conn_t* conn_;
 static int drains;
 static int sent_big;
+static int sent_at;           /* the on_drain call that sent it */
 
 static void spin_on_open(ws_conn_t* conn) {
   harness.open_count++;
@@ -25,9 +26,13 @@ static void retry_on_drain(ws_conn_t* conn) {
 
   drains++;
   ASSERT_LT(drains, 1000);
+  if (sent_big)
+    return;
   r = ws_conn_send(conn, WS_OP_BINARY, big, LIMIT - 14 - 100);
-  if (r == 0)
+  if (r == 0) {
     sent_big = 1;
+    sent_at = drains;
+  }
   else
     ASSERT_EQ(WS_EQUEUEFULL, r);
 }
@@ -76,9 +81,15 @@ int main(void) {
   ASSERT_EQ(WS_EQUEUEFULL,
             ws_conn_send(conn_, WS_OP_BINARY, big, LIMIT - 14 - 100));
   RUN_UNTIL(&loop, sent_big);
-  ASSERT_EQ(1, drains);
+  ASSERT_EQ(1, sent_at);
   RUN_UNTIL(&loop, peer.in_len == raw_head_len(&peer) + 4 + 200 + 4 +
                                       LIMIT - 14 - 100);
+  /* That send took the queue past the low water: one more, once. */
+  RUN_UNTIL(&loop, drains == 2);
+  start = uv_hrtime();
+  while (uv_hrtime() - start < 100 * 1000000u)
+    uv_run(&loop, UV_RUN_ONCE);
+  ASSERT_EQ(2, drains);
   ASSERT_EQ(0, harness.close_count);
 
   uv_close((uv_handle_t*) &tick, NULL);
