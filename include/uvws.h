@@ -426,10 +426,15 @@ WS_EXTERN int ws_conn_send_fragment(ws_conn_t* conn, const void* data,
  * brought after it is kept (copied) and delivered first, in order, after
  * ws_conn_resume(). Sending is unaffected.
  *
- * Timers while paused: pings still go out every ping_interval, but the
- * pong timeout does not run (the pong cannot be read while paused) and
- * neither does idle_timeout; both start over when reading resumes, so a
- * connection is never dropped for a silence that pausing caused. Closing
+ * Timers while paused: idle_timeout does not run, and pings still go out
+ * every ping_interval, but their pongs cannot be read; so while paused,
+ * the sign of life pong_timeout waits for is the peer taking what we
+ * write: a connection with nothing queued, or whose queue moved since the
+ * ping, stays however long the pause; one whose queue has not moved at
+ * all for pong_timeout after the ping (a peer that neither reads nor
+ * answers) is dropped (WS_ETIMEDOUT), as it would be unpaused. Both
+ * timeouts start over when reading resumes, so a connection is never
+ * dropped for a silence that pausing caused. Closing
  * (ws_conn_close(), a server's shutdown, a failure) resumes reading by
  * itself, as the close handshake needs it; close_timeout bounds it.
  *

@@ -131,8 +131,17 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
                          WS_ETIMEDOUT);
     return;
   }
-  if (conn->ping_outstanding && !conn->paused) {
-    ws__conn_abort(conn, WS_ETIMEDOUT);
+  if (conn->ping_outstanding) {
+    /* A paused connection cannot read the pong: a peer that takes what
+     * is written, or has nothing waiting for it, counts as alive. */
+    if (!conn->paused ||
+        (conn->out.bytes > 0 && conn->out.consumed == conn->ping_consumed)) {
+      ws__conn_abort(conn, WS_ETIMEDOUT);
+      return;
+    }
+    conn->ping_outstanding = 0;
+    conn->last_rx = now; /* the next ping's interval starts here */
+    ws__conn_schedule(conn);
     return;
   }
   if (ws__conn_send_frame(conn, WS__OP_PING, NULL, 0) != 0) {
@@ -141,6 +150,7 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
   }
   conn->ping_outstanding = 1;
   conn->ping_sent = now;
+  conn->ping_consumed = conn->out.consumed;
   ws__conn_schedule(conn);
 }
 

@@ -122,12 +122,13 @@ uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
     case WS__CONN_OPEN:
       if (conn->close_queued)
         return ws__after(conn->started, o->close_timeout);
-      /* Paused, it hears nothing, by the application's choice: pings go
-       * on, the idle and pong timeouts wait for it to read again. */
+      /* Paused, it hears nothing, by the application's choice: the idle
+       * timeout waits, pings go on, and a ping's timeout checks that the
+       * peer takes what is written (see ws__conn_on_deadline()). */
       if (conn->paused)
-        return ws__after(conn->ping_outstanding ? conn->ping_sent
-                                                : conn->last_rx,
-                         o->ping_interval);
+        return conn->ping_outstanding
+                   ? ws__after(conn->ping_sent, o->pong_timeout)
+                   : ws__after(conn->last_rx, o->ping_interval);
       d = ws__after(conn->last_rx, o->idle_timeout);
       if (conn->ping_outstanding)
         return ws__min_deadline(d, ws__after(conn->ping_sent,

@@ -349,6 +349,7 @@ struct ws_conn_s {
   uint64_t started;         /* loop time of accept, or of the close start */
   uint64_t last_rx;         /* loop time of the last read */
   uint64_t ping_sent;
+  uint64_t ping_consumed;   /* out.consumed when that ping was queued */
   ws_request_t* request;    /* during the handshake only */
   ws__dial_t* dial;         /* a client's connection until it opens */
   int http_status;          /* a client's upgrade response status */

@@ -1,6 +1,7 @@
 /* A paused connection cannot read the peer's pongs, so the pong timeout
- * waits while it is paused: pings still go out, and the connection stays
- * open however long the pause. After ws_conn_resume() the pong timeout
+ * does not drop it while the peer takes what is written (here: only the
+ * pings themselves): pings still go out, and the connection stays open
+ * however long the pause. After ws_conn_resume() the pong timeout
  * counts again: a pong written during the pause is read and reported, and
  * a peer that then stops answering is dropped (WS_ETIMEDOUT). */
 #include "raw_client.h"
