@@ -37,6 +37,9 @@ int main(void) {
 
   ASSERT_EQ(0, uv_loop_init(&loop));
   ws_server_options_init(&options);
+  /* After the close handshake the server waits this long for the peer's
+   * end of the stream. */
+  options.close_timeout = 200;
   cb = harness_callbacks();
   cb.on_open = close_on_open;
   server = harness_server(&loop, &options, &cb);
