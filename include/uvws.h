@@ -6,8 +6,8 @@
  *
  * Threading: every function must be called on the thread that runs the loop.
  *
- * Re-entrancy: sending, pinging, closing and broadcasting never call back
- * into your code. A connection they must drop (no memory, or a room member
+ * Re-entrancy: sending, pinging, closing, broadcasting, pausing and
+ * resuming never call back into your code. A connection they must drop (no memory, or a room member
  * too slow under WS_SLOW_CLOSE) gets its on_close later, from the loop, so
  * lists you are walking stay intact.
  *
@@ -422,9 +422,10 @@ WS_EXTERN int ws_conn_send_fragment(ws_conn_t* conn, const void* data,
  * ws_conn_pause() stops reading from the connection: no more on_message or
  * on_pong until ws_conn_resume(), and no CPU spent on it; the peer's
  * writes back up into its own buffers (TCP flow control). Called from
- * on_message, it takes effect after that message: what the same read
- * brought after it is kept (copied) and delivered first, in order, after
- * ws_conn_resume(). Sending is unaffected.
+ * on_message (or on_open, on_pong), it takes effect after that callback:
+ * what the same read brought after it (at most one read, 64 KiB) is kept
+ * as a copy and delivered first, in order, after ws_conn_resume().
+ * Sending is unaffected.
  *
  * Timers while paused: idle_timeout does not run, and pings still go out
  * every ping_interval, but their pongs cannot be read; so while paused,
