@@ -423,8 +423,9 @@ WS_EXTERN int ws_conn_send_fragment(ws_conn_t* conn, const void* data,
  * on_pong until ws_conn_resume(), and no CPU spent on it; the peer's
  * writes back up into its own buffers (TCP flow control). Called from
  * on_message (or on_open, on_pong), it takes effect after that callback:
- * what the same read brought after it (at most one read, 64 KiB) is kept
- * as a copy and delivered first, in order, after ws_conn_resume().
+ * what the same read brought after it (at most one read of 64 KiB, or the
+ * bytes given to ws_server_adopt()) is kept as a copy and delivered
+ * first, in order, after ws_conn_resume().
  * Sending is unaffected.
  *
  * Timers while paused: idle_timeout does not run, and pings still go out

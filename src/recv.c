@@ -691,7 +691,7 @@ static void ws__conn_replay(ws_conn_t* conn) {
 
   held = conn->held;
   conn->held = NULL;
-  if (conn->state == WS__CONN_OPEN)
+  if (held != NULL && conn->state == WS__CONN_OPEN)
     ws__conn_feed_frames(conn, held->data, held->len);
   ws__free(held);
   if (conn->paused || conn->detached ||
