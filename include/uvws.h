@@ -280,12 +280,23 @@ WS_EXTERN int ws_server_listen(ws_server_t* server, const char* host,
 WS_EXTERN int ws_server_port(const ws_server_t* server);
 /* Stops listening, closes every open connection with 1001 (each gets its
  * on_close), and calls cb once every handle is closed. The server's memory is
- * freed after cb returns. cb may be NULL. Calling it twice does nothing. */
+ * freed after cb returns. cb may be NULL. Calling it twice does nothing.
+ * Lifetimes from this call to cb: no connection is accepted or adopted any
+ * more; connections still in their handshake are dropped (they were never
+ * accepted: no on_close); open ones finish their close handshake, so
+ * on_message may still come for what a peer sent before its close frame,
+ * and on_close comes for each; sends to them return WS_ECLOSED, and
+ * broadcasts reach nobody. Rooms and the server stay valid (the calls on
+ * them work) until cb returns; then the rooms left are destroyed with the
+ * server. */
 WS_EXTERN void ws_server_close(ws_server_t* server, ws_server_close_cb cb);
 WS_EXTERN uv_loop_t* ws_server_loop(const ws_server_t* server);
 WS_EXTERN void* ws_server_get_data(const ws_server_t* server);
 WS_EXTERN void ws_server_set_data(ws_server_t* server, void* data);
-/* Connections accepted and not yet closed, handshaking ones included. */
+/* Connections accepted and not yet closed, handshaking ones included.
+ * Every TCP connection, accepted or adopted, has TCP_NODELAY set (Nagle's
+ * algorithm off): what a loop iteration queues is written at its end, in
+ * as few writes as it fits, and goes out at once. */
 WS_EXTERN size_t ws_server_connection_count(const ws_server_t* server);
 
 /* ---- Adopting connections ----
@@ -353,11 +364,30 @@ WS_EXTERN int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
  * that message's last fragment (see ws_conn_send_begin()). */
 WS_EXTERN int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode,
                            const void* data, size_t len);
-/* Queues a ping with up to 125 bytes of payload. */
+/* Queues a ping with up to 125 bytes of payload (copied); its pong comes
+ * to on_pong. Pings go out at once, between the fragments of a message
+ * being sent in pieces. Returns:
+ *   0             queued;
+ *   WS_EINVAL     a NULL conn, len over 125, or NULL data with len > 0;
+ *   WS_ECLOSED    not open, or closing;
+ *   WS_EQUEUEFULL the ping would take the queue past max_queued_bytes:
+ *                 nothing was queued and the connection stays open (try
+ *                 again from on_drain);
+ *   WS_ENOMEM     no memory: the connection is dropped (its on_close
+ *                 follows from the loop, with WS_ENOMEM). */
 WS_EXTERN int ws_conn_ping(ws_conn_t* conn, const void* data, size_t len);
 /* Starts the close handshake: code is 1000-1003, 1007-1011 or 3000-4999,
  * reason up to 123 bytes of UTF-8. on_close follows once the peer answers
- * or close_timeout passes. Returns 0, WS_EINVAL or WS_ECLOSED.
+ * or close_timeout passes; from this call on, sends return WS_ECLOSED, and
+ * messages the peer sent before its own close frame still arrive.
+ * Returns:
+ *   0          the close frame is queued;
+ *   WS_EINVAL  a NULL conn, a code outside those ranges, a reason over
+ *              123 bytes or not UTF-8, or NULL reason with reason_len > 0;
+ *   WS_ECLOSED closing or closed already (nothing to do);
+ *   WS_ENOMEM  no memory for the close frame: the connection is dropped
+ *              instead (its on_close follows from the loop, 1006 with
+ *              WS_ENOMEM).
  * On a client's connection that has not opened yet (a name lookup, a TCP
  * connect, or an upgrade request with no answer yet) it cancels the
  * attempt instead and returns 0: code and reason are checked but not

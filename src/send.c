@@ -293,7 +293,9 @@ int ws_conn_ping(ws_conn_t* conn, const void* data, size_t len) {
     return WS_EINVAL;
   if (!ws__conn_is_open(conn))
     return WS_ECLOSED;
-  r = ws__conn_send_frame(conn, 0x9, data, len);
+  if (!ws__conn_queue_has_room(conn, WS__MAX_HEADER + len))
+    return WS_EQUEUEFULL;
+  r = ws__conn_send_frame(conn, WS__OP_PING, data, len);
   if (r != 0)
     ws__conn_fail_later(conn, r);
   return r;
