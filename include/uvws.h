@@ -530,7 +530,8 @@ WS_EXTERN size_t ws_request_header_count(const ws_request_t* request);
 WS_EXTERN int ws_request_header_at(const ws_request_t* request, size_t index,
                                    const char** name, const char** value);
 /* Picks one subprotocol the client offered in Sec-WebSocket-Protocol.
- * Returns 0, or WS_EINVAL if the client did not offer it. */
+ * Returns 0, WS_EINVAL (NULL, not an upgrade request, or a protocol the
+ * client did not offer) or WS_ENOMEM (the request goes on without one). */
 WS_EXTERN int ws_request_select_subprotocol(ws_request_t* request,
                                             const char* protocol);
 /* Adds a header to the response (101, a refusal, or an on_http answer).
