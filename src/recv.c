@@ -396,6 +396,7 @@ static int ws__frame_ends_message(const ws__frame_t* f) {
  * (*status is then WS__FRAME_HEADER). */
 static size_t ws__conn_process(ws_conn_t* conn, unsigned char* data,
                                size_t len, ws__frame_t* next, int* status) {
+  ws__route_t route;
   ws__frame_t f;
   uint16_t code;
   size_t total;
@@ -424,16 +425,19 @@ static size_t ws__conn_process(ws_conn_t* conn, unsigned char* data,
       break;
     }
     total = f.header_len + (size_t) f.payload_len;
+    route = ws__conn_route(conn, &f);
     /* A message that wslay will see starts in wslay's state after the
-     * frames before it; any other frame handled here waits for them. */
-    if (run > 0 && (ws__conn_route(conn, &f) != WS__ROUTE_ENGINE ||
-                    f.opcode == WS__OP_TEXT || f.opcode == WS__OP_BINARY)) {
+     * frames before it; any other frame handled here waits for them.
+     * Feeding them changes nothing the route depends on while the
+     * connection stays open. */
+    if (run > 0 && (route != WS__ROUTE_ENGINE || f.opcode == WS__OP_TEXT ||
+                    f.opcode == WS__OP_BINARY)) {
       ws__conn_engine_feed(conn, data + off - run, run);
       run = 0;
       if (conn->state != WS__CONN_OPEN)
         return len;
     }
-    if (ws__conn_route(conn, &f) == WS__ROUTE_ENGINE) {
+    if (route == WS__ROUTE_ENGINE) {
       if (ws__conn_track(conn, &f) != 0) {
         ws__conn_abort(conn, WS_ENOMEM);
         return len;

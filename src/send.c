@@ -40,13 +40,6 @@ int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
   return ws__conn_queue_frame(conn, &conn->out, 1, opcode, data, len);
 }
 
-int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n) {
-  size_t limit;
-
-  limit = conn->hub->options.max_queued_bytes;
-  return n <= limit && ws__conn_queued(conn) <= limit - n;
-}
-
 ws__outq_t* ws__conn_data_queue(ws_conn_t* conn) {
   return conn->sending_fragments ? &conn->after : &conn->out;
 }

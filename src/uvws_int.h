@@ -528,7 +528,13 @@ int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
 void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
                           size_t len);
 /* Whether n more bytes fit under max_queued_bytes. */
-int ws__conn_queue_has_room(const ws_conn_t* conn, size_t n);
+static inline int ws__conn_queue_has_room(const ws_conn_t* conn,
+                                          size_t n) {
+  size_t limit;
+
+  limit = conn->hub->options.max_queued_bytes;
+  return n <= limit && conn->out.bytes <= limit - n;
+}
 /* Where a data frame goes: after the fragmented message being sent, if
  * there is one. */
 ws__outq_t* ws__conn_data_queue(ws_conn_t* conn);
