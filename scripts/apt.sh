@@ -5,6 +5,11 @@
 #   apt_install WHO PACKAGE...
 #     Returns 0 once installed, 2 without root (after saying what is
 #     missing, prefixed with WHO), 1 if apt-get failed.
+#   apt_missing PACKAGE...
+#     Sets the array apt_missing_list to those not installed.
+#   apt_install_missing WHO PACKAGE...
+#     apt_install of those not installed yet (says so when none is):
+#     returns 0 (also without root, after saying what is missing), or 1.
 #   apt_unpack WHO PACKAGE DIR
 #     Downloads PACKAGE's .deb and unpacks its files under DIR without
 #     installing it (nor anything it depends on). Returns 0 once unpacked,
@@ -36,6 +41,30 @@ apt_update() {
     fi
     sleep 10
   done
+}
+
+apt_missing() {
+  local p status
+  apt_missing_list=()
+  for p in "$@"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    if [ "$status" != installed ]; then
+      apt_missing_list+=("$p")
+    fi
+  done
+}
+
+apt_install_missing() {
+  local who=$1 status=0
+  shift
+  apt_missing "$@"
+  if [ ${#apt_missing_list[@]} -eq 0 ]; then
+    echo "$who: all packages installed" >&2
+    return 0
+  fi
+  apt_install "$who" "${apt_missing_list[@]}" || status=$?
+  # Without root it has said what is missing: go on without.
+  [ "$status" -eq 2 ] || [ "$status" -eq 0 ] || return 1
 }
 
 apt_install() {

@@ -111,13 +111,8 @@ git ls-files -z --cached --others --exclude-standard |
 
 if [ "$setup" -eq 1 ]; then
   tools=(dpkg-dev debhelper lintian)
-  missing=()
-  for p in "${tools[@]}"; do
-    if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" \
-         != installed ]; then
-      missing+=("$p")
-    fi
-  done
+  apt_missing "${tools[@]}"
+  missing=("${apt_missing_list[@]}")
   if [ ${#missing[@]} -gt 0 ] ||
      ! (cd "$src" && dpkg-checkbuilddeps >/dev/null 2>&1); then
     step "installing the build dependencies"

@@ -23,22 +23,7 @@ packages=(
   libwslay-dev
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  if [ "$status" != installed ]; then
-    missing+=("$p")
-  fi
-done
-
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup-build: all packages installed" >&2
-else
-  status=0
-  apt_install setup-build "${missing[@]}" || status=$?
-  # Without root: say so and go on without; a failure fails.
-  [ "$status" -eq 2 ] || [ "$status" -eq 0 ] || exit 1
-fi
+apt_install_missing setup-build "${packages[@]}" || exit 1
 
 if [ ! -f /usr/share/llhttp/llhttp.c ] &&
    [ ! -f build-deps/node-llhttp/usr/share/llhttp/llhttp.c ]; then

@@ -22,22 +22,7 @@ packages=(
   libclang-rt-dev        # clang's ASan/UBSan runtimes (only recommended)
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  if [ "$status" != installed ]; then
-    missing+=("$p")
-  fi
-done
-
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all test packages installed" >&2
-else
-  status=0
-  apt_install setup "${missing[@]}" || status=$?
-  # Without root: say so and go on without (exit 0); a failure fails.
-  [ "$status" -eq 2 ] || [ "$status" -eq 0 ] || exit 1
-fi
+apt_install_missing setup "${packages[@]}" || exit 1
 
 # The compiler, CMake, libuv and wslay (llhttp is installed by now).
 bash "$(dirname "$0")/setup-build.sh"
