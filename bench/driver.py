@@ -93,8 +93,13 @@ class Env:
         missing = [n for n, s in self.servers.items()
                    if not os.path.exists(s["cmd"][0]) and s["cmd"][0] != "node"]
         for n in missing:
-            log(f"server {n} is missing ({self.servers[n]['cmd'][0]}): skipped")
+            if n in echo or n in bcast:
+                log(f"server {n} is missing ({self.servers[n]['cmd'][0]}): "
+                    "skipped")
             del self.servers[n]
+        for n in echo:
+            if n not in self.servers and n not in missing:
+                sys.exit(f"driver.py: no server named {n}")
         if self.compare and (self.compare["echo"] not in self.servers or
                              self.compare["bcast"] not in self.servers):
             sys.exit(f"driver.py: no uvws-echo or uvws-bcast-server in "
@@ -1038,6 +1043,7 @@ def main():
     only = set(cfg.only.split(","))
     env = Env(cfg)
     home = env.work if scratch else HERE
+    out_given = cfg.out is not None
     cfg.out = cfg.out or os.path.join(home, "RESULTS.md")
     cfg.results = cfg.results or os.path.join(home, "results.json")
     started = time.time()
@@ -1057,15 +1063,21 @@ def main():
             setattr(cfg, k, v)
         if d.get("compare"):
             env.compare = d["compare"]
+            scratch = True
+            if not out_given:
+                cfg.out = os.path.join(env.work, "RESULTS.md")
         if d.get("servers"):
             env.echo_servers = d["servers"]["echo"]
             env.bcast_servers = d["servers"]["broadcast"]
-        if not scratch and not env.compare:
+        if not scratch:
             make_plots(cfg, env, echo, bcast, mem)
+        report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
+                              started, elapsed)
         with open(cfg.out, "w") as f:
-            f.write(write_report(cfg, env, echo, sysc, bcast, mem, conn,
-                                 info, started, elapsed))
+            f.write(report)
         log(f"wrote {cfg.out}")
+        if scratch:
+            print(report)
         return
     if "echo" in only:
         echo_rounds(env, cfg, echo)
