@@ -22,6 +22,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import resource
 import signal
@@ -479,6 +480,18 @@ def span(xs, fmt="{:.2f}"):
             "–" + fmt.format(max(xs)) + ")")
 
 
+def median_interval(xs, fmt="{:.3f}"):
+    """A 95% interval for the median of xs, by resampling xs (bootstrap,
+    a fixed seed, so the same results give the same report)."""
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    if len(xs) < 2:
+        return "n/a"
+    rng = random.Random(1)
+    meds = sorted(statistics.median(rng.choices(xs, k=len(xs)))
+                  for _ in range(2000))
+    return fmt.format(meds[50]) + "–" + fmt.format(meds[-51])
+
+
 def val(res, key):
     v = res.get(key)
     return float(v) if v is not None and res.get("ok") else float("nan")
@@ -605,13 +618,16 @@ def compare_section(cfg, env, echo, bcast, info):
       "round, under the same client and load; the ratios are taken within "
       "a round and summarized as the median (minimum–maximum) over the "
       "rounds. Lower is better for CPU, higher for messages/s; 1.00 is "
-      "no change.\n")
+      "no change. The 95% interval of a median comes from resampling its "
+      "rounds (bootstrap): a change that it leaves out is beyond the "
+      "noise of this run.\n")
     cpu = "server_cpu_us_per_msg"
     if echo:
         w("Echo (`samples/echo`):\n")
-        w(f"| scenario | server CPU/msg, uvws ÷ {label} | uvws ÷ raw | "
-          f"{label} ÷ raw | msgs/s, uvws ÷ {label} |")
-        w("|---|---|---|---|---|")
+        w(f"| scenario | server CPU/msg, uvws ÷ {label} | 95% interval of "
+          f"that median | uvws ÷ raw | {label} ÷ raw | msgs/s, uvws ÷ "
+          f"{label} |")
+        w("|---|---|---|---|---|---|")
         pooled = []
         for name, *_ in ECHO:
             runs = echo.get(name, {})
@@ -620,11 +636,13 @@ def compare_section(cfg, env, echo, bcast, info):
             r = ratios(runs["uvws"], runs[other], cpu)
             pooled += r
             raw = runs.get("raw", [])
-            w(f"| {name} | {span(r)} | {span(ratios(runs['uvws'], raw, cpu))}"
-              f" | {span(ratios(runs[other], raw, cpu))} | "
+            w(f"| {name} | {span(r)} | {median_interval(r)} | "
+              f"{span(ratios(runs['uvws'], raw, cpu))} | "
+              f"{span(ratios(runs[other], raw, cpu))} | "
               f"{span(ratios(runs['uvws'], runs[other], 'rate_per_s'))} |")
         if pooled:
-            w(f"| every scenario's rounds together | {span(pooled)} | | | |")
+            w(f"| every scenario's rounds together | {span(pooled)} | "
+              f"{median_interval(pooled)} | | | |")
         w("")
     ours, theirs = "uvws-bcast", env.compare["bcast"]
     if bcast and ours in bcast and theirs in bcast:
@@ -632,13 +650,14 @@ def compare_section(cfg, env, echo, bcast, info):
         st = bcast.get("strace", {})
         w(f"Broadcast of 100 B to {cfg.bcast_members:,} members "
           f"({cfg.bcast_inflight} outstanding, `bench/bcast_server.c`):\n")
-        w(f"| server CPU/delivery, uvws ÷ {label} | uvws ÷ raw | {label} ÷ "
-          f"raw | deliveries/s, uvws ÷ {label} | write calls per delivery, "
-          f"uvws / {label} |")
-        w("|---|---|---|---|---|")
+        w(f"| server CPU/delivery, uvws ÷ {label} | 95% interval of that "
+          f"median | uvws ÷ raw | {label} ÷ raw | deliveries/s, uvws ÷ "
+          f"{label} | write calls per delivery, uvws / {label} |")
+        w("|---|---|---|---|---|---|")
         wr = [st.get(s, {}).get("writes_per_delivery", float("nan"))
               for s in (ours, theirs)]
-        w(f"| {span(ratios(bcast[ours], bcast[theirs], cpu))} | "
+        r = ratios(bcast[ours], bcast[theirs], cpu)
+        w(f"| {span(r)} | {median_interval(r)} | "
           f"{span(ratios(bcast[ours], raw, cpu))} | "
           f"{span(ratios(bcast[theirs], raw, cpu))} | "
           f"{span(ratios(bcast[ours], bcast[theirs], 'rate_per_s'))} | "
