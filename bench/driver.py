@@ -9,6 +9,12 @@ The figure that stays steady on a noisy machine is the server's CPU time
 per message, read from /proc/PID/stat by uvws-bench over the measured
 window; ratios are taken per round (side by side) and summarized by their
 median and range.
+
+With --compare-bin-dir DIR, the uvws servers built in DIR (another build
+of uvws, for instance an older commit's) run as one more server in the
+same rounds, named uvws-LABEL and uvws-bcast-LABEL (--compare-label, by
+default "before"), and the report gains a section of per-round ratios:
+this build ÷ that one, and each ÷ the raw floor.
 """
 
 import argparse
@@ -16,6 +22,7 @@ import json
 import math
 import os
 import platform
+import random
 import re
 import resource
 import signal
@@ -39,6 +46,7 @@ def log(msg):
 class Env:
     def __init__(self, args):
         self.bin = args.bin_dir
+        self.compare = None
         self.bench = os.path.join(self.bin, "bench", "uvws-bench")
         self.work = tempfile.mkdtemp(prefix="uvws-bench-")
         self.servers = {
@@ -62,11 +70,44 @@ class Env:
                                                "raw-bcast"), "0", "{host}"],
                           "raw": True},
         }
+        echo = list(ECHO_SERVERS)
+        bcast = ["uvws-bcast", "raw-bcast"]
+        if args.compare_bin_dir:
+            # The other build's servers, next to ours in every round.
+            label = args.compare_label
+            self.compare = {"label": label, "echo": f"uvws-{label}",
+                            "bcast": f"uvws-bcast-{label}",
+                            "bin": args.compare_bin_dir}
+            self.servers[self.compare["echo"]] = {"cmd": [
+                os.path.join(args.compare_bin_dir, "samples", "echo",
+                             "uvws-echo"), "--host", "{host}", "--port", "0"]}
+            self.servers[self.compare["bcast"]] = {"cmd": [
+                os.path.join(args.compare_bin_dir, "bench",
+                             "uvws-bcast-server"),
+                "--host", "{host}", "--port", "0"]}
+            echo = ["uvws", self.compare["echo"], "raw"]
+            bcast = ["uvws-bcast", self.compare["bcast"], "raw-bcast"]
+        if args.servers:
+            echo = args.servers.split(",")
+            if self.compare and self.compare["echo"] not in echo:
+                echo.insert(1, self.compare["echo"])
         missing = [n for n, s in self.servers.items()
                    if not os.path.exists(s["cmd"][0]) and s["cmd"][0] != "node"]
         for n in missing:
-            log(f"server {n} is missing ({self.servers[n]['cmd'][0]}): skipped")
+            if n in echo or n in bcast:
+                log(f"server {n} is missing ({self.servers[n]['cmd'][0]}): "
+                    "skipped")
             del self.servers[n]
+        for n in echo:
+            if n not in self.servers and n not in missing:
+                sys.exit(f"driver.py: no server named {n}")
+        if self.compare and (self.compare["echo"] not in self.servers or
+                             self.compare["bcast"] not in self.servers):
+            sys.exit(f"driver.py: no uvws-echo or uvws-bcast-server in "
+                     f"{args.compare_bin_dir}")
+        # The servers each pass runs, in the order of the report's columns.
+        self.echo_servers = [s for s in echo if s in self.servers]
+        self.bcast_servers = [s for s in bcast if s in self.servers]
 
 
 class Server:
@@ -177,7 +218,7 @@ ECHO_SERVERS = ["uvws", "raw", "go-article", "gorilla", "node"]
 
 
 def echo_rounds(env, cfg, results):
-    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    servers = env.echo_servers
     scenarios = ECHO if not cfg.quick else [ECHO[1], ECHO[3], ECHO[4]]
     for rnd in range(cfg.rounds):
         order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
@@ -236,7 +277,7 @@ def syscall_pass(env, cfg, results):
     """Two traced runs per server and scenario: one message per connection,
     then many; the difference is what the messages cost, without the
     handshakes, the closes and the sample's logging."""
-    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    servers = env.echo_servers
     scenarios = ECHO if not cfg.quick else [ECHO[1], ECHO[4]]
     for name, conns, size, k in scenarios:
         per_conn = max(20, (40000 if k == 1 else 64000) // conns)
@@ -267,10 +308,10 @@ def syscall_pass(env, cfg, results):
 
 def bcast_rounds(env, cfg, results):
     members = cfg.bcast_members
-    servers = [s for s in ("uvws-bcast", "raw-bcast") if s in env.servers]
+    servers = env.bcast_servers
     procs = max(1, math.ceil((members + 1) / 18000))
     for rnd in range(cfg.rounds):
-        order = servers if rnd % 2 == 0 else servers[::-1]
+        order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
         for s in order:
             srv = Server(env, s)
             try:
@@ -347,10 +388,10 @@ def memory_pass(env, cfg, results):
                            " measurable")
         top = (hard - 1000) // 1000 * 1000
     steps = [1000, 10000, top] if not cfg.quick else [1000, 5000]
-    servers = ["uvws", "raw", "go-article", "gorilla", "node"]
+    servers = env.echo_servers
     if cfg.quick:
-        servers = ["uvws", "raw"]
-    for s in [x for x in servers if x in env.servers]:
+        servers = [s for s in servers if s not in ECHO_SERVERS[2:]]
+    for s in servers:
         # Spread destinations over 127.0.0.1-4 (the server listens on every
         # address) to pass the ephemeral port limit of one address pair.
         srv = Server(env, s, host="0.0.0.0")
@@ -365,7 +406,8 @@ def memory_pass(env, cfg, results):
             row["base_kb"] = base
             held = 0
             for step in steps:
-                if s != "uvws" and step > 10000 and not cfg.all_peers_top:
+                if (not s.startswith("uvws") and step > 10000 and
+                        not cfg.all_peers_top):
                     break
                 add = step - held
                 procs = max(1, math.ceil(add / 9000))
@@ -405,7 +447,7 @@ def memory_pass(env, cfg, results):
 
 
 def connect_rounds(env, cfg, results):
-    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    servers = env.echo_servers
     n = cfg.connect_conns
     for rnd in range(max(1, cfg.rounds - 2)):
         order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
@@ -438,6 +480,18 @@ def span(xs, fmt="{:.2f}"):
             "–" + fmt.format(max(xs)) + ")")
 
 
+def median_interval(xs, fmt="{:.3f}"):
+    """A 95% interval for the median of xs, by resampling xs (bootstrap,
+    a fixed seed, so the same results give the same report)."""
+    xs = [x for x in xs if x is not None and not math.isnan(x)]
+    if len(xs) < 2:
+        return "n/a"
+    rng = random.Random(1)
+    meds = sorted(statistics.median(rng.choices(xs, k=len(xs)))
+                  for _ in range(2000))
+    return fmt.format(meds[50]) + "–" + fmt.format(meds[-51])
+
+
 def val(res, key):
     v = res.get(key)
     return float(v) if v is not None and res.get("ok") else float("nan")
@@ -450,6 +504,34 @@ def ratios(a_runs, b_runs, key, invert=False):
         if y and not math.isnan(x) and not math.isnan(y) and x:
             out.append(y / x if invert else x / y)
     return out
+
+
+def build_commit(bin_dir):
+    """The commit of the sources a CMake build directory was made from,
+    with a mark when the library or sample sources differ from it."""
+    try:
+        with open(os.path.join(bin_dir, "CMakeCache.txt")) as f:
+            m = re.search(r"^CMAKE_HOME_DIRECTORY:INTERNAL=(.*)$", f.read(),
+                          re.M)
+    except OSError:
+        return "unknown"
+    if not m:
+        return "unknown"
+    src = m.group(1)
+    try:
+        head = subprocess.run(["git", "-C", src, "rev-parse", "--short",
+                               "HEAD"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", src, "status", "--porcelain",
+                                "--", "src", "include", "samples",
+                                "CMakeLists.txt", "bench/bcast_server.c"],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True,
+                               timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (head or "unknown") + (" with local changes" if dirty else "")
 
 
 def machine_info():
@@ -522,11 +604,73 @@ plot {cols}
     os.unlink(dat)
 
 
+def compare_section(cfg, env, echo, bcast, info):
+    """This build against the one of --compare-bin-dir: per-round ratios,
+    both servers having run in the same rounds under the same load."""
+    label, other = env.compare["label"], env.compare["echo"]
+    out = []
+    w = out.append
+    w(f"## uvws ({info.get('bin_commit', '?')}) against {label} "
+      f"({info.get('compare_commit', '?')}), side by side\n")
+    w(f"`uvws` is the build in `{cfg.bin_dir}`, `{label}` the one in "
+      f"`{env.compare['bin']}`. In each of the {cfg.rounds} rounds every "
+      "server ran once per scenario, in an order that rotates from round to "
+      "round, under the same client and load; the ratios are taken within "
+      "a round and summarized as the median (minimum–maximum) over the "
+      "rounds. Lower is better for CPU, higher for messages/s; 1.00 is "
+      "no change. The 95% interval of a median comes from resampling its "
+      "rounds (bootstrap): a change that it leaves out is beyond the "
+      "noise of this run.\n")
+    cpu = "server_cpu_us_per_msg"
+    if echo:
+        w("Echo (`samples/echo`):\n")
+        w(f"| scenario | server CPU/msg, uvws ÷ {label} | 95% interval of "
+          f"that median | uvws ÷ raw | {label} ÷ raw | msgs/s, uvws ÷ "
+          f"{label} |")
+        w("|---|---|---|---|---|---|")
+        pooled = []
+        for name, *_ in ECHO:
+            runs = echo.get(name, {})
+            if "uvws" not in runs or other not in runs:
+                continue
+            r = ratios(runs["uvws"], runs[other], cpu)
+            pooled += r
+            raw = runs.get("raw", [])
+            w(f"| {name} | {span(r)} | {median_interval(r)} | "
+              f"{span(ratios(runs['uvws'], raw, cpu))} | "
+              f"{span(ratios(runs[other], raw, cpu))} | "
+              f"{span(ratios(runs['uvws'], runs[other], 'rate_per_s'))} |")
+        if pooled:
+            w(f"| every scenario's rounds together | {span(pooled)} | "
+              f"{median_interval(pooled)} | | | |")
+        w("")
+    ours, theirs = "uvws-bcast", env.compare["bcast"]
+    if bcast and ours in bcast and theirs in bcast:
+        raw = bcast.get("raw-bcast", [])
+        st = bcast.get("strace", {})
+        w(f"Broadcast of 100 B to {cfg.bcast_members:,} members "
+          f"({cfg.bcast_inflight} outstanding, `bench/bcast_server.c`):\n")
+        w(f"| server CPU/delivery, uvws ÷ {label} | 95% interval of that "
+          f"median | uvws ÷ raw | {label} ÷ raw | deliveries/s, uvws ÷ "
+          f"{label} | write calls per delivery, uvws / {label} |")
+        w("|---|---|---|---|---|---|")
+        wr = [st.get(s, {}).get("writes_per_delivery", float("nan"))
+              for s in (ours, theirs)]
+        r = ratios(bcast[ours], bcast[theirs], cpu)
+        w(f"| {span(r)} | {median_interval(r)} | "
+          f"{span(ratios(bcast[ours], raw, cpu))} | "
+          f"{span(ratios(bcast[theirs], raw, cpu))} | "
+          f"{span(ratios(bcast[ours], bcast[theirs], 'rate_per_s'))} | "
+          f"{wr[0]:.4f} / {wr[1]:.4f} |")
+        w("")
+    return "\n".join(out) + "\n"
+
+
 def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
                  elapsed):
     out = []
     w = out.append
-    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    servers = env.echo_servers
     w("# uvws benchmark results\n")
     w(f"Written by `{cfg.command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}"
       f" in {elapsed / 60:.0f} minutes (uvws commit {info['commit']}). "
@@ -555,6 +699,8 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
       "`bench/raw-echo.c`: libuv echoing bytes with no framing (shared "
       "read buffer, `uv_try_write` first), driven by `uvws-bench --raw`, "
       "which sends the same masked frames without a handshake.\n")
+    if env.compare:
+        w(compare_section(cfg, env, echo, bcast, info))
 
     # Echo table.
     w("## Echo: server CPU per message (µs)\n")
@@ -615,16 +761,17 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
       "byte for byte; a failed run is left out of the medians).\n")
 
     # uvws vs peers.
-    w("## uvws against the peers\n")
-    w("Per round, within each scenario: peer's server CPU per message ÷ "
-      "uvws's (how many times more CPU the peer spends), and uvws's "
-      "messages/s ÷ the peer's.\n")
     peers = [p for p in ("go-article", "gorilla", "node") if p in servers]
-    w("| scenario | " + " | ".join(f"{p}: CPU/msg ÷ uvws" for p in peers) +
-      " | " + " | ".join(f"uvws msgs/s ÷ {p}" for p in peers) + " |")
-    w("|---" * (2 * len(peers) + 1) + "|")
+    if peers:
+        w("## uvws against the peers\n")
+        w("Per round, within each scenario: peer's server CPU per message ÷ "
+          "uvws's (how many times more CPU the peer spends), and uvws's "
+          "messages/s ÷ the peer's.\n")
+        w("| scenario | " + " | ".join(f"{p}: CPU/msg ÷ uvws" for p in peers)
+          + " | " + " | ".join(f"uvws msgs/s ÷ {p}" for p in peers) + " |")
+        w("|---" * (2 * len(peers) + 1) + "|")
     for name, *_ in ECHO:
-        if name not in echo or "uvws" not in echo[name]:
+        if not peers or name not in echo or "uvws" not in echo[name]:
             continue
         a = [span(ratios(echo[name]["uvws"], echo[name].get(p, []),
                          "server_cpu_us_per_msg", invert=True))
@@ -675,7 +822,7 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
           "latency p50 / p99 (µs) | write calls per delivery | "
           "syscalls per delivery | epoll_ctl per delivery |")
         w("|---|---|---|---|---|---|---|")
-        for s in ("uvws-bcast", "raw-bcast"):
+        for s in env.bcast_servers:
             rs = bcast.get(s, [])
             if not rs:
                 continue
@@ -708,7 +855,7 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
           "per connection, step by step | bytes per connection, from the "
           "baseline |")
         w("|---|---|---|---|---|")
-        for s in ("uvws", "raw", "go-article", "gorilla", "node"):
+        for s in env.echo_servers:
             row = mem.get(s)
             if not row or not row.get("steps"):
                 continue
@@ -746,10 +893,13 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
           "figure; the raw row is a TCP connect only.)\n")
 
     w(targets(echo, sysc, bcast, mem, cfg))
-    w("\n## Plots\n")
-    for p in ("echo_cpu", "echo_rate", "echo_latency", "broadcast", "memory"):
-        if os.path.exists(os.path.join(HERE, f"{p}.png")):
-            w(f"![{p}]({p}.png)")
+    if not env.compare:
+        # A comparison leaves the plots of bench/ as they are.
+        w("\n## Plots\n")
+        for p in ("echo_cpu", "echo_rate", "echo_latency", "broadcast",
+                  "memory"):
+            if os.path.exists(os.path.join(HERE, f"{p}.png")):
+                w(f"![{p}]({p}.png)")
     w("")
     return "\n".join(out)
 
@@ -823,7 +973,7 @@ def targets(echo, sysc, bcast, mem, cfg):
 
 
 def make_plots(cfg, env, echo, bcast, mem):
-    servers = [s for s in ECHO_SERVERS if s in env.servers]
+    servers = env.echo_servers
     rows = [n for n, *_ in ECHO if n in echo]
     cpu = {n: {s: med([val(r, "server_cpu_us_per_msg")
                        for r in echo[n].get(s, [])]) for s in servers}
@@ -843,7 +993,7 @@ def make_plots(cfg, env, echo, bcast, mem):
               "microseconds", rows, servers, p99, logscale=True)
     if bcast:
         data = {"deliveries/s (x1000)": {}, "server ns per delivery": {}}
-        for s in ("uvws-bcast", "raw-bcast"):
+        for s in env.bcast_servers:
             data["deliveries/s (x1000)"][s] = med(
                 [val(r, "rate_per_s") for r in bcast.get(s, [])]) / 1000
             data["server ns per delivery"][s] = med(
@@ -851,10 +1001,10 @@ def make_plots(cfg, env, echo, bcast, mem):
                  for r in bcast.get(s, [])]) * 1000
         plot_bars(os.path.join(HERE, "broadcast.png"),
                   f"Broadcast of 100 B to {cfg.bcast_members:,} members",
-                  "", list(data), ["uvws-bcast", "raw-bcast"], data)
+                  "", list(data), env.bcast_servers, data)
     if mem:
         data = {}
-        for s in ("uvws", "raw", "go-article", "gorilla", "node"):
+        for s in env.echo_servers:
             row = mem.get(s)
             if not row or not row.get("steps"):
                 continue
@@ -866,14 +1016,14 @@ def make_plots(cfg, env, echo, bcast, mem):
         plot_bars(os.path.join(HERE, "memory.png"),
                   "Server RSS per idle connection (bytes, lower is better)",
                   "bytes", list(data),
-                  [s for s in ("uvws", "raw", "go-article", "gorilla", "node")
-                   if s in mem], data, logscale=True)
+                  [s for s in env.echo_servers if s in mem], data,
+                  logscale=True)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin-dir", required=True)
-    ap.add_argument("--go-dir", required=True)
+    ap.add_argument("--go-dir", help="the Go peers (default: BIN_DIR/go)")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--duration", type=float)
@@ -884,12 +1034,26 @@ def main():
     ap.add_argument("--mem-top", type=int, default=100000)
     ap.add_argument("--all-peers-top", action="store_true")
     ap.add_argument("--connect-conns", type=int)
-    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--servers",
+                    help="the echo servers, comma-separated (default: all; "
+                    "with --compare-bin-dir: uvws, the other build, raw)")
+    ap.add_argument("--compare-bin-dir",
+                    help="another uvws build directory whose echo and "
+                    "broadcast servers run side by side with this one's")
+    ap.add_argument("--compare-label", default="before",
+                    help="the other build's name in the report")
+    ap.add_argument("--out", help="the report (default: bench/RESULTS.md; "
+                    "with --quick or --compare-bin-dir, a temporary folder)")
+    ap.add_argument("--results", help="the raw results, JSON (default: "
+                    "results.json next to the default report)")
     ap.add_argument("--command", default="bench/run.sh")
     ap.add_argument("--report-only", action="store_true",
-                    help="rewrite RESULTS.md and the plots from results.json")
+                    help="rewrite the report (and the plots) from --results")
     cfg = ap.parse_args()
     q = cfg.quick
+    # A quick run or a comparison leaves bench/ as it is unless told.
+    scratch = q or cfg.compare_bin_dir
+    cfg.go_dir = cfg.go_dir or os.path.join(cfg.bin_dir, "go")
     cfg.rounds = cfg.rounds or (1 if q else 5)
     cfg.duration = cfg.duration or (1.0 if q else 3.0)
     cfg.warmup = cfg.warmup if cfg.warmup is not None else (0.5 if q else 1.0)
@@ -897,21 +1061,42 @@ def main():
     cfg.connect_conns = cfg.connect_conns or (2000 if q else 10000)
     only = set(cfg.only.split(","))
     env = Env(cfg)
+    home = env.work if scratch else HERE
+    out_given = cfg.out is not None
+    cfg.out = cfg.out or os.path.join(home, "RESULTS.md")
+    cfg.results = cfg.results or os.path.join(home, "results.json")
     started = time.time()
     echo, sysc, bcast, mem, conn = {}, {}, {}, {}, {}
     info = machine_info()
+    info["bin_commit"] = build_commit(cfg.bin_dir)
+    if env.compare:
+        info["compare_commit"] = build_commit(env.compare["bin"])
     if cfg.report_only:
-        with open(os.path.join(HERE, "results.json")) as f:
+        with open(cfg.results) as f:
             d = json.load(f)
         echo, sysc, bcast = d["echo"], d["syscalls"], d["broadcast"]
         mem, conn, info = d["memory"], d["connect"], d["machine"]
         cfg.command = d.get("command", cfg.command)
         started, elapsed = d.get("started", started), d.get("elapsed", 0)
-        make_plots(cfg, env, echo, bcast, mem)
+        for k, v in d.get("config", {}).items():
+            setattr(cfg, k, v)
+        if d.get("compare"):
+            env.compare = d["compare"]
+            scratch = True
+            if not out_given:
+                cfg.out = os.path.join(env.work, "RESULTS.md")
+        if d.get("servers"):
+            env.echo_servers = d["servers"]["echo"]
+            env.bcast_servers = d["servers"]["broadcast"]
+        if not scratch:
+            make_plots(cfg, env, echo, bcast, mem)
+        report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
+                              started, elapsed)
         with open(cfg.out, "w") as f:
-            f.write(write_report(cfg, env, echo, sysc, bcast, mem, conn,
-                                 info, started, elapsed))
+            f.write(report)
         log(f"wrote {cfg.out}")
+        if scratch:
+            print(report)
         return
     if "echo" in only:
         echo_rounds(env, cfg, echo)
@@ -924,21 +1109,26 @@ def main():
     if "connect" in only:
         connect_rounds(env, cfg, conn)
     elapsed = time.time() - started
-    with open(os.path.join(HERE if not q else env.work, "results.json"),
-              "w") as f:
+    with open(cfg.results, "w") as f:
         json.dump({"echo": echo, "syscalls": sysc, "broadcast": bcast,
                    "memory": mem, "connect": conn, "machine": info,
                    "command": cfg.command, "started": started,
-                   "elapsed": elapsed}, f, indent=1)
-    if not q:
+                   "elapsed": elapsed, "compare": env.compare,
+                   "servers": {"echo": env.echo_servers,
+                               "broadcast": env.bcast_servers},
+                   "config": {k: getattr(cfg, k) for k in
+                              ("bin_dir", "rounds", "duration", "warmup",
+                               "bcast_members", "bcast_inflight")}},
+                  f, indent=1)
+    log(f"wrote {cfg.results}")
+    if not scratch:
         make_plots(cfg, env, echo, bcast, mem)
     report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
                           started, elapsed)
-    out = cfg.out if not q else os.path.join(env.work, "RESULTS.md")
-    with open(out, "w") as f:
+    with open(cfg.out, "w") as f:
         f.write(report)
-    log(f"wrote {out}")
-    if q:
+    log(f"wrote {cfg.out}")
+    if scratch:
         print(report)
 
 
