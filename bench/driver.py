@@ -1092,6 +1092,7 @@ def main():
             make_plots(cfg, env, echo, bcast, mem)
         report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
                               started, elapsed)
+        os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
         with open(cfg.out, "w") as f:
             f.write(report)
         log(f"wrote {cfg.out}")
@@ -1109,6 +1110,7 @@ def main():
     if "connect" in only:
         connect_rounds(env, cfg, conn)
     elapsed = time.time() - started
+    os.makedirs(os.path.dirname(os.path.abspath(cfg.results)), exist_ok=True)
     with open(cfg.results, "w") as f:
         json.dump({"echo": echo, "syscalls": sysc, "broadcast": bcast,
                    "memory": mem, "connect": conn, "machine": info,
