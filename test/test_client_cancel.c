@@ -4,41 +4,7 @@
  * connection ends in one on_connect_error(WS_ECANCELED), from the loop.
  * A second ws_conn_close() returns WS_ECLOSED. The client then closes
  * with nothing left on the loop. */
-#include "fake_server.h"
-
-static int in_api_call;
-static int errors;
-static int last_error;
-static int client_closed;
-
-static void on_connect_error(ws_conn_t* conn, int error) {
-  (void) conn;
-  ASSERT_EQ(0, in_api_call);
-  errors++;
-  last_error = error;
-}
-
-static void on_open(ws_conn_t* conn) {
-  (void) conn;
-  ASSERT(0); /* nothing here ever answers the upgrade */
-}
-
-static void on_client_closed(ws_client_t* client) {
-  (void) client;
-  client_closed++;
-}
-
-static ws_conn_t* connect_to(ws_client_t* client, const char* host,
-                             int port) {
-  ws_conn_t* conn;
-  char url[64];
-
-  snprintf(url, sizeof(url), "ws://%s:%d/", host, port);
-  in_api_call = 1;
-  ASSERT_EQ(0, ws_client_connect(client, url, NULL, NULL, &conn));
-  in_api_call = 0;
-  return conn;
-}
+#include "dial_errors.h"
 
 /* Cancels conn; expects one WS_ECANCELED from the loop. */
 static void cancel(uv_loop_t* loop, ws_conn_t* conn) {

@@ -3,29 +3,7 @@
  * its on_connect_error(WS_ESHUTDOWN) later, from the loop, exactly once.
  * A connection that fails by itself (refused) reports once, from the loop,
  * too. Every loop closes with nothing left on it. */
-#include "fake_server.h"
-
-static int in_api_call;
-static int errors;
-static int last_error;
-static int client_closed;
-
-static void on_connect_error(ws_conn_t* conn, int error) {
-  (void) conn;
-  ASSERT_EQ(0, in_api_call);
-  errors++;
-  last_error = error;
-}
-
-static void on_open(ws_conn_t* conn) {
-  (void) conn;
-  ASSERT(0); /* nothing here ever answers the upgrade */
-}
-
-static void on_client_closed(ws_client_t* client) {
-  (void) client;
-  client_closed++;
-}
+#include "dial_errors.h"
 
 static ws_client_t* new_client(uv_loop_t* loop) {
   ws_client_callbacks_t ccb;
@@ -39,18 +17,6 @@ static ws_client_t* new_client(uv_loop_t* loop) {
   last_error = 0;
   client_closed = 0;
   return client;
-}
-
-static ws_conn_t* connect_to(ws_client_t* client, const char* host,
-                             int port) {
-  ws_conn_t* conn;
-  char url[64];
-
-  snprintf(url, sizeof(url), "ws://%s:%d/", host, port);
-  in_api_call = 1;
-  ASSERT_EQ(0, ws_client_connect(client, url, NULL, NULL, &conn));
-  in_api_call = 0;
-  return conn;
 }
 
 /* Closes the client while conn is still dialling; expects one
