@@ -13,7 +13,7 @@
 static void cat__usage(FILE* out) {
   fprintf(out,
 "Usage: uvws-cat [options] URL\n"
-"       uvws-cat [options] --listen PORT [--host H] [--echo]\n"
+"  or:  uvws-cat [options] --listen PORT [--host H] [--echo]\n"
 "\n"
 "A WebSocket client for the command line: every line of standard input is\n"
 "sent as a message, and every message received is printed on standard\n"
@@ -42,12 +42,14 @@ static void cat__usage(FILE* out) {
 "                           a client whose Origin is not O)\n"
 "      --ping-interval MS   ping after MS ms without receiving (0: off,\n"
 "                           the default for the client; 30000 for --listen)\n"
-"      --connect-timeout MS give up connecting after MS ms (10000)\n"
+"      --connect-timeout MS\n"
+"                           give up connecting after MS ms (10000)\n"
 "      --close CODE[:REASON]\n"
 "                           the close frame sent when standard input ends\n"
 "                           (1000); CODE is 1000-1003, 1007-1011 or\n"
 "                           3000-4999, REASON up to 123 bytes\n"
-"      --max-message-size N the largest message received, and the longest\n"
+"      --max-message-size N\n"
+"                           the largest message received, and the longest\n"
 "                           line sent, in bytes (16777216)\n"
 "  -q, --quiet              print only errors on standard error\n"
 "  -h, --help               show this help\n"
@@ -85,8 +87,14 @@ static void cat__usage(FILE* out) {
 "\n"
 "Examples:\n"
 "  echo hello | uvws-cat ws://127.0.0.1:8080/\n"
+"                           send one message, print the answers until the\n"
+"                           server answers the close\n"
 "  uvws-cat -H 'Authorization: Bearer t0k3n' -s chat ws://example.com/ws\n"
-"  uvws-cat --listen 9000 --prefix\n");
+"                           an interactive session with a header and a\n"
+"                           subprotocol\n"
+"  uvws-cat --listen 9000 --prefix\n"
+"                           a server: type lines to every client, see\n"
+"                           what each sends\n");
 }
 
 /* --close CODE[:REASON]: the codes ws_conn_close() sends. */
@@ -203,6 +211,7 @@ int cat_parse_args(int argc, char** argv, cat_config_t* config) {
       if (flags_parse_uint(value, UINT32_MAX, &v) != 0)
         goto bad;
       config->ping_interval = v;
+      config->ping_interval_set = 1;
     } else if ((value = cat__value(argc, argv, &i, "--connect-timeout",
                                    NULL, &missing)) != NULL) {
       if (flags_parse_uint(value, UINT32_MAX, &v) != 0 || v == 0)

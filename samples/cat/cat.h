@@ -43,6 +43,7 @@ typedef struct {
   size_t subprotocol_count;
   const char* origin;
   uint64_t ping_interval;     /* 0: off */
+  int ping_interval_set;      /* else the library's default */
   uint64_t connect_timeout;   /* 0: the library's default */
   uint16_t close_code;        /* sent when stdin ends (1000) */
   const char* close_reason;

@@ -349,7 +349,8 @@ int cat_client_run(uv_loop_t* loop, const cat_config_t* config) {
   if (config->max_message_size != 0)
     options.max_message_size = config->max_message_size;
   cat.max_line = options.max_message_size;
-  options.ping_interval = config->ping_interval;
+  if (config->ping_interval_set)
+    options.ping_interval = config->ping_interval;
   if (config->connect_timeout != 0)
     options.connect_timeout = config->connect_timeout;
   memset(&callbacks, 0, sizeof(callbacks));

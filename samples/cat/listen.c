@@ -362,7 +362,7 @@ int cat_listen_run(uv_loop_t* loop, const cat_config_t* config) {
   if (config->max_message_size != 0)
     options.max_message_size = config->max_message_size;
   cat.max_line = options.max_message_size;
-  if (config->ping_interval != 0)
+  if (config->ping_interval_set)
     options.ping_interval = config->ping_interval;
   options.data = &cat;
   memset(&callbacks, 0, sizeof(callbacks));
