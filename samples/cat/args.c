@@ -44,6 +44,9 @@ static void cat__usage(FILE* out) {
 "                           the default for the client; 30000 for --listen)\n"
 "      --connect-timeout MS\n"
 "                           give up connecting after MS ms (10000)\n"
+"  -w, --wait MS            after standard input ends, wait MS ms for\n"
+"                           answers before the close frame (0); the\n"
+"                           server closing first ends the wait\n"
 "      --close CODE[:REASON]\n"
 "                           the close frame sent when standard input ends\n"
 "                           (1000); CODE is 1000-1003, 1007-1011 or\n"
@@ -86,9 +89,9 @@ static void cat__usage(FILE* out) {
 "  7   abnormal close: the connection ended without a close handshake\n"
 "\n"
 "Examples:\n"
-"  echo hello | uvws-cat ws://127.0.0.1:8080/\n"
-"                           send one message, print the answers until the\n"
-"                           server answers the close\n"
+"  echo hello | uvws-cat --wait 1000 ws://127.0.0.1:8080/\n"
+"                           send one message, print what comes in the\n"
+"                           next second, then close\n"
 "  uvws-cat -H 'Authorization: Bearer t0k3n' -s chat ws://example.com/ws\n"
 "                           an interactive session with a header and a\n"
 "                           subprotocol\n"
@@ -157,6 +160,8 @@ static int cat__check(const cat_config_t* config) {
     return cat__bad("a URL and --listen: pick one", NULL);
   if (config->listen_port < 0 && (config->echo || config->prefix_peer))
     return cat__bad("--echo and --prefix go with --listen", NULL);
+  if (config->listen_port >= 0 && config->wait != 0)
+    return cat__bad("--wait goes with a URL, not --listen", NULL);
   return -1;
 }
 
@@ -217,6 +222,11 @@ int cat_parse_args(int argc, char** argv, cat_config_t* config) {
       if (flags_parse_uint(value, UINT32_MAX, &v) != 0 || v == 0)
         goto bad;
       config->connect_timeout = v;
+    } else if ((value = cat__value(argc, argv, &i, "--wait", "-w",
+                                   &missing)) != NULL) {
+      if (flags_parse_uint(value, UINT32_MAX, &v) != 0)
+        goto bad;
+      config->wait = v;
     } else if ((value = cat__value(argc, argv, &i, "--close", NULL,
                                    &missing)) != NULL) {
       if (cat__parse_close(value, config) != 0)

@@ -20,6 +20,7 @@ typedef struct {
   uv_signal_t sigint;
   uv_signal_t sigterm;
   int signals;             /* the signal handles are initialized */
+  uv_timer_t wait_timer;   /* --wait: from the end of stdin to the close */
   char* held;              /* a line the send queue refused */
   size_t held_len;
   size_t max_line;         /* the largest message */
@@ -67,6 +68,8 @@ static void cat__client_finish(cat_client_t* cat) {
   cat->held = NULL;
   cat_input_close(&cat->input);
   cat_output_close(&cat->output);
+  if (!uv_is_closing((uv_handle_t*) &cat->wait_timer))
+    uv_close((uv_handle_t*) &cat->wait_timer, NULL);
   if (cat->signals) {
     uv_close((uv_handle_t*) &cat->sigint, NULL);
     uv_close((uv_handle_t*) &cat->sigterm, NULL);
@@ -95,6 +98,19 @@ static void cat__client_close_as_asked(cat_client_t* cat) {
   config = cat->config;
   cat__client_close(cat, config->close_code, config->close_reason,
                     config->close_reason_len);
+}
+
+static void cat__client_on_wait_over(uv_timer_t* timer) {
+  cat__client_close_as_asked(timer->data);
+}
+
+/* Every line is sent: close now, or after --wait. */
+static void cat__client_lines_sent(cat_client_t* cat) {
+  if (cat->config->wait == 0)
+    cat__client_close_as_asked(cat);
+  else
+    uv_timer_start(&cat->wait_timer, cat__client_on_wait_over,
+                   cat->config->wait, 0);
 }
 
 /* Sends a line; one that does not fit in the send queue is kept, and stdin
@@ -152,7 +168,7 @@ static void cat__client_on_input_end(cat_input_t* input, int err) {
   }
   cat->input_ended = 1;
   if (cat->held == NULL)
-    cat__client_close_as_asked(cat);
+    cat__client_lines_sent(cat);
 }
 
 static void cat__client_on_drain(ws_conn_t* conn) {
@@ -171,7 +187,7 @@ static void cat__client_on_drain(ws_conn_t* conn) {
   free(cat->held);
   cat->held = NULL;
   if (cat->input_ended)
-    cat__client_close_as_asked(cat);
+    cat__client_lines_sent(cat);
   else
     cat_input_resume(&cat->input);
 }
@@ -344,6 +360,8 @@ int cat_client_run(uv_loop_t* loop, const cat_config_t* config) {
     cat_error("stdout: %s", uv_strerror(err));
     return CAT_EXIT_FAILURE;
   }
+  uv_timer_init(loop, &cat.wait_timer);
+  cat.wait_timer.data = &cat;
 
   ws_client_options_init(&options);
   if (config->max_message_size != 0)
@@ -364,6 +382,7 @@ int cat_client_run(uv_loop_t* loop, const cat_config_t* config) {
   if (err != 0) {
     cat_error("ws_client_new: %s", ws_strerror(err));
     cat_output_close(&cat.output);
+    uv_close((uv_handle_t*) &cat.wait_timer, NULL);
     uv_run(loop, UV_RUN_DEFAULT);
     return CAT_EXIT_FAILURE;
   }
