@@ -54,6 +54,10 @@ static void cat__usage(FILE* out) {
 "      --max-message-size N\n"
 "                           the largest message received, and the longest\n"
 "                           line sent, in bytes (16777216)\n"
+"      --max-queued-bytes N\n"
+"                           bytes queued for sending before standard input\n"
+"                           waits (64 MiB, or twice --max-message-size);\n"
+"                           at least twice --max-message-size\n"
 "  -q, --quiet              print only errors on standard error\n"
 "  -h, --help               show this help\n"
 "  -V, --version            show the version\n"
@@ -236,6 +240,11 @@ int cat_parse_args(int argc, char** argv, cat_config_t* config) {
       if (flags_parse_uint(value, CAT_MAX_MESSAGE_LIMIT, &v) != 0 || v == 0)
         goto bad;
       config->max_message_size = (size_t) v;
+    } else if ((value = cat__value(argc, argv, &i, "--max-queued-bytes",
+                                   NULL, &missing)) != NULL) {
+      if (flags_parse_uint(value, WS_MAX_LIMIT, &v) != 0 || v == 0)
+        goto bad;
+      config->max_queued_bytes = (size_t) v;
     } else if ((value = cat__value(argc, argv, &i, "--listen", "-l",
                                    &missing)) != NULL) {
       if (flags_parse_uint(value, 65535, &v) != 0)
@@ -260,4 +269,25 @@ int cat_parse_args(int argc, char** argv, cat_config_t* config) {
 
 bad:
   return cat__bad("bad value for", flag);
+}
+
+int cat_queue_limit(const cat_config_t* config, size_t max_message_size,
+                    size_t* max_queued_bytes) {
+  size_t limit;
+
+  limit = *max_queued_bytes;
+  if (config->max_queued_bytes != 0)
+    limit = config->max_queued_bytes;
+  else if (max_message_size > WS_MAX_LIMIT / 2)
+    limit = WS_MAX_LIMIT;
+  else if (limit < max_message_size * 2)
+    limit = max_message_size * 2;
+  /* 14: the largest frame header. */
+  if (max_message_size + 14 > limit - limit / 4) {
+    cat__bad("--max-queued-bytes must be at least twice --max-message-size",
+             NULL);
+    return -1;
+  }
+  *max_queued_bytes = limit;
+  return 0;
 }

@@ -50,11 +50,20 @@ typedef struct {
   const char* close_reason;
   size_t close_reason_len;
   size_t max_message_size;    /* 0: the library's default */
+  size_t max_queued_bytes;    /* 0: the default, see cat_queue_limit() */
 } cat_config_t;
 
 /* Parses argv. Returns -1 to go on, or the status to exit with at once
  * (0 after --help or --version, CAT_EXIT_USAGE on a bad flag). */
 int cat_parse_args(int argc, char** argv, cat_config_t* config);
+
+/* The send queue limit for a largest message of max_message_size (what
+ * the options hold): --max-queued-bytes, or the library's default, raised
+ * to twice max_message_size. A message the queue refused is sent again
+ * from on_drain, once the queue is down to a quarter of the limit: it must
+ * fit then. Returns 0, or -1 (and says why) if it cannot. */
+int cat_queue_limit(const cat_config_t* config, size_t max_message_size,
+                    size_t* max_queued_bytes);
 
 /* Runs a mode until it is over; returns the exit status. */
 int cat_client_run(uv_loop_t* loop, const cat_config_t* config);

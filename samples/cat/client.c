@@ -367,6 +367,13 @@ int cat_client_run(uv_loop_t* loop, const cat_config_t* config) {
   if (config->max_message_size != 0)
     options.max_message_size = config->max_message_size;
   cat.max_line = options.max_message_size;
+  if (cat_queue_limit(config, options.max_message_size,
+                      &options.max_queued_bytes) != 0) {
+    cat_output_close(&cat.output);
+    uv_close((uv_handle_t*) &cat.wait_timer, NULL);
+    uv_run(loop, UV_RUN_DEFAULT);
+    return CAT_EXIT_USAGE;
+  }
   if (config->ping_interval_set)
     options.ping_interval = config->ping_interval;
   if (config->connect_timeout != 0)

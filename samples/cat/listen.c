@@ -362,6 +362,11 @@ int cat_listen_run(uv_loop_t* loop, const cat_config_t* config) {
   if (config->max_message_size != 0)
     options.max_message_size = config->max_message_size;
   cat.max_line = options.max_message_size;
+  if (cat_queue_limit(config, options.max_message_size,
+                      &options.max_queued_bytes) != 0) {
+    cat__listen_fail(loop, &cat);
+    return CAT_EXIT_USAGE;
+  }
   if (config->ping_interval_set)
     options.ping_interval = config->ping_interval;
   options.data = &cat;

@@ -28,6 +28,8 @@ def test(checks):
         ["--echo", "ws://127.0.0.1:1/"],
         ["http://127.0.0.1:1/"],
         ["ws://127.0.0.1:1:2/"],
+        ["--max-message-size", "1000", "--max-queued-bytes", "1000",
+         "ws://127.0.0.1:1/"],
     ]
     for args in bad:
         code, out, err = run_cat(cat, args)
