@@ -273,19 +273,25 @@ static int cat__client_status(const cat_client_t* cat,
 
 static void cat__client_on_close(ws_conn_t* conn,
                                  const ws_close_info_t* info) {
+  const char* reason;
+  const char* space;
   cat_client_t* cat;
+  int reason_len;
 
   cat = ws_conn_get_data(conn);
   cat->status = cat__client_status(cat, info);
+  space = info->reason_len > 0 ? " " : "";
+  reason = info->reason != NULL ? info->reason : "";
+  reason_len = (int) info->reason_len;
   if (cat->status == CAT_EXIT_OK || cat->status == CAT_EXIT_FAILURE)
-    cat_note(cat->config, "closed: %u %.*s", (unsigned) info->code,
-             (int) info->reason_len, info->reason != NULL ? info->reason : "");
+    cat_note(cat->config, "closed: %u%s%.*s", (unsigned) info->code, space,
+             reason_len, reason);
   else if (info->error != 0)
     cat_error("connection failed: %u (%s)", (unsigned) info->code,
               ws_strerror(info->error));
   else
-    cat_error("closed: %u %.*s", (unsigned) info->code,
-              (int) info->reason_len, info->reason != NULL ? info->reason : "");
+    cat_error("closed: %u%s%.*s", (unsigned) info->code, space, reason_len,
+              reason);
   cat__client_finish(cat);
 }
 

@@ -301,8 +301,9 @@ static void cat__listen_on_close(ws_conn_t* conn,
     cat_note(cat->config, "close %s%u (%s)", peer->name,
              (unsigned) info->code, ws_strerror(info->error));
   else
-    cat_note(cat->config, "close %s%u %.*s", peer->name,
-             (unsigned) info->code, (int) info->reason_len,
+    cat_note(cat->config, "close %s%u%s%.*s", peer->name,
+             (unsigned) info->code, info->reason_len > 0 ? " " : "",
+             (int) info->reason_len,
              info->reason != NULL ? info->reason : "");
   free(peer->held);
   free(peer);
