@@ -28,7 +28,7 @@ typedef struct {
 
 /* A client. */
 typedef struct {
-  char name[80];           /* "127.0.0.1:50000 ", the --prefix */
+  char name[80];           /* "127.0.0.1:50000", the --prefix */
   void* held;              /* an echo the send queue refused */
   size_t held_len;
   ws_opcode_t held_opcode;
@@ -47,19 +47,19 @@ static void cat__peer_name(ws_conn_t* conn, char* out, size_t size) {
   int port;
 
   if (ws_conn_peer_addr(conn, &addr) != 0) {
-    snprintf(out, size, "? ");
+    snprintf(out, size, "?");
     return;
   }
   if (addr.ss_family == AF_INET6) {
     const struct sockaddr_in6* a6 = (const struct sockaddr_in6*) &addr;
     uv_ip6_name(a6, ip, sizeof(ip));
     port = ntohs(a6->sin6_port);
-    snprintf(out, size, "[%s]:%d ", ip, port);
+    snprintf(out, size, "[%s]:%d", ip, port);
   } else {
     const struct sockaddr_in* a4 = (const struct sockaddr_in*) &addr;
     uv_ip4_name(a4, ip, sizeof(ip));
     port = ntohs(a4->sin_port);
-    snprintf(out, size, "%s:%d ", ip, port);
+    snprintf(out, size, "%s:%d", ip, port);
   }
 }
 
@@ -197,7 +197,7 @@ static int cat__listen_on_handshake(ws_conn_t* conn, ws_request_t* request) {
     origin = ws_request_header(request, "Origin");
     if (origin == NULL || strcmp(origin, config->origin) != 0) {
       cat__peer_name(conn, name, sizeof(name));
-      cat_note(config, "refused %sfrom Origin %s", name,
+      cat_note(config, "refused %s from Origin %s", name,
                origin != NULL ? origin : "(none)");
       return 403;
     }
@@ -298,10 +298,10 @@ static void cat__listen_on_close(ws_conn_t* conn,
   if (peer == NULL)
     return;
   if (info->error != 0)
-    cat_note(cat->config, "close %s%u (%s)", peer->name,
+    cat_note(cat->config, "close %s %u (%s)", peer->name,
              (unsigned) info->code, ws_strerror(info->error));
   else
-    cat_note(cat->config, "close %s%u%s%.*s", peer->name,
+    cat_note(cat->config, "close %s %u%s%.*s", peer->name,
              (unsigned) info->code, info->reason_len > 0 ? " " : "",
              (int) info->reason_len,
              info->reason != NULL ? info->reason : "");

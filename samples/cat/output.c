@@ -177,7 +177,8 @@ int cat_output_message(cat_output_t* output, const char* prefix,
                        int binary, cat_print_t print, const void* data,
                        size_t len) {
   static char newline[] = "\n";
-  uv_buf_t bufs[3];
+  static char space[] = " ";
+  uv_buf_t bufs[4];
   char* encoded;
   size_t total;
   int err;
@@ -197,19 +198,20 @@ int cat_output_message(cat_output_t* output, const char* prefix,
       cat__encode_hex(data, len, encoded);
     else
       cat__encode_base64(data, len, encoded);
-    bufs[1] = uv_buf_init(encoded,
+    bufs[2] = uv_buf_init(encoded,
                           (unsigned int) cat__encoded_len(print, len));
   } else {
-    bufs[1] = uv_buf_init((char*) data, (unsigned int) len);
+    bufs[2] = uv_buf_init((char*) data, (unsigned int) len);
   }
   bufs[0] = uv_buf_init((char*) (prefix != NULL ? prefix : ""),
                         prefix != NULL ? (unsigned int) strlen(prefix) : 0);
-  bufs[2] = uv_buf_init(newline, 1);
-  total = bufs[0].len + bufs[1].len + bufs[2].len;
+  bufs[1] = uv_buf_init(space, prefix != NULL ? 1 : 0);
+  bufs[3] = uv_buf_init(newline, 1);
+  total = bufs[0].len + bufs[1].len + bufs[2].len + bufs[3].len;
   if (output->kind == UV_FILE)
-    err = cat__output_file(output, bufs, 3);
+    err = cat__output_file(output, bufs, 4);
   else
-    err = cat__output_stream(output, bufs, 3, total);
+    err = cat__output_stream(output, bufs, 4, total);
   free(encoded);
   return err != 0 ? cat__output_fail(output, err) : 0;
 }

@@ -48,7 +48,8 @@ struct cat_output_s {
 int cat_output_init(cat_output_t* output, uv_loop_t* loop,
                     cat_output_full_cb on_full, cat_output_error_cb on_error,
                     void* data);
-/* Writes prefix (may be NULL), the message and a newline; binary messages
+/* Writes prefix and a space (if prefix is not NULL), the message and a
+ * newline; binary messages
  * as print says, text ones as they are. Returns 0, or the error that
  * on_error reports. */
 int cat_output_message(cat_output_t* output, const char* prefix,
