@@ -5,8 +5,8 @@ with Debian's /usr/bin/python3 and python3-websockets (10.4).
 """
 
 import asyncio
-import os
 import re
+import socket
 import subprocess
 import sys
 
@@ -117,7 +117,6 @@ async def start_listener(cat, args):
 def free_port_refusing():
     """A socket bound to a port of 127.0.0.1 and not listening: connecting
     to it is refused while the socket is open."""
-    import socket
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     return s, s.getsockname()[1]
@@ -134,4 +133,4 @@ def main(test):
 
 
 __all__ = ["Checks", "EchoServer", "TIMEOUT", "free_port_refusing", "main",
-           "programs", "run_cat", "run_cat_async", "start_listener", "os"]
+           "programs", "run_cat", "run_cat_async", "start_listener"]
