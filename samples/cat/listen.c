@@ -64,10 +64,10 @@ static void cat__peer_name(ws_conn_t* conn, char* out, size_t size) {
 }
 
 static void cat__listen_close_one(ws_conn_t* conn, void* arg) {
-  const cat_close_t* close;
+  const cat_close_t* how;
 
-  close = arg;
-  ws_conn_close(conn, close->code, close->reason, close->reason_len);
+  how = arg;
+  ws_conn_close(conn, how->code, how->reason, how->reason_len);
 }
 
 static void cat__listen_on_server_closed(ws_server_t* server) {
@@ -80,7 +80,7 @@ static void cat__listen_on_server_closed(ws_server_t* server) {
 /* Stops listening, and closes every client with code. */
 static void cat__listen_stop(cat_listen_t* cat, uint16_t code,
                              const char* reason, size_t reason_len) {
-  cat_close_t close;
+  cat_close_t how;
 
   if (cat->stopping)
     return;
@@ -88,10 +88,10 @@ static void cat__listen_stop(cat_listen_t* cat, uint16_t code,
   cat_input_close(&cat->input);
   uv_close((uv_handle_t*) &cat->sigint, NULL);
   uv_close((uv_handle_t*) &cat->sigterm, NULL);
-  close.code = code;
-  close.reason = reason;
-  close.reason_len = reason_len;
-  ws_room_foreach(cat->room, cat__listen_close_one, &close);
+  how.code = code;
+  how.reason = reason;
+  how.reason_len = reason_len;
+  ws_room_foreach(cat->room, cat__listen_close_one, &how);
   ws_server_close(cat->server, cat__listen_on_server_closed);
 }
 
