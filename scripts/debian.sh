@@ -195,14 +195,16 @@ fi
 mkdir -p "$work/pkg_config"
 make -C test/consumers/pkg_config OUT="$work/pkg_config" check
 
-step "samples: /usr/bin/uvws-echo and /usr/bin/uvws-chat"
-for name in uvws-echo uvws-chat; do
+step "samples: /usr/bin/uvws-echo, /usr/bin/uvws-chat and /usr/bin/uvws-cat"
+for name in uvws-echo uvws-chat uvws-cat; do
   "/usr/bin/$name" --help >/dev/null
   test -f "/usr/share/man/man1/$name.1.gz"
 done
 if /usr/bin/python3 -c 'import websockets' 2>/dev/null; then
   /usr/bin/python3 test/interop/test_echo_python.py /usr/bin/uvws-echo
   /usr/bin/python3 test/interop/test_chat_python.py /usr/bin/uvws-chat
+  /usr/bin/python3 test/interop/test_cat_echo.py /usr/bin/uvws-cat \
+    /usr/bin/uvws-echo
 else
   echo "debian.sh: no python3-websockets: the samples' interop tests" \
     "are skipped"

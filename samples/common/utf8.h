@@ -1,6 +1,7 @@
-/* UTF-8 for the chat sample: names, rooms and JSON strings. */
-#ifndef CHAT_UTF8_H
-#define CHAT_UTF8_H
+/* UTF-8 for the samples: the chat's names, rooms and JSON strings, and
+ * uvws-cat's text lines. */
+#ifndef SAMPLES_UTF8_H
+#define SAMPLES_UTF8_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,4 +18,4 @@ uint32_t utf8_decode(const char* s, size_t* i);
  * bytes and returns how many. */
 size_t utf8_encode(uint32_t cp, char out[4]);
 
-#endif /* CHAT_UTF8_H */
+#endif /* SAMPLES_UTF8_H */
