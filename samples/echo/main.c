@@ -240,15 +240,11 @@ static void on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   }
 }
 
-/* /metrics; anything else is not here. */
+/* /metrics; any other plain HTTP request is left unanswered, which uvws
+ * answers with 426 Upgrade Required. */
 static void on_http(ws_conn_t* conn, ws_request_t* request) {
-  static const char not_found[] = "404 Not Found\n";
-
   (void) conn;
-  if (ops_metrics_serve(server, request))
-    return;
-  ws_request_respond(request, 404, "text/plain; charset=utf-8", not_found,
-                     sizeof(not_found) - 1);
+  ops_metrics_serve(server, request);
 }
 
 static void on_signal(uv_signal_t* handle, int signum) {
