@@ -116,6 +116,10 @@ char* ops_metrics_format(const ws_stats_t* s, size_t* len) {
   int i;
 
   memset(&b, 0, sizeof(b));
+  b.cap = 8192;
+  b.text = malloc(b.cap);
+  if (b.text == NULL)
+    return NULL;
   gauge(&b, "uvws_connections",
         "Connections now, those still in their handshake included.",
         s->connections);
