@@ -1,5 +1,6 @@
 /* The log callback hears refused handshakes with their reason, protocol
- * errors with the close code, and handshake timeouts, with the peer's
+ * errors with the close code, handshake and pong timeouts, and slow
+ * consumers, with the peer's
  * address and the server's user data; lines above log_level never come
  * (opens and closes are WS_LOG_DEBUG). */
 #include "raw_client.h"
@@ -16,6 +17,7 @@ typedef struct {
 static line_t lines[MAX_LINES];
 static int line_count;
 static int user_data;
+static ws_room_t* room;
 
 static void on_log(void* data, ws_log_level_t level, ws_conn_t* conn,
                    const char* peer, const char* message) {
@@ -30,7 +32,13 @@ static void on_log(void* data, ws_log_level_t level, ws_conn_t* conn,
   snprintf(l->message, sizeof(l->message), "%s", message);
 }
 
-static ws_server_t* start(uv_loop_t* loop, ws_log_level_t level) {
+static void join_on_open(ws_conn_t* conn) {
+  harness.open_count++;
+  ASSERT_EQ(0, ws_room_join(room, conn));
+}
+
+static ws_server_t* start(uv_loop_t* loop, ws_log_level_t level,
+                          uint64_t ping_interval) {
   ws_server_options_t options;
   ws_server_callbacks_t cb;
   ws_server_t* server;
@@ -42,8 +50,14 @@ static ws_server_t* start(uv_loop_t* loop, ws_log_level_t level) {
   options.log_level = level;
   options.data = &user_data;
   options.handshake_timeout = 100;
+  options.ping_interval = ping_interval;
+  options.pong_timeout = 100;
+  options.close_timeout = 100;
+  options.max_queued_bytes = 4096;
   cb = harness_callbacks();
+  cb.on_open = join_on_open;
   server = harness_server(loop, &options, &cb);
+  ASSERT_EQ(0, ws_room_new(&room, server));
   ASSERT_EQ(0, ws_server_listen(server, "127.0.0.1", 0));
   line_count = 0;
   return server;
@@ -76,7 +90,7 @@ int main(void) {
   size_t n;
 
   ASSERT_EQ(0, uv_loop_init(&loop));
-  server = start(&loop, WS_LOG_WARN);
+  server = start(&loop, WS_LOG_WARN, 0);
 
   session(&loop, server, bad_version, sizeof(bad_version) - 1);
   ASSERT_EQ(1, line_count);
@@ -106,7 +120,7 @@ int main(void) {
   ASSERT_EQ(0, uv_run(&loop, UV_RUN_DEFAULT));
 
   /* At WS_LOG_DEBUG, opens and closes come too. */
-  server = start(&loop, WS_LOG_DEBUG);
+  server = start(&loop, WS_LOG_DEBUG, 0);
   n = harness_frame(bytes, sizeof(HARNESS_UPGRADE) - 1, 1, WS__OP_CLOSE,
                     "\x03\xe8", 2);
   session(&loop, server, bytes, n);
@@ -117,6 +131,34 @@ int main(void) {
   ASSERT_STR_EQ("closed: 1000 clean", lines[1].message);
   ASSERT_STR_EQ("info", ws_log_level_name(WS_LOG_INFO));
   ASSERT_NULL(ws_log_level_name(0));
+  ws_server_close(server, NULL);
+  ASSERT_EQ(0, uv_run(&loop, UV_RUN_DEFAULT));
+
+  /* A member that cannot take a broadcast, and one that never answers a
+   * ping. */
+  server = start(&loop, WS_LOG_WARN, 100);
+  {
+    static unsigned char big[8192];
+    raw_client_t c;
+
+    raw_connect(&loop, &c, "127.0.0.1", ws_server_port(server));
+    raw_start_reading(&c);
+    raw_handshake(&c);
+    RUN_UNTIL(&loop, harness.open_count == 1);
+    ASSERT_EQ(0, ws_room_broadcast(room, WS_OP_BINARY, big, sizeof(big),
+                                   NULL));
+    RUN_UNTIL(&loop, c.eof);
+    raw_close(&c);
+    RUN_UNTIL(&loop, ws_server_connection_count(server) == 0);
+  }
+  /* It does not answer the close either. */
+  ASSERT_EQ(2, line_count);
+  ASSERT_STR_EQ("slow consumer: closing with 1008", lines[0].message);
+  ASSERT_STR_EQ("close timeout: dropping", lines[1].message);
+  line_count = 0;
+  session(&loop, server, HARNESS_UPGRADE, sizeof(HARNESS_UPGRADE) - 1);
+  ASSERT_EQ(1, line_count);
+  ASSERT_STR_EQ("pong timeout: dropping", lines[0].message);
 
   harness_close_server(&loop, server);
   return 0;
