@@ -3,6 +3,7 @@
  * request and get masked frames. */
 #include "uvws_int.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 typedef struct {
@@ -375,9 +376,8 @@ int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
   if (server->hub.closing)
     return WS_ESHUTDOWN;
   WS__LOG(&server->hub, WS_LOG_INFO, NULL,
-          "shutting down: %lu connections, %llu ms to close",
-          (unsigned long) server->hub.conn_count,
-          (unsigned long long) timeout_ms);
+          "shutting down: %lu connections, %" PRIu64 " ms to close",
+          (unsigned long) server->hub.conn_count, timeout_ms);
   r = ws__hub_close_within(&server->hub, timeout_ms);
   if (r != 0)
     return r;
