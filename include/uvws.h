@@ -9,7 +9,8 @@
  * Re-entrancy: sending, pinging, closing, broadcasting, pausing and
  * resuming never call back into your code. A connection they must drop (no memory, or a room member
  * too slow under WS_SLOW_CLOSE) gets its on_close later, from the loop, so
- * lists you are walking stay intact.
+ * lists you are walking stay intact. The one exception is the log callback
+ * (options.log_cb), which only records lines (see "Operations: logs").
  *
  * Binary compatibility: every options and callbacks struct travels with
  * the size it has where the program was compiled (the macros below pass
@@ -167,10 +168,12 @@ typedef struct {
  * open and close. Levels above options.log_level are not even formatted.
  * data is the server's or client's user data; conn is the connection the
  * line is about, or NULL (a failed accept); peer is its address as text
- * ("127.0.0.1:5000", "[::1]:5000"), or "" if it has none. message and
- * peer are valid only during the call. The callback must not close the
- * server or client; it may call ws_conn_ functions that do not call back
- * (it is called from inside the library, as on_close is). */
+ * ("127.0.0.1:5000", "[::1]:5000"), or "" if it has none (a pipe, or a
+ * peer already gone). message and peer are valid only during the call.
+ * Unlike the other callbacks, it may also run inside a ws_ call (a slow
+ * member skipped by ws_room_broadcast(), ws_server_shutdown()): it must
+ * only record the line, reading the connection at most (ws_conn_get_data()
+ * and the like), never send, close, join, leave or free anything. */
 typedef enum {
   WS_LOG_ERROR = 1, /* the library could not do its work: out of memory */
   WS_LOG_WARN = 2,  /* a peer misbehaved or a limit was hit */
