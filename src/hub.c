@@ -185,13 +185,17 @@ static void ws__hub_on_close_deadline(uv_timer_t* timer) {
 }
 
 int ws__hub_close_within(ws__hub_t* hub, uint64_t timeout) {
+  uint64_t now;
   int r;
 
   r = uv_timer_init(hub->loop, &hub->close_timer);
   if (r != 0)
     return r;
   hub->handle_count++;
-  hub->close_deadline = uv_now(hub->loop) + timeout;
+  now = uv_now(hub->loop);
+  /* The farthest deadline is "never", not a wrap into the past. */
+  hub->close_deadline = timeout < UINT64_MAX - now ? now + timeout
+                                                   : UINT64_MAX;
   return uv_timer_start(&hub->close_timer, ws__hub_on_close_deadline,
                         timeout, 0);
 }
