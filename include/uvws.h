@@ -333,8 +333,8 @@ WS_EXTERN void ws_server_close(ws_server_t* server, ws_server_close_cb cb);
  * slow to take its last messages gets all of timeout_ms. At the deadline,
  * the connections left are dropped (on_close with WS_ESHUTDOWN, unclean)
  * and cb follows once every handle is closed, as for ws_server_close().
- * A timeout_ms of 0 drops them at the next loop iteration, after one
- * attempt to write what they have queued; UINT64_MAX never drops them.
+ * A timeout_ms of 0 drops them at the loop's next timers, maybe before
+ * their close frames are written; UINT64_MAX never drops them.
  * Returns 0, WS_EINVAL (NULL server) or WS_ESHUTDOWN (closing already:
  * cb will not be called). */
 WS_EXTERN int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
