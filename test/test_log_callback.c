@@ -149,7 +149,7 @@ int main(void) {
                                    NULL));
     RUN_UNTIL(&loop, c.eof);
     raw_close(&c);
-    RUN_UNTIL(&loop, ws_server_connection_count(server) == 0);
+    RUN_UNTIL(&loop, c.closed && ws_server_connection_count(server) == 0);
   }
   /* It does not answer the close either. */
   ASSERT_EQ(2, line_count);
