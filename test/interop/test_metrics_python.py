@@ -10,7 +10,7 @@ fetches /metrics and parses it with
 prometheus_client's parser (Debian's python3-prometheus-client): every
 uvws family must be there with its type and HELP, with the labels it
 should have, and the counts of the session. SIGTERM then makes the sample
-exit 0.
+exit 0. Its stderr (--log debug) must tell of the refusal, with the peer.
 """
 
 import asyncio
@@ -19,6 +19,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import websockets
@@ -75,10 +76,9 @@ def check(cond, why):
         fail(why)
 
 
-def start(binary):
+def start(binary, log):
     proc = subprocess.Popen([binary, "--port", "0", "--log", "debug"],
-                            stdout=subprocess.PIPE, stderr=sys.stderr,
-                            text=True)
+                            stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.stdout.readline()
     m = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/", line)
     check(m is not None, f"no port in {line!r}")
@@ -140,7 +140,8 @@ def value(families, name, **labels):
 def main():
     binary = sys.argv[1]
     path = sys.argv[2] if len(sys.argv) > 2 else "/"
-    proc, port = start(binary)
+    log = tempfile.TemporaryFile(mode="w+")
+    proc, port = start(binary, log)
     try:
         try:
             fetch(port)
@@ -206,6 +207,13 @@ def main():
         proc.send_signal(signal.SIGTERM)
         status = proc.wait(timeout=30)
     check(status == 0, f"exit status {status}")
+    log.seek(0)
+    lines = log.read()
+    check(re.search(r"^uvws warn 127\.0\.0\.1:\d+ handshake refused: 426 "
+                    r"\(bad_version\)$", lines, re.M),
+          f"no log line for the refusal in:\n{lines}")
+    check(re.search(r"^uvws debug 127\.0\.0\.1:\d+ open$", lines, re.M),
+          "no debug line for the open")
     print(f"ok: {len(families)} families")
 
 
