@@ -9,7 +9,8 @@
  * Re-entrancy: sending, pinging, closing, broadcasting, pausing and
  * resuming never call back into your code. A connection they must drop (no memory, or a room member
  * too slow under WS_SLOW_CLOSE) gets its on_close later, from the loop, so
- * lists you are walking stay intact.
+ * lists you are walking stay intact. The one exception is the log callback
+ * (options.log_cb), which only records lines (see "Operations: logs").
  *
  * Binary compatibility: every options and callbacks struct travels with
  * the size it has where the program was compiled (the macros below pass
@@ -157,6 +158,35 @@ typedef struct {
   int error;
 } ws_close_info_t;
 
+/* ---- Operations: logs ----
+ *
+ * A log callback (options.log_cb, NULL by default: then the library only
+ * tests that pointer) hears what an operator wants to know, as one line of
+ * text at a time: refused handshakes and their reason, protocol errors and
+ * the close code sent, timeouts (handshake, pong, idle, close, a shutdown's
+ * deadline), slow consumers, failed accepts, and, at WS_LOG_DEBUG, every
+ * open and close. Levels above options.log_level are not even formatted.
+ * data is the server's or client's user data; conn is the connection the
+ * line is about, or NULL (a failed accept); peer is its address as text
+ * ("127.0.0.1:5000", "[::1]:5000"), or "" if it has none (a pipe, or a
+ * peer already gone). message and peer are valid only during the call.
+ * Unlike the other callbacks, it may also run inside a ws_ call (a slow
+ * member skipped by ws_room_broadcast(), ws_server_shutdown()): it must
+ * only record the line, reading the connection at most (ws_conn_get_data()
+ * and the like), never send, close, join, leave or free anything. */
+typedef enum {
+  WS_LOG_ERROR = 1, /* the library could not do its work: out of memory */
+  WS_LOG_WARN = 2,  /* a peer misbehaved or a limit was hit */
+  WS_LOG_INFO = 3,  /* what the server does: shutting down */
+  WS_LOG_DEBUG = 4  /* every connection opened and closed */
+} ws_log_level_t;
+
+typedef void (*ws_log_cb)(void* data, ws_log_level_t level, ws_conn_t* conn,
+                          const char* peer, const char* message);
+
+/* "error", "warn", "info" or "debug"; NULL for anything else. */
+WS_EXTERN const char* ws_log_level_name(int level);
+
 /* The largest value a size limit (max_message_size, max_queued_bytes) may
  * take: larger ones are refused with WS_EINVAL, so that no sum of a limit
  * and a frame's length can wrap. */
@@ -190,6 +220,10 @@ typedef struct {
                                 once the queue is down to this many bytes;
                                 must be below max_queued_bytes, else
                                 ws_server_new() fails with WS_EINVAL */
+  ws_log_cb log_cb;          /* NULL (off): what an operator wants to know,
+                                see "Operations: logs" below */
+  ws_log_level_t log_level;  /* WS_LOG_INFO: the most verbose level given
+                                to log_cb (0 means WS_LOG_INFO) */
 } ws_server_options_t;
 
 /* Fills options with the defaults. */
@@ -290,6 +324,21 @@ WS_EXTERN int ws_server_port(const ws_server_t* server);
  * them work) until cb returns; then the rooms left are destroyed with the
  * server. */
 WS_EXTERN void ws_server_close(ws_server_t* server, ws_server_close_cb cb);
+/* ws_server_close() with a deadline, for a graceful stop: stops listening
+ * now, drops connections still in their handshake, and queues a 1001
+ * close ("server shutting down") after what each open connection has
+ * queued already; then waits, up to timeout_ms from this call, for every
+ * connection's queued output to be written and its close handshake to
+ * end. The deadline replaces close_timeout meanwhile, so a peer that is
+ * slow to take its last messages gets all of timeout_ms. At the deadline,
+ * the connections left are dropped (on_close with WS_ESHUTDOWN, unclean)
+ * and cb follows once every handle is closed, as for ws_server_close().
+ * A timeout_ms of 0 drops them at the loop's next timers, maybe before
+ * their close frames are written; UINT64_MAX never drops them.
+ * Returns 0, WS_EINVAL (NULL server) or WS_ESHUTDOWN (closing already:
+ * cb will not be called). */
+WS_EXTERN int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
+                                 ws_server_close_cb cb);
 WS_EXTERN uv_loop_t* ws_server_loop(const ws_server_t* server);
 WS_EXTERN void* ws_server_get_data(const ws_server_t* server);
 WS_EXTERN void ws_server_set_data(ws_server_t* server, void* data);
@@ -517,6 +566,141 @@ WS_EXTERN ws_server_t* ws_room_server(const ws_room_t* room);
 WS_EXTERN void* ws_room_get_data(const ws_room_t* room);
 WS_EXTERN void ws_room_set_data(ws_room_t* room, void* data);
 
+/* ---- Operations: counters ----
+ *
+ * Every server and client counts what it does, in plain 64-bit counters
+ * of its own (no lock, no allocation, no system call: an increment where
+ * the event happens), and hands out a snapshot on request. Counters only
+ * grow, from 0 at ws_server_new(); gauges (marked so) are values now.
+ * A build with the CMake option UVWS_COUNTERS=OFF has none: the snapshot
+ * functions then return UV_ENOTSUP.
+ * The structs grow at the end, like the options: ws_server_stats() passes
+ * the size the program knows, and gets that much. */
+
+/* Frame kinds, the index of frames_in and frames_out. */
+typedef enum {
+  WS_FRAME_CONTINUATION = 0,
+  WS_FRAME_TEXT,
+  WS_FRAME_BINARY,
+  WS_FRAME_CLOSE,
+  WS_FRAME_PING,
+  WS_FRAME_PONG,
+  WS_FRAME_RESERVED, /* opcodes 3-7 and 11-15 (received: a 1002) */
+  WS_FRAME_KINDS
+} ws_frame_kind_t;
+
+/* Why an upgrade attempt failed, the index of handshake_failures. */
+typedef enum {
+  WS_HANDSHAKE_MALFORMED = 0, /* not valid HTTP: 400 */
+  WS_HANDSHAKE_TOO_LARGE,     /* request head over max_header_size: 431 */
+  WS_HANDSHAKE_BAD_UPGRADE,   /* not GET, a body, not HTTP/1.1, no single
+                                 Host, no Connection: upgrade, a bad
+                                 Sec-WebSocket-Key or no version: 400 */
+  WS_HANDSHAKE_BAD_VERSION,   /* Sec-WebSocket-Version not 13: 426 */
+  WS_HANDSHAKE_REFUSED,       /* on_handshake returned a status */
+  WS_HANDSHAKE_FULL,          /* past max_connections: 503 */
+  WS_HANDSHAKE_TIMEOUT,       /* handshake_timeout (clients:
+                                 connect_timeout) passed */
+  WS_HANDSHAKE_CLOSED,        /* the connection ended first: the peer
+                                 left, an I/O error, the server closed
+                                 (clients: DNS or TCP connect failed) */
+  WS_HANDSHAKE_BAD_RESPONSE,  /* clients: the server's answer was not an
+                                 acceptable 101 */
+  WS_HANDSHAKE_FAILURES
+} ws_handshake_failure_t;
+
+/* A label for each: "malformed", "too_large", "bad_upgrade",
+ * "bad_version", "refused", "full", "timeout", "closed", "bad_response";
+ * NULL for anything else. */
+WS_EXTERN const char* ws_handshake_failure_name(int reason);
+/* "continuation", "text", "binary", "close", "ping", "pong", "reserved";
+ * NULL for anything else. */
+WS_EXTERN const char* ws_frame_kind_name(int kind);
+
+/* refused_by_status[status - 400], for statuses 400 to 599. */
+#define WS_STATS_STATUSES 200
+/* close_codes_*[code - 1000] for codes 1000 to 1015 (1005: a close frame
+ * without a code); the last one counts every other code. */
+#define WS_STATS_CLOSE_CODES 17
+
+typedef struct {
+  /* Connections. */
+  uint64_t connections;          /* gauge: ws_server_connection_count() */
+  uint64_t connections_open;     /* gauge: accepted WebSocket connections
+                                    whose on_close has not come yet */
+  uint64_t connections_accepted; /* TCP connections accepted or adopted
+                                    (clients: connection attempts) */
+  uint64_t connections_dropped;  /* accepted and closed at once, nothing
+                                    read: no memory, or the server closing */
+  uint64_t accept_errors;        /* the listener failed to accept (EMFILE) */
+  uint64_t handshakes;           /* upgrades accepted: on_handshake said
+                                    yes (clients: a valid 101 came) */
+  uint64_t http_requests;        /* plain HTTP requests, given to on_http */
+  uint64_t refused_by_status[WS_STATS_STATUSES]; /* upgrade attempts
+                                    answered with an error status */
+  uint64_t handshake_failures[WS_HANDSHAKE_FAILURES];
+  uint64_t connections_closed;   /* accepted ones that ended (on_close) */
+  /* Traffic. Messages count whole messages (a fragmented one once); their
+   * bytes are payload. Bytes count everything read from or written to the
+   * transport: HTTP, frame headers, control frames. A room broadcast
+   * counts once for every member it is queued for. */
+  uint64_t messages_in;
+  uint64_t messages_out;
+  uint64_t message_bytes_in;
+  uint64_t message_bytes_out;
+  uint64_t bytes_in;
+  uint64_t bytes_out;
+  uint64_t frames_in[WS_FRAME_KINDS];
+  uint64_t frames_out[WS_FRAME_KINDS];
+  uint64_t close_codes_sent[WS_STATS_CLOSE_CODES];
+  uint64_t close_codes_received[WS_STATS_CLOSE_CODES];
+  /* Limits and timeouts. */
+  uint64_t queue_full;           /* sends, fragments and pings refused with
+                                    WS_EQUEUEFULL */
+  uint64_t slow_consumer_closes; /* room members closed with 1008 */
+  uint64_t slow_consumer_skips;  /* broadcasts skipped (WS_SLOW_SKIP) */
+  uint64_t pong_timeouts;        /* dropped: no pong within pong_timeout */
+  uint64_t idle_timeouts;        /* closed with 1001 after idle_timeout */
+  uint64_t close_timeouts;       /* dropped: the close handshake or the
+                                    drain outlived close_timeout (or a
+                                    shutdown's deadline) */
+  /* wslay contexts (each about 8 KiB), lent to connections that need one
+   * (fragmented messages, close handshakes). */
+  uint64_t wslay_contexts_in_use; /* gauge */
+  uint64_t wslay_contexts_pooled; /* gauge: free, kept for reuse */
+  /* Later transports and extensions (TLS handshakes, compression ratio)
+   * append their counters here, at the end. */
+} ws_stats_t;
+
+/* Fills *stats with a snapshot of the server's counters. Returns 0,
+ * WS_EINVAL (NULL, or a size below that of the first ws_stats_t) or
+ * UV_ENOTSUP (built with UVWS_COUNTERS=OFF: *stats is zeroed). */
+#define ws_server_stats(server, stats)                                       \
+  ws_server_stats_sized((server), (stats), sizeof(ws_stats_t))
+WS_EXTERN int ws_server_stats_sized(const ws_server_t* server,
+                                    ws_stats_t* stats, size_t size);
+/* The same for a client's connections (refusals and HTTP stay 0). */
+#define ws_client_stats(client, stats)                                       \
+  ws_client_stats_sized((client), (stats), sizeof(ws_stats_t))
+WS_EXTERN int ws_client_stats_sized(const ws_client_t* client,
+                                    ws_stats_t* stats, size_t size);
+
+typedef struct {
+  uint64_t members;     /* gauge: ws_room_count() */
+  uint64_t broadcasts;  /* ws_room_broadcast() calls that encoded a frame */
+  uint64_t deliveries;  /* member queues a broadcast was queued on */
+  uint64_t bytes;       /* payload bytes broadcast (once per broadcast) */
+  uint64_t skips;       /* members skipped as slow (WS_SLOW_SKIP) */
+  uint64_t slow_closes; /* members closed as slow (WS_SLOW_CLOSE) */
+} ws_room_stats_t;
+
+/* A snapshot of the room's counters, from its ws_room_new(). Returns 0,
+ * WS_EINVAL or UV_ENOTSUP, as ws_server_stats(). */
+#define ws_room_stats(room, stats)                                           \
+  ws_room_stats_sized((room), (stats), sizeof(ws_room_stats_t))
+WS_EXTERN int ws_room_stats_sized(const ws_room_t* room,
+                                  ws_room_stats_t* stats, size_t size);
+
 /* The request seen by on_handshake and on_http. Strings are NUL-terminated
  * and valid only during that callback. */
 WS_EXTERN const char* ws_request_method(const ws_request_t* request);
@@ -568,6 +752,8 @@ typedef struct {
   void* data;                /* NULL: the client's user data from the start
                                 (ws_client_get_data(), ws_conn_owner_data()) */
   size_t drain_low_water;    /* 0: max_queued_bytes / 4, as for servers */
+  ws_log_cb log_cb;          /* NULL (off), as for servers */
+  ws_log_level_t log_level;  /* WS_LOG_INFO, as for servers */
 } ws_client_options_t;
 
 #define ws_client_options_init(options)                                      \

@@ -18,6 +18,7 @@ packages=(
   node-llhttp            # llhttp's C sources, compiled into uvws
   python3
   python3-websockets     # the interop tests' client
+  python3-prometheus-client # the /metrics test's parser
   clang
   libclang-rt-dev        # clang's ASan/UBSan runtimes (only recommended)
 )

@@ -98,6 +98,7 @@ static void ws__client_defaults(ws_client_options_t* options) {
   options->pong_timeout = server.pong_timeout;
   options->close_timeout = server.close_timeout;
   options->max_queued_bytes = server.max_queued_bytes;
+  options->log_level = server.log_level;
 }
 
 void ws_client_options_init_sized(ws_client_options_t* options,
@@ -154,6 +155,8 @@ int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
   limits.max_queued_bytes = o.max_queued_bytes;
   limits.data = o.data;
   limits.drain_low_water = o.drain_low_water;
+  limits.log_cb = o.log_cb;
+  limits.log_level = o.log_level;
   client = ws__calloc(1, sizeof(*client));
   if (client == NULL)
     return WS_ENOMEM;
@@ -507,6 +510,7 @@ int ws_client_connect_sized(ws_client_t* client, const char* url,
     ws__dial_free(dial);
     return WS_ENOMEM;
   }
+  WS__COUNT(&client->hub, connections_accepted);
   conn->data = data;
   conn->dial = dial;
   dial->conn = conn;

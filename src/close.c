@@ -27,6 +27,17 @@ void ws__conn_start_drain(ws_conn_t* conn) {
   ws__conn_mark_dirty(conn);
 }
 
+/* Counts our close frame once wslay has written it to the queue. */
+static void ws__conn_count_close(ws_conn_t* conn,
+                                 wslay_event_context_ptr ctx) {
+  if (conn->close_counted || !wslay_event_get_close_sent(ctx))
+    return;
+  conn->close_counted = 1;
+  WS__COUNT(conn->hub, frames_out[WS_FRAME_CLOSE]);
+  WS__COUNT(conn->hub, close_codes_sent[ws__close_code_slot(
+                           wslay_event_get_status_code_sent(ctx))]);
+}
+
 void ws__conn_after_engine(ws_conn_t* conn) {
   wslay_event_context_ptr ctx;
   uint16_t sent;
@@ -38,6 +49,7 @@ void ws__conn_after_engine(ws_conn_t* conn) {
                                                        : WS_ENOMEM);
     return;
   }
+  ws__conn_count_close(conn, ctx);
   ws__conn_mark_dirty(conn);
   if (!wslay_event_get_close_sent(ctx) &&
       !wslay_event_get_close_received(ctx)) {
@@ -55,6 +67,8 @@ void ws__conn_after_engine(ws_conn_t* conn) {
     /* wslay failed the connection: a protocol error, bad UTF-8 or a
      * message over the limit. */
     sent = wslay_event_get_status_code_sent(ctx);
+    WS__LOG(conn->hub, WS_LOG_WARN, conn, "protocol error: closing with %u",
+            (unsigned) sent);
     ws__conn_set_close_info(conn, sent, NULL, 0);
     ws__conn_set_error(conn,
                        sent == WS_CLOSE_TOO_BIG ? WS_ETOOBIG : WS_EPROTO);
@@ -95,6 +109,8 @@ void ws__conn_fail(ws_conn_t* conn, uint16_t code) {
   int error;
 
   error = code == WS_CLOSE_TOO_BIG ? WS_ETOOBIG : WS_EPROTO;
+  WS__LOG(conn->hub, WS_LOG_WARN, conn, "protocol error: closing with %u",
+          (unsigned) code);
   if (ws__conn_start_close(conn, code, NULL, 0, error) == 0) {
     /* Failing, not closing: stop reading and close once the frame is out. */
     ws__conn_start_drain(conn);
@@ -121,12 +137,21 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
     ws__wheel_schedule(conn->hub, conn, d);
     return;
   }
-  if (conn->state != WS__CONN_OPEN || conn->close_queued) {
+  if (conn->state != WS__CONN_OPEN || conn->close_queued ||
+      conn->hub->close_deadline != 0) {
+    if (conn->state == WS__CONN_OPEN || conn->state == WS__CONN_DRAIN) {
+      WS__COUNT(conn->hub, close_timeouts);
+      WS__LOG(conn->hub, WS_LOG_WARN, conn, "%s: dropping",
+              conn->hub->close_deadline != 0 ? "shutdown deadline"
+                                             : "close timeout");
+    }
     ws__conn_abort(conn, WS_ETIMEDOUT);
     return;
   }
   if (o->idle_timeout != 0 && conn->last_rx + o->idle_timeout <= now &&
       !conn->paused) {
+    WS__COUNT(conn->hub, idle_timeouts);
+    WS__LOG(conn->hub, WS_LOG_WARN, conn, "idle timeout: closing with 1001");
     ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "idle timeout", 12,
                          WS_ETIMEDOUT);
     return;
@@ -136,6 +161,8 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
      * is written, or has nothing waiting for it, counts as alive. */
     if (!conn->paused ||
         (conn->out.bytes > 0 && conn->out.consumed == conn->ping_consumed)) {
+      WS__COUNT(conn->hub, pong_timeouts);
+      WS__LOG(conn->hub, WS_LOG_WARN, conn, "pong timeout: dropping");
       ws__conn_abort(conn, WS_ETIMEDOUT);
       return;
     }
@@ -158,6 +185,8 @@ void ws__conn_service(ws_conn_t* conn) {
   if (conn->slow_close && conn->state == WS__CONN_OPEN &&
       conn->pending_error == 0) {
     conn->slow_close = 0;
+    WS__COUNT(conn->hub, slow_consumer_closes);
+    WS__LOG(conn->hub, WS_LOG_WARN, conn, "slow consumer: closing with 1008");
     ws__conn_start_close(conn, WS_CLOSE_POLICY, "slow consumer", 13,
                          WS_EQUEUEFULL);
   }
@@ -188,6 +217,8 @@ void ws__hub_close_conns(ws__hub_t* hub) {
     else if (conn->state == WS__CONN_OPEN && !conn->close_queued)
       ws__conn_start_close(conn, WS_CLOSE_GOING_AWAY, "server shutting down",
                            20, WS_ESHUTDOWN);
+    else if (hub->close_deadline != 0)
+      ws__conn_schedule(conn); /* closing already: by the deadline now */
   }
 }
 

@@ -44,8 +44,10 @@ void ws__conn_free(ws_conn_t* conn) {
     ws__free(conn->request);
   }
   /* A context given back mid-message would confuse its next borrower. */
-  if (conn->engine != NULL)
+  if (conn->engine != NULL) {
     ws__engine_discard(conn->engine);
+    WS__COUNT_N(hub, wslay_contexts_in_use, -1);
+  }
   ws__free(conn->partial);
   ws__free(conn->message);
   ws__free(conn->pong);
@@ -66,6 +68,7 @@ void ws__conn_open(ws_conn_t* conn) {
   conn->opened = 1;
   ws__conn_schedule(conn);
   ws__conn_mark_dirty(conn);
+  WS__LOG(conn->hub, WS_LOG_DEBUG, conn, "open");
   if (conn->hub->callbacks.on_open != NULL)
     conn->hub->callbacks.on_open(conn);
 }
@@ -115,6 +118,9 @@ uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
   uint64_t d;
 
   o = &conn->hub->options;
+  /* A server shutting down gives every connection until its deadline. */
+  if (conn->hub->close_deadline != 0 && conn->state != WS__CONN_CLOSED)
+    return conn->hub->close_deadline;
   switch (conn->state) {
     case WS__CONN_CONNECTING:
     case WS__CONN_HANDSHAKE:
@@ -147,6 +153,40 @@ void ws__conn_schedule(ws_conn_t* conn) {
 
 /* ---- Dropping ---- */
 
+/* Counts and logs a connection that ends before it opened. */
+static void ws__conn_failed_handshake(ws_conn_t* conn) {
+  int reason;
+
+  switch (conn->error) {
+    case WS_ETIMEDOUT:
+      reason = WS_HANDSHAKE_TIMEOUT;
+      break;
+    case WS_EBADSTATUS:
+    case WS_EBADACCEPT:
+    case WS_EBADRESPONSE:
+      reason = WS_HANDSHAKE_BAD_RESPONSE;
+      break;
+    default:
+      reason = WS_HANDSHAKE_CLOSED;
+      break;
+  }
+  WS__COUNT(conn->hub, handshake_failures[reason]);
+  WS__LOG(conn->hub, reason == WS_HANDSHAKE_CLOSED ? WS_LOG_DEBUG
+                                                   : WS_LOG_WARN,
+          conn, "handshake failed: %s (%s)", ws_handshake_failure_name(reason),
+          ws_err_name(conn->error));
+}
+
+static void ws__conn_log_close(ws_conn_t* conn, const ws_close_info_t* info) {
+  WS__LOG(conn->hub,
+          info->error == WS_ENOMEM || info->error == WS_EINTERNAL
+              ? WS_LOG_ERROR
+              : WS_LOG_DEBUG,
+          conn, "closed: %u %s%s%s", (unsigned) info->code,
+          info->clean ? "clean" : "unclean", info->error != 0 ? ", " : "",
+          info->error != 0 ? ws_err_name(info->error) : "");
+}
+
 void ws__conn_close_handle(ws_conn_t* conn) {
   ws__hub_t* hub;
   ws_close_info_t info;
@@ -154,6 +194,9 @@ void ws__conn_close_handle(ws_conn_t* conn) {
   if (conn->state == WS__CONN_CLOSED)
     return;
   hub = conn->hub;
+  if (!conn->opened && (conn->state == WS__CONN_HANDSHAKE ||
+                        conn->state == WS__CONN_CONNECTING))
+    ws__conn_failed_handshake(conn);
   conn->state = WS__CONN_CLOSED;
   ws__wheel_cancel(hub, conn);
   ws__list_remove(&conn->dirty_node);
@@ -165,6 +208,8 @@ void ws__conn_close_handle(ws_conn_t* conn) {
     info.reason_len = conn->close_reason_len;
     info.clean = conn->clean;
     info.error = conn->error;
+    WS__COUNT(hub, connections_closed);
+    ws__conn_log_close(conn, &info);
     if (hub->callbacks.on_close != NULL)
       hub->callbacks.on_close(conn, &info);
   }
@@ -212,6 +257,9 @@ void ws__conn_fail_later(ws_conn_t* conn, int error) {
 void ws__conn_on_slow(ws_conn_t* conn) {
   if (conn->hub->options.slow_policy == WS_SLOW_SKIP) {
     conn->skipped++;
+    WS__COUNT(conn->hub, slow_consumer_skips);
+    WS__LOG(conn->hub, WS_LOG_DEBUG, conn,
+            "slow consumer: broadcast skipped");
     return;
   }
   conn->slow_close = 1;

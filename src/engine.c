@@ -33,10 +33,12 @@ ws__engine_t* ws__engine_lend(ws__hub_t* hub, ws_conn_t* conn) {
   }
   engine->conn = conn;
   engine->next = NULL;
+  WS__COUNT(hub, wslay_contexts_in_use);
   return engine;
 }
 
 void ws__engine_return(ws__hub_t* hub, ws__engine_t* engine) {
+  WS__COUNT_N(hub, wslay_contexts_in_use, -1);
   if (hub->free_engine_count >= WS__ENGINE_POOL_MAX) {
     ws__engine_discard(engine);
     return;

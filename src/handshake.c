@@ -21,6 +21,14 @@ void ws__handshake_refuse(ws_conn_t* conn, int status) {
   ws__conn_start_drain(conn);
 }
 
+/* Refuses an upgrade attempt, counted and logged with its reason. */
+static void ws__handshake_fail(ws_conn_t* conn, int status, int reason) {
+  ws__stats_refused(conn->hub, status, reason);
+  WS__LOG(conn->hub, WS_LOG_WARN, conn, "handshake refused: %d (%s)", status,
+          ws_handshake_failure_name(reason));
+  ws__handshake_refuse(conn, status);
+}
+
 /* Decides what an upgrade attempt gets: 0 if valid, else a status. */
 static int ws__check_upgrade(ws_request_t* req) {
   unsigned char key[32];
@@ -59,6 +67,7 @@ static void ws__handshake_answer_http(ws_conn_t* conn) {
 
   server = ws__server_of(conn);
   req = conn->request;
+  WS__COUNT(conn->hub, http_requests);
   req->in_on_http = 1;
   req->response = &conn->out;
   if (server->callbacks.on_http != NULL)
@@ -83,11 +92,13 @@ static void ws__handshake_accept(ws_conn_t* conn) {
   if (conn->state != WS__CONN_HANDSHAKE)
     return;
   if (status != 0) {
-    ws__handshake_refuse(conn, status >= 400 && status <= 599 ? status : 500);
+    ws__handshake_fail(conn, status >= 400 && status <= 599 ? status : 500,
+                       WS_HANDSHAKE_REFUSED);
     return;
   }
   /* Accepted: from here on_close is owed, even if on_open never comes. */
   conn->opened = 1;
+  WS__COUNT(conn->hub, handshakes);
   status = ws__request_write_response(conn->request, 101, NULL, NULL, 0,
                                       &conn->out);
   if (status != 0) {
@@ -109,7 +120,9 @@ size_t ws__handshake_server(ws_conn_t* conn, const unsigned char* data,
     case 0:
       return used;
     case -1:
-      ws__handshake_refuse(conn, req->status);
+      ws__handshake_fail(conn, req->status,
+                         req->status == 431 ? WS_HANDSHAKE_TOO_LARGE
+                                            : WS_HANDSHAKE_MALFORMED);
       return used;
   }
   if (!ws__request_has_token(req, "Upgrade", "websocket", 0)) {
@@ -119,7 +132,9 @@ size_t ws__handshake_server(ws_conn_t* conn, const unsigned char* data,
   req->is_upgrade = 1;
   req->status = ws__check_upgrade(req);
   if (req->status != 0)
-    ws__handshake_refuse(conn, req->status);
+    ws__handshake_fail(conn, req->status,
+                       req->status == 426 ? WS_HANDSHAKE_BAD_VERSION
+                                          : WS_HANDSHAKE_BAD_UPGRADE);
   else
     ws__handshake_accept(conn);
   return used;
@@ -204,6 +219,7 @@ size_t ws__handshake_client(ws_conn_t* conn, const unsigned char* data,
     return len;
   }
   conn->hub->role->release(conn);
+  WS__COUNT(conn->hub, handshakes);
   ws__conn_open(conn);
   return used;
 }

@@ -64,6 +64,8 @@ int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
   hub->options = *options;
   if (!ws__options_valid(&hub->options))
     return WS_EINVAL;
+  if (hub->options.log_level == 0)
+    hub->options.log_level = WS_LOG_INFO;
   hub->drain_low_water = hub->options.drain_low_water != 0
                              ? hub->options.drain_low_water
                              : hub->options.max_queued_bytes / 4;
@@ -151,6 +153,10 @@ void ws__hub_maybe_closed(ws__hub_t* hub) {
     hub->wheel.timer.data = hub;
     uv_close((uv_handle_t*) &hub->flush, ws__on_hub_handle_closed);
     uv_close((uv_handle_t*) &hub->wheel.timer, ws__on_hub_handle_closed);
+    if (hub->close_deadline != 0) {
+      hub->close_timer.data = hub;
+      uv_close((uv_handle_t*) &hub->close_timer, ws__on_hub_handle_closed);
+    }
     return;
   }
   if (hub->handle_count > 0)
@@ -160,6 +166,38 @@ void ws__hub_maybe_closed(ws__hub_t* hub) {
   ws__free(hub->read_buf);
   hub->read_buf = NULL;
   hub->role->hub_closed(hub); /* frees the hub */
+}
+
+/* The deadline passed: every connection left hears it, as from the wheel
+ * (it is each one's next deadline now), and is dropped. */
+static void ws__hub_on_close_deadline(uv_timer_t* timer) {
+  ws__list_t* node;
+  ws__list_t* next;
+  ws__hub_t* hub;
+  uint64_t now;
+
+  hub = WS__CONTAINER_OF(timer, ws__hub_t, close_timer);
+  now = uv_now(hub->loop);
+  for (node = hub->conns.next; node != &hub->conns; node = next) {
+    next = node->next;
+    hub->io->on_deadline(WS__CONTAINER_OF(node, ws_conn_t, node), now);
+  }
+}
+
+int ws__hub_close_within(ws__hub_t* hub, uint64_t timeout) {
+  uint64_t now;
+  int r;
+
+  r = uv_timer_init(hub->loop, &hub->close_timer);
+  if (r != 0)
+    return r;
+  hub->handle_count++;
+  now = uv_now(hub->loop);
+  /* The farthest deadline is "never", not a wrap into the past. */
+  hub->close_deadline = timeout < UINT64_MAX - now ? now + timeout
+                                                   : UINT64_MAX;
+  return uv_timer_start(&hub->close_timer, ws__hub_on_close_deadline,
+                        timeout, 0);
 }
 
 void ws__hub_close(ws__hub_t* hub) {

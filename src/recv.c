@@ -107,6 +107,10 @@ static void ws__conn_on_wslay_message(
     case WSLAY_BINARY_FRAME:
       m = conn->message;
       conn->message = NULL;
+      if (m != NULL) {
+        WS__COUNT(conn->hub, messages_in);
+        WS__COUNT_N(conn->hub, message_bytes_in, m->len);
+      }
       if (m != NULL && cb->on_message != NULL && conn->pending_error == 0)
         cb->on_message(conn, (ws_opcode_t) arg->opcode, m->data, m->len);
       ws__free(m);
@@ -121,6 +125,8 @@ static void ws__conn_on_wslay_message(
                                                     : WS_CLOSE_NO_STATUS,
                               arg->msg_length > 2 ? arg->msg + 2 : NULL,
                               arg->msg_length > 2 ? arg->msg_length - 2 : 0);
+      WS__COUNT(conn->hub,
+                close_codes_received[ws__close_code_slot(conn->close_code)]);
       /* No more sends from here: the close frame goes out next. */
       conn->close_queued = 1;
       if (cb->on_peer_close != NULL)
@@ -342,6 +348,8 @@ static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
       }
       /* fall through */
     case WS__OP_BINARY:
+      WS__COUNT(conn->hub, messages_in);
+      WS__COUNT_N(conn->hub, message_bytes_in, len);
       if (cb->on_message != NULL)
         cb->on_message(conn, (ws_opcode_t) f->opcode, payload, len);
       break;
@@ -425,6 +433,7 @@ static size_t ws__conn_process(ws_conn_t* conn, unsigned char* data,
       break;
     }
     total = f.header_len + (size_t) f.payload_len;
+    WS__COUNT(conn->hub, frames_in[ws__frame_kind(f.opcode)]);
     route = ws__conn_route(conn, &f);
     /* A message that wslay will see starts in wslay's state after the
      * frames before it; any other frame handled here waits for them.
@@ -564,6 +573,7 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
                : 1;
     if (want == 0) {
       conn->partial = NULL;
+      WS__COUNT(conn->hub, frames_in[ws__frame_kind(p->frame.opcode)]);
       if (ws__conn_route(conn, &p->frame) != WS__ROUTE_ENGINE)
         ws__conn_handle(conn, &p->frame, p->data);
       else if (ws__conn_track(conn, &p->frame) != 0)
@@ -678,6 +688,7 @@ void ws__conn_on_read(ws_conn_t* conn, unsigned char* data, ssize_t nread) {
     ws__conn_on_eof(conn, (int) nread);
     return;
   }
+  WS__COUNT_N(conn->hub, bytes_in, nread);
   ws__conn_feed(conn, data, (size_t) nread);
   /* Answers to one read go out together, at once, while they are hot;
    * what other callbacks queue waits for the flush before the poll. */

@@ -157,6 +157,32 @@ static int ws__room_reserve(ws_room_t* room, size_t len) {
   return 0;
 }
 
+/* Counts a broadcast: queued for queued members, slow for slow ones. */
+static void ws__room_count(ws_room_t* room, unsigned int opcode, size_t len,
+                           int queued, int slow) {
+#ifndef WS__NO_COUNTERS
+  ws__hub_t* hub;
+
+  hub = &room->server->hub;
+  WS__COUNT_N(hub, messages_out, queued);
+  WS__COUNT_N(hub, message_bytes_out, (uint64_t) len * (uint64_t) queued);
+  WS__COUNT_N(hub, frames_out[ws__frame_kind(opcode)], queued);
+  room->stats.broadcasts++;
+  room->stats.deliveries += (uint64_t) queued;
+  room->stats.bytes += len;
+  if (hub->options.slow_policy == WS_SLOW_SKIP)
+    room->stats.skips += (uint64_t) slow;
+  else
+    room->stats.slow_closes += (uint64_t) slow;
+#else
+  (void) room;
+  (void) opcode;
+  (void) len;
+  (void) queued;
+  (void) slow;
+#endif
+}
+
 int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
                       size_t len, ws_conn_t* except) {
   unsigned char* frame;
@@ -164,6 +190,7 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
   ws_conn_t* conn;
   size_t frame_len;
   int queued;
+  int slow;
 
   if (room == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
       (data == NULL && len > 0) || len > WS_MAX_LIMIT)
@@ -179,6 +206,7 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
   frame_len += len;
   room->batch->len += frame_len;
   queued = 0;
+  slow = 0;
   /* Nothing here calls back into user code, so the room and its members
    * cannot change under this loop. */
   for (node = room->members.next; node != &room->members; node = node->next) {
@@ -187,6 +215,7 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
       continue;
     if (!ws__conn_queue_has_room(conn, frame_len)) {
       ws__conn_on_slow(conn);
+      slow++;
       continue;
     }
     if (ws__outq_append_shared(ws__conn_data_queue(conn), room->batch, frame,
@@ -199,6 +228,7 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
     ws__conn_note_queued(conn);
     queued++;
   }
+  ws__room_count(room, (unsigned int) opcode, len, queued, slow);
   return queued;
 }
 

@@ -30,8 +30,10 @@ static int ws__conn_queue_frame(ws_conn_t* conn, ws__outq_t* q, int fin,
     r = ws__outq_append_masked(q, header, hlen, data, len, key);
   else
     r = ws__outq_append(q, header, hlen, data, len);
-  if (r == 0)
+  if (r == 0) {
+    WS__COUNT(conn->hub, frames_out[ws__frame_kind(opcode)]);
     ws__conn_mark_dirty(conn);
+  }
   return r;
 }
 
@@ -60,6 +62,7 @@ void ws__conn_note_queued(ws_conn_t* conn) {
 }
 
 static int ws__conn_refuse(ws_conn_t* conn) {
+  WS__COUNT(conn->hub, queue_full);
   ws__conn_owe_drain(conn);
   return WS_EQUEUEFULL;
 }
@@ -152,6 +155,7 @@ void ws__conn_on_written(ws_conn_t* conn, int status) {
     return;
   }
   ws__outq_consume(&conn->out, conn->write_len);
+  WS__COUNT_N(conn->hub, bytes_out, conn->write_len);
   conn->write_len = 0;
   ws__conn_flush(conn);
 }
@@ -175,6 +179,7 @@ static int ws__conn_write(ws_conn_t* conn) {
     if (r < 0)
       return r;
     ws__outq_consume(&conn->out, (size_t) r);
+    WS__COUNT_N(conn->hub, bytes_out, r);
     if ((size_t) r < len)
       break;
   }
@@ -230,6 +235,8 @@ int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
     ws__conn_fail_later(conn, r);
     return r;
   }
+  WS__COUNT(conn->hub, messages_out);
+  WS__COUNT_N(conn->hub, message_bytes_out, len);
   ws__conn_note_queued(conn);
   return 0;
 }
@@ -270,7 +277,9 @@ int ws_conn_send_fragment(ws_conn_t* conn, const void* data, size_t len,
     return r;
   }
   conn->fragment_sent = 1;
+  WS__COUNT_N(conn->hub, message_bytes_out, len);
   if (fin) {
+    WS__COUNT(conn->hub, messages_out);
     /* What was sent meanwhile follows the message. */
     conn->sending_fragments = 0;
     ws__outq_move(&conn->out, &conn->after);
@@ -286,8 +295,10 @@ int ws_conn_ping(ws_conn_t* conn, const void* data, size_t len) {
     return WS_EINVAL;
   if (!ws__conn_is_open(conn))
     return WS_ECLOSED;
-  if (!ws__conn_queue_has_room(conn, WS__MAX_HEADER + len))
+  if (!ws__conn_queue_has_room(conn, WS__MAX_HEADER + len)) {
+    WS__COUNT(conn->hub, queue_full);
     return WS_EQUEUEFULL;
+  }
   r = ws__conn_send_frame(conn, WS__OP_PING, data, len);
   if (r != 0)
     ws__conn_fail_later(conn, r);

@@ -3,6 +3,7 @@
  * request and get masked frames. */
 #include "uvws_int.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 typedef struct {
@@ -61,6 +62,7 @@ static void ws__server_defaults(ws_server_options_t* options) {
   options->close_timeout = 5000;
   options->backlog = 511;
   options->max_queued_bytes = 64 * 1024 * 1024;
+  options->log_level = WS_LOG_INFO;
 }
 
 void ws_server_options_init_sized(ws_server_options_t* options,
@@ -127,6 +129,13 @@ static int ws__server_full(const ws_server_t* server) {
          server->hub.conn_count > server->hub.options.max_connections;
 }
 
+static void ws__server_refuse_full(ws_conn_t* conn) {
+  ws__stats_refused(conn->hub, 503, WS_HANDSHAKE_FULL);
+  WS__LOG(conn->hub, WS_LOG_WARN, conn, "handshake refused: 503 (%s)",
+          ws_handshake_failure_name(WS_HANDSHAKE_FULL));
+  ws__handshake_refuse(conn, 503);
+}
+
 static void ws__on_connection(uv_stream_t* listener, int status) {
   ws_server_t* server;
   ws_conn_t* conn;
@@ -134,10 +143,18 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
   int r;
 
   server = ((ws__listener_t*) listener)->server;
-  if (status < 0)
-    return; /* e.g. EMFILE: libuv keeps the listener going */
+  if (status < 0) {
+    /* e.g. EMFILE: libuv keeps the listener going */
+    WS__COUNT(&server->hub, accept_errors);
+    WS__LOG(&server->hub, WS_LOG_ERROR, NULL, "accept failed: %s",
+            uv_strerror(status));
+    return;
+  }
   conn = server->hub.closing ? NULL : ws__conn_new(&server->hub);
   if (conn == NULL) {
+    WS__COUNT(&server->hub, connections_dropped);
+    WS__LOG(&server->hub, WS_LOG_WARN, NULL, "connection dropped: %s",
+            server->hub.closing ? "server closing" : "out of memory");
     /* Take the connection off the backlog and drop it. */
     spare = ws__malloc(sizeof(*spare));
     if (spare == NULL)
@@ -147,6 +164,7 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
     uv_close((uv_handle_t*) spare, ws__on_refused_closed);
     return;
   }
+  WS__COUNT(&server->hub, connections_accepted);
   ws__stream_init_tcp(conn);
   r = uv_accept(listener, conn->stream);
   if (r == 0)
@@ -156,7 +174,7 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
     return;
   }
   if (ws__server_full(server))
-    ws__handshake_refuse(conn, 503);
+    ws__server_refuse_full(conn);
 }
 
 int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
@@ -181,8 +199,9 @@ int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
     ws__conn_free(conn);
     return r;
   }
+  WS__COUNT(&server->hub, connections_accepted);
   if (ws__server_full(server))
-    ws__handshake_refuse(conn, 503);
+    ws__server_refuse_full(conn);
   return 0;
 }
 
@@ -346,6 +365,24 @@ int ws_server_port(const ws_server_t* server) {
     return WS_EINVAL;
   return ws__listener_port(
       WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node));
+}
+
+int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
+                       ws_server_close_cb cb) {
+  int r;
+
+  if (server == NULL)
+    return WS_EINVAL;
+  if (server->hub.closing)
+    return WS_ESHUTDOWN;
+  WS__LOG(&server->hub, WS_LOG_INFO, NULL,
+          "shutting down: %lu connections, %" PRIu64 " ms to close",
+          (unsigned long) server->hub.conn_count, timeout_ms);
+  r = ws__hub_close_within(&server->hub, timeout_ms);
+  if (r != 0)
+    return r;
+  ws_server_close(server, cb);
+  return 0;
 }
 
 void ws_server_close(ws_server_t* server, ws_server_close_cb cb) {

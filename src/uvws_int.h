@@ -388,6 +388,7 @@ struct ws_conn_s {
   unsigned int sending_fragments : 1; /* ws_conn_send_begin() until fin */
   unsigned int fragment_sent : 1; /* ... and its first frame is queued */
   unsigned int send_opcode : 4;   /* ... with this opcode */
+  unsigned int close_counted : 1; /* our close frame is in the counters */
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
@@ -430,7 +431,62 @@ struct ws__hub_s {
   int read_buf_busy;
   int closing;
   ws__list_t deferred;       /* ws__deferred_t.node */
+  uv_timer_t close_timer;    /* ws__hub_close_within()'s deadline */
+  uint64_t close_deadline;   /* loop time, 0 if none */
+#ifndef WS__NO_COUNTERS
+  ws_stats_t stats;          /* stats.c; gauges but wslay_contexts_in_use
+                                are filled at a snapshot */
+#endif
 };
+
+/* ---- Counters (stats.c) and logs (log.c) ----
+ *
+ * Counters are plain increments of hub->stats (room->stats), compiled out
+ * with UVWS_COUNTERS=OFF (WS__NO_COUNTERS). A log line costs one test of
+ * log_cb unless the level is wanted. */
+
+#ifndef WS__NO_COUNTERS
+#  define WS__COUNT(hub, field) ((void) ((hub)->stats.field++))
+#  define WS__COUNT_N(hub, field, n) ((void) ((hub)->stats.field += (n)))
+#else
+#  define WS__COUNT(hub, field) ((void) 0)
+#  define WS__COUNT_N(hub, field, n) ((void) 0)
+#endif
+
+/* The ws_frame_kind_t of an opcode. */
+static inline unsigned int ws__frame_kind(unsigned int opcode) {
+  static const unsigned char kinds[16] = {
+    WS_FRAME_CONTINUATION, WS_FRAME_TEXT, WS_FRAME_BINARY,
+    WS_FRAME_RESERVED, WS_FRAME_RESERVED, WS_FRAME_RESERVED,
+    WS_FRAME_RESERVED, WS_FRAME_RESERVED, WS_FRAME_CLOSE, WS_FRAME_PING,
+    WS_FRAME_PONG, WS_FRAME_RESERVED, WS_FRAME_RESERVED, WS_FRAME_RESERVED,
+    WS_FRAME_RESERVED, WS_FRAME_RESERVED
+  };
+  return kinds[opcode & 0x0f];
+}
+
+/* The index of a close code in close_codes_sent and _received. */
+static inline unsigned int ws__close_code_slot(unsigned int code) {
+  return code >= 1000 && code < 1000 + WS_STATS_CLOSE_CODES - 1
+             ? code - 1000
+             : WS_STATS_CLOSE_CODES - 1;
+}
+
+/* An upgrade refused with status for reason (ws_handshake_failure_t). */
+void ws__stats_refused(ws__hub_t* hub, int status, int reason);
+
+#define WS__LOG(hub, level, conn, ...)                                        \
+  do {                                                                        \
+    if ((hub)->options.log_cb != NULL &&                                      \
+        (int) (level) <= (int) (hub)->options.log_level)                      \
+      ws__log((hub), (level), (conn), __VA_ARGS__);                           \
+  } while (0)
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+void ws__log(ws__hub_t* hub, ws_log_level_t level, ws_conn_t* conn,
+             const char* fmt, ...);
 
 /* Sets up the loop's handles, the read buffer, the wheel and the flush;
  * WS_EINVAL for options out of range. */
@@ -447,6 +503,10 @@ void ws__hub_defer(ws__hub_t* hub, ws__deferred_t* deferred);
 /* Marks the hub closing; once its connections are gone, its handles
  * close and role->hub_closed follows. */
 void ws__hub_close(ws__hub_t* hub);
+/* Gives the hub's connections until timeout ms from now to close: then
+ * io->on_deadline drops those left. Call before ws__hub_close(). Returns
+ * 0 or a libuv error. */
+int ws__hub_close_within(ws__hub_t* hub, uint64_t timeout);
 /* Goes on with ws__hub_close() once a handle or connection is gone. */
 void ws__hub_maybe_closed(ws__hub_t* hub);
 
@@ -622,6 +682,9 @@ struct ws_room_s {
   ws__list_t batch_node; /* server->batching_rooms */
   ws__member_t* cursor; /* the next member ws_room_foreach() visits */
   int* destroyed;       /* set by ws_room_destroy() during a foreach */
+#ifndef WS__NO_COUNTERS
+  ws_room_stats_t stats; /* members is filled at a snapshot */
+#endif
 };
 
 void ws__conn_leave_rooms(ws_conn_t* conn);

@@ -3,10 +3,14 @@
  *
  *   GET /  (or /index.html)   the page (index.html, built in)
  *   /ws/ROOM?name=NAME        the WebSocket: the protocol is in chat.h
+ *   GET /metrics              the counters, in the Prometheus text format
  *   anything else             404
  *
- * SIGINT or SIGTERM closes the server (open connections get a 1001 close)
- * and the process exits 0 once the loop is empty. The tests read the port
+ * --log LEVEL prints the library's log lines on stderr. SIGINT or SIGTERM
+ * stops it gracefully (ws_server_shutdown()): no more connections are
+ * accepted, every member gets what was queued for it then a 1001 close,
+ * and once all have closed, or --drain-timeout has passed, the process
+ * exits 0. The tests read the port
  * from the one line printed on stdout:
  *   listening on ws://127.0.0.1:8080/
  */
@@ -20,16 +24,20 @@
 #include "chat.h"
 #include "page.h"
 #include "flags.h"
+#include "ops.h"
 #include "uvws.h"
 
 typedef struct {
   const char* host;
   int port;
+  int log_level;           /* 0: no library log lines */
+  uint64_t drain_timeout;  /* ms a graceful stop waits for connections */
 } chat_config_t;
 
 static ws_server_t* server;
 static uv_signal_t sigint_handle;
 static uv_signal_t sigterm_handle;
+static uint64_t drain_timeout;
 static int stopping;
 
 static void usage(FILE* out, const char* prog) {
@@ -41,10 +49,18 @@ static void usage(FILE* out, const char* prog) {
           "?name=NAME.\n"
           "\n"
           "Options:\n"
-          "  --host H   IPv4 or IPv6 address to listen on (127.0.0.1)\n"
-          "  --port P   port to listen on, 0 picks one (8080)\n"
-          "  --help     show this help\n",
-          prog);
+          "  --host H             IPv4 or IPv6 address to listen on"
+          " (127.0.0.1)\n"
+          "  --port P             port to listen on, 0 picks one (8080)\n"
+          "  --log LEVEL          print the library's log lines up to LEVEL\n"
+          "                       (error, warn, info, debug) on stderr\n"
+          "  --drain-timeout MS   how long SIGTERM waits for connections to"
+          " close (%d)\n"
+          "  --help               show this help\n"
+          "\n"
+          "GET /metrics answers the counters in the Prometheus text"
+          " format.\n",
+          prog, OPS_DRAIN_TIMEOUT_MS);
 }
 
 /* Returns 0 to run, or the exit status: 0 after --help, 2 on a bad flag. */
@@ -75,6 +91,16 @@ static int parse_args(int argc, char** argv, chat_config_t* config,
       if (flags_parse_uint(value, 65535, &v) != 0)
         goto bad;
       config->port = (int) v;
+    } else if ((value = flags_value(argc, argv, &i, "--log", &missing)) !=
+               NULL) {
+      config->log_level = ops_parse_log_level(value);
+      if (config->log_level < 0)
+        goto bad;
+    } else if ((value = flags_value(argc, argv, &i, "--drain-timeout",
+                                   &missing)) != NULL) {
+      if (flags_parse_uint(value, UINT32_MAX, &v) != 0)
+        goto bad;
+      config->drain_timeout = v;
     } else {
       if (missing)
         fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
@@ -94,9 +120,9 @@ bad:
   return 2;
 }
 
-/* Plain HTTP: the page at / and /index.html, 404 elsewhere. A request for
- * /ws/... without an upgrade is left unanswered, which uvws answers with
- * 426 Upgrade Required. */
+/* Plain HTTP: the page at / and /index.html, the counters at /metrics,
+ * 404 elsewhere. A request for /ws/... without an upgrade is left
+ * unanswered, which uvws answers with 426 Upgrade Required. */
 static void on_http(ws_conn_t* conn, ws_request_t* request) {
   static const char not_found[] = "404 Not Found\n";
   const char* target;
@@ -106,6 +132,8 @@ static void on_http(ws_conn_t* conn, ws_request_t* request) {
   target = ws_request_target(request);
   path_len = strcspn(target, "?");
   if (strncmp(target, "/ws/", 4) == 0)
+    return;
+  if (ops_metrics_serve(server, request))
     return;
   if ((path_len == 1 && target[0] == '/') ||
       (path_len == 11 && strncmp(target, "/index.html", 11) == 0)) {
@@ -133,7 +161,7 @@ static void on_signal(uv_signal_t* handle, int signum) {
   fprintf(stderr, "signal %d: stopping\n", signum);
   /* Every member gets on_close, leaves its room, and the last one out
    * frees it; then the loop has nothing left and uv_run() returns. */
-  ws_server_close(server, NULL);
+  ws_server_shutdown(server, drain_timeout, NULL);
   uv_close((uv_handle_t*) &sigint_handle, NULL);
   uv_close((uv_handle_t*) &sigterm_handle, NULL);
 }
@@ -151,9 +179,12 @@ int main(int argc, char** argv) {
 
   config.host = "127.0.0.1";
   config.port = 8080;
+  config.log_level = 0;
+  config.drain_timeout = OPS_DRAIN_TIMEOUT_MS;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
+  drain_timeout = config.drain_timeout;
 
 #ifdef SIGPIPE
   /* A peer that vanishes mid-write must not kill the server. */
@@ -178,6 +209,10 @@ int main(int argc, char** argv) {
   options.max_queued_bytes = 4 * 1024 * 1024;
   options.slow_policy = WS_SLOW_CLOSE;
   options.drain_low_water = CHAT_PAUSE_BYTES;
+  if (config.log_level != 0) {
+    options.log_cb = ops_log_to_stderr;
+    options.log_level = (ws_log_level_t) config.log_level;
+  }
 
   memset(&callbacks, 0, sizeof(callbacks));
   chat_set_callbacks(&callbacks);

@@ -5,9 +5,12 @@
  * dropped: when its echo does not fit in the send queue, the server keeps
  * that one echo, stops reading from the peer (ws_conn_pause()), and in
  * on_drain sends it and reads again. Opens and closes are logged to
- * stderr. SIGINT or SIGTERM closes the
- * server (open connections get a 1001 close) and the process exits 0 once
- * the loop is empty.
+ * stderr, and with --log LEVEL the library's log lines too. GET /metrics
+ * answers the server's counters in the Prometheus text format.
+ * SIGINT or SIGTERM stops it gracefully (ws_server_shutdown()): no more
+ * connections are accepted, every open one gets its queued echoes then a
+ * 1001 close, and once all have closed, or --drain-timeout has passed, the
+ * process exits 0.
  *
  * The interop tests read the port from the one line printed on stdout:
  *   listening on ws://127.0.0.1:8080/
@@ -21,6 +24,7 @@
 #include <uv.h>
 
 #include "flags.h"
+#include "ops.h"
 #include "uvws.h"
 
 typedef struct {
@@ -28,6 +32,8 @@ typedef struct {
   int port;
   size_t max_message_size; /* 0: the library's default */
   size_t max_queued_bytes; /* 0: the library's default */
+  int log_level;           /* 0: no library log lines */
+  uint64_t drain_timeout;  /* ms a graceful stop waits for connections */
 } echo_config_t;
 
 /* An echo the send queue refused, kept until on_drain. While a connection
@@ -41,6 +47,7 @@ typedef struct {
 static ws_server_t* server;
 static uv_signal_t sigint_handle;
 static uv_signal_t sigterm_handle;
+static uint64_t drain_timeout;
 static int stopping;
 
 static void usage(FILE* out, const char* prog) {
@@ -57,8 +64,17 @@ static void usage(FILE* out, const char* prog) {
           "  --max-queued-bytes N  bytes queued per connection before it"
           " is paused\n"
           "                        (64 MiB, or twice the largest message)\n"
-          "  --help                show this help\n",
-          prog);
+          "  --log LEVEL           print the library's log lines up to LEVEL"
+          " (error,\n"
+          "                        warn, info, debug) on stderr\n"
+          "  --drain-timeout MS    how long SIGTERM waits for connections to"
+          " close\n"
+          "                        (%d)\n"
+          "  --help                show this help\n"
+          "\n"
+          "GET /metrics answers the counters in the Prometheus text"
+          " format.\n",
+          prog, OPS_DRAIN_TIMEOUT_MS);
 }
 
 /* Returns 0 to run, or the exit status: 0 after --help, 2 on a bad flag. */
@@ -99,6 +115,16 @@ static int parse_args(int argc, char** argv, echo_config_t* config,
       if (flags_parse_uint(value, WS_MAX_LIMIT, &v) != 0 || v == 0)
         goto bad;
       config->max_queued_bytes = (size_t) v;
+    } else if ((value = flags_value(argc, argv, &i, "--log", &missing)) !=
+               NULL) {
+      config->log_level = ops_parse_log_level(value);
+      if (config->log_level < 0)
+        goto bad;
+    } else if ((value = flags_value(argc, argv, &i, "--drain-timeout",
+                                   &missing)) != NULL) {
+      if (flags_parse_uint(value, UINT32_MAX, &v) != 0)
+        goto bad;
+      config->drain_timeout = v;
     } else {
       if (missing)
         fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
@@ -214,6 +240,13 @@ static void on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   }
 }
 
+/* /metrics; any other plain HTTP request is left unanswered, which uvws
+ * answers with 426 Upgrade Required. */
+static void on_http(ws_conn_t* conn, ws_request_t* request) {
+  (void) conn;
+  ops_metrics_serve(server, request);
+}
+
 static void on_signal(uv_signal_t* handle, int signum) {
   (void) handle;
   if (stopping)
@@ -222,7 +255,7 @@ static void on_signal(uv_signal_t* handle, int signum) {
   fprintf(stderr, "signal %d: stopping\n", signum);
   /* With the listener, the connections and both signal handles closed, the
    * loop has nothing left and uv_run() returns. */
-  ws_server_close(server, NULL);
+  ws_server_shutdown(server, drain_timeout, NULL);
   uv_close((uv_handle_t*) &sigint_handle, NULL);
   uv_close((uv_handle_t*) &sigterm_handle, NULL);
 }
@@ -241,9 +274,12 @@ int main(int argc, char** argv) {
   config.port = 8080;
   config.max_message_size = 0;
   config.max_queued_bytes = 0;
+  config.log_level = 0;
+  config.drain_timeout = OPS_DRAIN_TIMEOUT_MS;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
+  drain_timeout = config.drain_timeout;
 
 #ifdef SIGPIPE
   /* A peer that vanishes mid-write must not kill the server. */
@@ -275,11 +311,17 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (config.log_level != 0) {
+    options.log_cb = ops_log_to_stderr;
+    options.log_level = (ws_log_level_t) config.log_level;
+  }
+
   memset(&callbacks, 0, sizeof(callbacks));
   callbacks.on_open = on_open;
   callbacks.on_message = on_message;
   callbacks.on_close = on_close;
   callbacks.on_drain = on_drain;
+  callbacks.on_http = on_http;
 
   err = ws_server_new(&server, &loop, &options, &callbacks);
   if (err != 0) {
