@@ -210,6 +210,8 @@ typedef struct {
   uint64_t next_tick;       /* the next tick number to process */
   ws__list_t slots[WS__WHEEL_SLOTS];
   size_t count;
+  int put_off;              /* the last tick came late and put off what
+                               was due until the loop had read */
 } ws__wheel_t;
 
 /* ---- wslay contexts, lent to connections that need one (engine.c) ---- */

@@ -1,7 +1,12 @@
 /* Connection deadlines in a hashed timer wheel driven by one uv_timer_t.
  * Activity never touches the wheel: a connection stores timestamps, and
  * when its slot comes round it works out whether a deadline really passed
- * (ws__conn_on_deadline), so 100,000 connections cost one timer. */
+ * (ws__conn_on_deadline), so 100,000 connections cost one timer.
+ * A tick that comes late (the loop's thread was busy: a callback that
+ * blocked) puts off what is due by one tick: libuv runs timers before it
+ * reads, so input that arrived meanwhile (a pong, the rest of a request)
+ * is read before a deadline is judged. Only every other tick may do so,
+ * so a loop that is late on every turn still times connections out. */
 #include "uvws_int.h"
 
 static void ws__wheel_on_tick(uv_timer_t* timer);
@@ -12,6 +17,7 @@ void ws__wheel_init(ws__wheel_t* wheel, uint64_t tick) {
   wheel->tick = tick > 0 ? tick : 1;
   wheel->next_tick = 0;
   wheel->count = 0;
+  wheel->put_off = 0;
   for (i = 0; i < WS__WHEEL_SLOTS; i++)
     ws__list_init(&wheel->slots[i]);
 }
@@ -60,11 +66,14 @@ static void ws__wheel_on_tick(uv_timer_t* timer) {
   ws_conn_t* conn;
   uint64_t now;
   uint64_t now_tick;
+  int late;
 
   wheel = (ws__wheel_t*) timer;
   hub = WS__CONTAINER_OF(wheel, ws__hub_t, wheel);
   now = uv_now(hub->loop);
   now_tick = now / wheel->tick;
+  late = now_tick > wheel->next_tick + 1 && !wheel->put_off;
+  wheel->put_off = late;
   /* After a long stall one turn of the wheel visits every entry. */
   if (now_tick >= wheel->next_tick + WS__WHEEL_SLOTS)
     wheel->next_tick = now_tick - WS__WHEEL_SLOTS + 1;
@@ -84,10 +93,12 @@ static void ws__wheel_on_tick(uv_timer_t* timer) {
       ws__list_remove(&conn->timeout_node);
       if (--wheel->count == 0)
         uv_timer_stop(&wheel->timer);
-      if (conn->deadline <= now)
-        hub->io->on_deadline(conn, now);
-      else
+      if (conn->deadline > now)
         ws__wheel_schedule(hub, conn, conn->deadline);
+      else if (late)
+        ws__wheel_schedule(hub, conn, now + wheel->tick);
+      else
+        hub->io->on_deadline(conn, now);
     }
   }
 }
