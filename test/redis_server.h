@@ -8,7 +8,11 @@
 #include "harness.h"
 #include "uvws_redis.h"
 
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,12 +42,21 @@ static inline void redis_server_spawn(redis_server_t* r) {
   ASSERT_NOT_NULL(f);
   fprintf(f, "port 0\nunixsocket %s\nunixsocketperm 700\ndir %s\n"
              "save \"\"\nloglevel warning\nlogfile %s/redis.log\n"
-             "appendonly %s\nappendfsync always\n",
+             "appendonly %s\nappendfsync always\n"
+             "enable-debug-command yes\n",
           r->sock, r->dir, r->dir, r->persistent ? "yes" : "no");
   fclose(f);
   r->pid = fork();
   ASSERT_GE(r->pid, 0);
   if (r->pid == 0) {
+    /* Not the test's output (ctest waits for it to close), and gone with
+     * the test if it fails. */
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, 1);
+    dup2(null_fd, 2);
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
     execl(UVWS_REDIS_SERVER, UVWS_REDIS_SERVER, conf, (char*) NULL);
     _exit(127);
   }
@@ -228,9 +241,21 @@ static inline void redis_node_start(redis_node_t* node, uv_loop_t* loop,
   ASSERT_EQ(0, ws_redis_room_new(&node->rroom, node->bus, node->room, key));
 }
 
+static inline int redis_node__number(const unsigned char* digits) {
+  int v;
+  int i;
+
+  v = 0;
+  for (i = 0; i < 6; i++) {
+    ASSERT(digits[i] >= '0' && digits[i] <= '9');
+    v = v * 10 + (digits[i] - '0');
+  }
+  return v;
+}
+
 /* Moves what the member was sent into got[]. */
 static inline void redis_node_collect(redis_node_t* node) {
-  unsigned char out[1 << 16];
+  static unsigned char out[1 << 20];
   size_t len;
   size_t at;
   size_t n;
@@ -247,7 +272,7 @@ static inline void redis_node_collect(redis_node_t* node) {
         node->got = realloc(node->got, node->got_cap * sizeof(int));
         ASSERT_NOT_NULL(node->got);
       }
-      node->got[node->got_len++] = atoi((const char*) out + at + 3);
+      node->got[node->got_len++] = redis_node__number(out + at + 3);
     } else {
       node->other++;
     }
