@@ -28,6 +28,12 @@
  * connection with 1003. A member that asks faster than it reads the
  * answers is slowed down: the server stops reading it until they drain. A room is created by its first member and freed,
  * history included, when its last member leaves.
+ *
+ * With chat_use_redis() (uvws-chat --redis URL) the rooms are shared by
+ * every chat process on that Redis: names are unique across them, the
+ * member list (join order) and the history are the room's, and a member
+ * of another process that crashed gets a leave notice once its presence
+ * expires. The history then stays in Redis when a room empties.
  */
 #ifndef CHAT_CHAT_H
 #define CHAT_CHAT_H
