@@ -50,7 +50,9 @@ typedef void (*ws_redis_close_cb)(ws_redis_bus_t* bus);
 typedef void (*ws_redis_reply_cb)(ws_redis_bus_t* bus,
                                   const struct redisReply* reply, void* arg);
 
-/* Fields are only appended; ws_redis_options_init() gives the defaults. */
+/* Fields are only appended; ws_redis_options_init() gives the defaults.
+ * (Unlike uvws.h's structs this one does not travel with its size yet:
+ * rebuild with a new uvws_redis.) */
 typedef struct {
   /* Each stream is trimmed to about this many entries (XADD MAXLEN ~):
    * the retention window of a node that lost Redis. 10000. */
@@ -110,8 +112,9 @@ WS_EXTERN void ws_redis_bus_set_data(ws_redis_bus_t* bus, void* data);
 
 /* Sends a command of argc arguments on the writing connection, in order
  * with the publishes, and calls cb (may be NULL) with the answer. Returns
- * 0, WS_EINVAL, or WS_ECLOSED while the bus is down (cb is then never
- * called). */
+ * 0, WS_EINVAL, WS_ECLOSED while the bus is down, or WS_EQUEUEFULL when
+ * max_pending commands and publishes already wait for Redis's answer (cb
+ * is then never called). */
 WS_EXTERN int ws_redis_command(ws_redis_bus_t* bus, ws_redis_reply_cb cb,
                                void* arg, int argc, const char** argv,
                                const size_t* argvlen);
@@ -123,7 +126,8 @@ WS_EXTERN int ws_redis_command(ws_redis_bus_t* bus, ws_redis_reply_cb cb,
 WS_EXTERN int ws_redis_room_new(ws_redis_room_t** rroom, ws_redis_bus_t* bus,
                                 ws_room_t* room, const char* key);
 /* Unbinds; the room itself stays. Publishes still pending go out. NULL
- * does nothing. */
+ * does nothing. A closed bus has unbound its rooms already: do not call
+ * this after ws_redis_bus_close(). */
 WS_EXTERN void ws_redis_room_destroy(ws_redis_room_t* rroom);
 /* ws_room_broadcast() on the local room (except may be NULL), then
  * publishes the message to the other nodes. Returns what

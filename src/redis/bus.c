@@ -203,6 +203,24 @@ static int ws__redis_command_argv(ws_redis_bus_t* bus, redisCallbackFn* fn,
   return 0;
 }
 
+/* An error that a later try may not meet: Redis loading its data, busy
+ * with a script, out of memory, or a replica. */
+static int ws__redis_transient(const redisReply* reply) {
+  static const char* const prefixes[] = {
+    "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "OOM",
+    "CLUSTERDOWN", NULL
+  };
+  size_t len;
+  int i;
+
+  for (i = 0; prefixes[i] != NULL; i++) {
+    len = strlen(prefixes[i]);
+    if (reply->len >= len && memcmp(reply->str, prefixes[i], len) == 0)
+      return 1;
+  }
+  return 0;
+}
+
 static void ws__redis_on_xadd(redisAsyncContext* ac, void* r, void* priv) {
   ws__redis_entry_t* entry;
   redisReply* reply;
@@ -213,16 +231,21 @@ static void ws__redis_on_xadd(redisAsyncContext* ac, void* r, void* priv) {
   bus = ws__redis_writer_answer(ac, r);
   if (bus == NULL)
     return;
-  if (reply->type == REDIS_REPLY_ERROR) {
+  if (reply->type == REDIS_REPLY_ERROR && ws__redis_transient(reply)) {
+    /* Sent again, in order, on the next connection. */
     ws__redis_fail(bus, WS_EPROTO);
     return;
   }
-  /* Answers come in order: this one is the oldest sent. */
+  /* Answers come in order: this one is the oldest sent. Refused for good
+   * (the key holds something that is not a stream): dropped. */
   entry = bus->head;
   bus->head = entry->next;
   if (bus->head == NULL)
     bus->tail = NULL;
-  bus->stats.published++;
+  if (reply->type == REDIS_REPLY_ERROR)
+    bus->stats.dropped++;
+  else
+    bus->stats.published++;
   ws__redis_entry_free(bus, entry);
 }
 
@@ -306,6 +329,12 @@ static void ws__redis_on_resolve(redisAsyncContext* ac, void* r,
   rroom->resolving = 0;
   bus = ws__redis_writer_answer(ac, r);
   if (bus == NULL || !rroom->bound) {
+    ws__redis_room_unref(rroom);
+    return;
+  }
+  if (reply->type == REDIS_REPLY_ERROR && !ws__redis_transient(reply)) {
+    /* Not a stream: nothing to read there (tried again on the next
+     * connection). */
     ws__redis_room_unref(rroom);
     return;
   }
@@ -871,6 +900,9 @@ int ws_redis_command(ws_redis_bus_t* bus, ws_redis_reply_cb cb, void* arg,
     return WS_EINVAL;
   if (bus->state != WS__REDIS_UP)
     return WS_ECLOSED;
+  /* A stalled Redis must not make the output grow without bound. */
+  if (bus->writer_waiting >= bus->options.max_pending)
+    return WS_EQUEUEFULL;
   req = malloc(sizeof(*req));
   if (req == NULL)
     return WS_ENOMEM;
