@@ -120,7 +120,7 @@ WS_EXTERN int ws_redis_command(ws_redis_bus_t* bus, ws_redis_reply_cb cb,
                                const size_t* argvlen);
 
 /* Binds room to the stream named key: this node then broadcasts to room
- * what other nodes append to it from now on. Destroy the binding before
+ * what other nodes append to it once the binding is ready (below). Destroy the binding before
  * the room (a server's close destroys its rooms). Returns 0, WS_EINVAL
  * (NULL, an empty key, or a closing bus) or WS_ENOMEM. */
 WS_EXTERN int ws_redis_room_new(ws_redis_room_t** rroom, ws_redis_bus_t* bus,
@@ -137,6 +137,11 @@ WS_EXTERN int ws_redis_room_broadcast(ws_redis_room_t* rroom,
                                       ws_opcode_t opcode, const void* data,
                                       size_t len, ws_conn_t* except);
 WS_EXTERN ws_room_t* ws_redis_room_room(const ws_redis_room_t* rroom);
+/* 1 once the binding knows where its stream ended when it started
+ * reading (it asks Redis when the bus first comes up after
+ * ws_redis_room_new()): what other nodes append from then on reaches this
+ * node. Before, their entries may be missed. */
+WS_EXTERN int ws_redis_room_ready(const ws_redis_room_t* rroom);
 
 #ifdef __cplusplus
 }

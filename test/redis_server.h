@@ -152,23 +152,36 @@ static inline void redis_test__tick(uv_timer_t* timer) {
   (void) timer;
 }
 
-/* Runs the loop until cond(arg) holds; fails after timeout_ms. */
-static inline void redis_test_wait(uv_loop_t* loop, int (*cond)(void* arg),
-                                   void* arg, uint64_t timeout_ms) {
+/* Runs the loop until cond(arg) holds; returns 0, or -1 after
+ * timeout_ms. */
+static inline int redis_test_try_wait(uv_loop_t* loop,
+                                      int (*cond)(void* arg), void* arg,
+                                      uint64_t timeout_ms) {
   uv_timer_t tick;
   uint64_t deadline;
+  int r;
 
   ASSERT_EQ(0, uv_timer_init(loop, &tick));
   ASSERT_EQ(0, uv_timer_start(&tick, redis_test__tick, 5, 5));
   uv_update_time(loop);
   deadline = uv_now(loop) + timeout_ms;
+  r = 0;
   while (!cond(arg)) {
-    if (uv_now(loop) > deadline)
-      TEST__FAIL("timed out waiting");
+    if (uv_now(loop) > deadline) {
+      r = -1;
+      break;
+    }
     uv_run(loop, UV_RUN_ONCE);
   }
   uv_close((uv_handle_t*) &tick, NULL);
   uv_run(loop, UV_RUN_NOWAIT);
+  return r;
+}
+
+static inline void redis_test_wait(uv_loop_t* loop, int (*cond)(void* arg),
+                                   void* arg, uint64_t timeout_ms) {
+  if (redis_test_try_wait(loop, cond, arg, timeout_ms) != 0)
+    TEST__FAIL("timed out waiting");
 }
 
 static inline int redis_test__never(void* arg) {
@@ -291,8 +304,29 @@ static inline int redis_node__is_up(void* arg) {
   return ((redis_node_t*) arg)->up;
 }
 
+static inline void redis_node__fail(const redis_node_t* node,
+                                    const char* what) {
+  ws_redis_stats_t stats;
+
+  ws_redis_bus_stats(node->bus, &stats);
+  TEST__FAIL("timed out waiting for %s: up %d, downs %d, got %zu, "
+             "published %" PRIu64 ", received %" PRIu64 ", pending %zu, "
+             "reconnects %" PRIu64, what, node->up, node->downs,
+             node->got_len, stats.published, stats.received, stats.pending,
+             stats.reconnects);
+}
+
+static inline int redis_node__is_ready(void* arg) {
+  redis_node_t* node;
+
+  node = arg;
+  return node->up && ws_redis_room_ready(node->rroom);
+}
+
+/* Waits until the bus is up and the room's binding reads its stream. */
 static inline void redis_node_wait_up(uv_loop_t* loop, redis_node_t* node) {
-  redis_test_wait(loop, redis_node__is_up, node, 10000);
+  if (redis_test_try_wait(loop, redis_node__is_ready, node, 10000) != 0)
+    redis_node__fail(node, "the bus to be up");
 }
 
 typedef struct {
@@ -315,7 +349,8 @@ static inline void redis_node_wait_for(uv_loop_t* loop, redis_node_t* node,
 
   c.node = node;
   c.count = count;
-  redis_test_wait(loop, redis_node__has, &c, timeout_ms);
+  if (redis_test_try_wait(loop, redis_node__has, &c, timeout_ms) != 0)
+    redis_node__fail(node, "messages");
 }
 
 /* Every number from first to first + count - 1 once, in order, and

@@ -5,6 +5,13 @@
  * is older than anything the new stream holds, reads it all. */
 #include "redis_server.h"
 
+static int nothing_pending(void* arg) {
+  ws_redis_stats_t stats;
+
+  ws_redis_bus_stats(arg, &stats);
+  return stats.pending == 0;
+}
+
 int main(void) {
   ws_redis_options_t options;
   ws_redis_stats_t stats;
@@ -29,6 +36,8 @@ int main(void) {
   redis_node_wait_up(&loop, &b);
   ASSERT_EQ(1, redis_node_broadcast(&a, 0));
   redis_node_wait_for(&loop, &b, 1, 5000);
+  /* And A has its acknowledgement: nothing of it is pending. */
+  ASSERT_EQ(0, redis_test_try_wait(&loop, nothing_pending, a.bus, 5000));
 
   redis_server_kill(&redis);
   redis_test_run_for(&loop, 200);

@@ -537,6 +537,10 @@ static void chat__on_joined(void* arg, const cluster_reply_t* reply) {
       cluster_leave(member->chat->bus, member->target.room,
                     member->target.room_len, member->target.name,
                     member->target.name_len);
+    /* A room made for it alone goes with it. */
+    room = chat__room_find(member->chat, &member->target);
+    if (room != NULL && ws_room_count(room->ws) == 0)
+      chat__room_free(room);
     chat__member_release(member);
     return;
   }
@@ -672,13 +676,16 @@ static void chat__on_open(ws_conn_t* conn) {
     chat__refuse_target(member);
     return;
   }
+  /* Made first, so that its stream's binding asks Redis where to start
+   * reading before the join does: the member misses nothing once in. */
+  room = chat__room_for(member);
+  if (room == NULL)
+    return;
 #ifdef CHAT_WITH_REDIS
   if (chat__join_cluster(member) == 0)
     return;
 #endif
-  room = chat__room_for(member);
-  if (room != NULL)
-    chat__join_local(member, room);
+  chat__join_local(member, room);
 }
 
 /* The member list: the room's, across nodes, with --redis. */

@@ -1012,3 +1012,7 @@ int ws_redis_room_broadcast(ws_redis_room_t* rroom, ws_opcode_t opcode,
 ws_room_t* ws_redis_room_room(const ws_redis_room_t* rroom) {
   return rroom->room;
 }
+
+int ws_redis_room_ready(const ws_redis_room_t* rroom) {
+  return rroom != NULL && rroom->resolved;
+}
