@@ -91,9 +91,10 @@ WS_EXTERN void ws_redis_options_init(ws_redis_options_t* options);
 
 /* Starts a bus on loop for the Redis server at url: "redis://HOST:PORT"
  * (port 6379 when left out; HOST an IPv4 address, an IPv6 one in [], or
- * a name that resolves) or "unix:/PATH". Connecting goes on in the
- * background: on_state says when the bus is up. options may be NULL.
- * Returns 0, WS_EINVAL (a bad url) or WS_ENOMEM. */
+ * a host name, looked up with uv_getaddrinfo() on every connect) or
+ * "unix:/PATH". Connecting goes on in the background: on_state says when
+ * the bus is up. options may be NULL. Returns 0, WS_EINVAL (a bad url or
+ * option) or WS_ENOMEM. */
 WS_EXTERN int ws_redis_bus_new(ws_redis_bus_t** bus, uv_loop_t* loop,
                                const char* url,
                                const ws_redis_options_t* options);

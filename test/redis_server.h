@@ -24,6 +24,7 @@ typedef struct {
   char sock[128];
   char url[160];
   int persistent;  /* appendonly, fsync always: survives kill -9 */
+  int port;        /* also TCP on localhost when not 0 */
 } redis_server_t;
 
 /* 1 if redis-server is there to run. */
@@ -40,7 +41,11 @@ static inline void redis_server_spawn(redis_server_t* r) {
   snprintf(conf, sizeof(conf), "%s/redis.conf", r->dir);
   f = fopen(conf, "w");
   ASSERT_NOT_NULL(f);
-  fprintf(f, "port 0\nunixsocket %s\nunixsocketperm 700\ndir %s\n"
+  if (r->port != 0)
+    fprintf(f, "port %d\nbind 127.0.0.1 -::1\n", r->port);
+  else
+    fprintf(f, "port 0\n");
+  fprintf(f, "unixsocket %s\nunixsocketperm 700\ndir %s\n"
              "save \"\"\nloglevel warning\nlogfile %s/redis.log\n"
              "appendonly %s\nappendfsync always\n"
              "enable-debug-command yes\n",
@@ -91,6 +96,27 @@ static inline void redis_server_start(redis_server_t* r, int persistent) {
   snprintf(r->sock, sizeof(r->sock), "%s/redis.sock", r->dir);
   snprintf(r->url, sizeof(r->url), "unix:%s", r->sock);
   redis_server_spawn(r);
+}
+
+/* A TCP port nothing listens on now, for redis_server_t.port. */
+static inline int redis_server_free_port(void) {
+  struct sockaddr_in addr;
+  uv_tcp_t tcp;
+  uv_loop_t loop;
+  int len;
+  int port;
+
+  ASSERT_EQ(0, uv_loop_init(&loop));
+  ASSERT_EQ(0, uv_tcp_init(&loop, &tcp));
+  ASSERT_EQ(0, uv_ip4_addr("127.0.0.1", 0, &addr));
+  ASSERT_EQ(0, uv_tcp_bind(&tcp, (const struct sockaddr*) &addr, 0));
+  len = sizeof(addr);
+  ASSERT_EQ(0, uv_tcp_getsockname(&tcp, (struct sockaddr*) &addr, &len));
+  port = ntohs(addr.sin_port);
+  uv_close((uv_handle_t*) &tcp, NULL);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  ASSERT_EQ(0, uv_loop_close(&loop));
+  return port;
 }
 
 /* kill -9: no goodbye to its clients beyond what the kernel does. */

@@ -30,7 +30,8 @@ int main(void) {
   static const char* bad[] = {
     "", "redis:/x", "http://127.0.0.1", "redis://", "redis://:1",
     "redis://127.0.0.1:0", "redis://127.0.0.1:65536", "redis://127.0.0.1:x",
-    "redis://example.com", "redis://[::1", "redis://[::1]x", "unix:",
+    "redis://ex_ample.com", "redis://[::1", "redis://[::1]x", "unix:",
+    "redis://[example.com]", "redis://1.2.3.4.5:1x",
     "redis://127.0.0.1/0", NULL
   };
   ws_redis_options_t options;

@@ -92,7 +92,9 @@ struct ws_redis_bus_s {
   uint64_t retry_ms;
   uv_timer_t retry;
   uv_timer_t watchdog;
-  int handles;
+  uv_getaddrinfo_t resolver;  /* for a host given by name */
+  int resolving;
+  int handles;  /* and requests */
   ws_redis_close_cb close_cb;
   ws_redis_room_t* rooms;
   ws__redis_entry_t* head;  /* pending publishes, oldest first */
@@ -677,7 +679,8 @@ static void ws__redis_on_disconnect(const redisAsyncContext* ac,
   ws__redis_fail(bus, err);
 }
 
-static int ws__redis_open(ws_redis_bus_t* bus, redisAsyncContext** pac) {
+static int ws__redis_open(ws_redis_bus_t* bus, const char* address,
+                          redisAsyncContext** pac) {
   redisAsyncContext* ac;
   int err;
 
@@ -685,7 +688,7 @@ static int ws__redis_open(ws_redis_bus_t* bus, redisAsyncContext** pac) {
   if (bus->addr.path[0] != '\0')
     ac = redisAsyncConnectUnix(bus->addr.path);
   else
-    ac = redisAsyncConnect(bus->addr.host, bus->addr.port);
+    ac = redisAsyncConnect(address, bus->addr.port);
   if (ac == NULL)
     return WS_ENOMEM;
   if (ac->err != 0) {
@@ -721,25 +724,15 @@ static void ws__redis_watchdog(uv_timer_t* timer) {
     ws__redis_fail(bus, WS_ETIMEDOUT);
 }
 
-static void ws__redis_connect(ws_redis_bus_t* bus) {
+/* Opens both connections to address (NULL: the unix socket). */
+static void ws__redis_open_both(ws_redis_bus_t* bus, const char* address) {
   const char* argv[2];
   size_t lens[2];
-  uint64_t tick;
   int err;
 
-  bus->state = WS__REDIS_CONNECTING;
-  bus->connect_at = uv_now(bus->loop);
-  bus->writer_ready = 0;
-  bus->reader_ready = 0;
-  bus->writer_waiting = 0;
-  bus->reading = 0;
-  tick = bus->options.timeout_ms / 4;
-  if (tick < 10)
-    tick = 10;
-  uv_timer_start(&bus->watchdog, ws__redis_watchdog, tick, tick);
-  err = ws__redis_open(bus, &bus->writer);
+  err = ws__redis_open(bus, address, &bus->writer);
   if (err == 0)
-    err = ws__redis_open(bus, &bus->reader);
+    err = ws__redis_open(bus, address, &bus->reader);
   if (err != 0) {
     ws__redis_fail(bus, err);
     return;
@@ -754,6 +747,80 @@ static void ws__redis_connect(ws_redis_bus_t* bus) {
   lens[1] = 2;
   redisAsyncCommandArgv(bus->reader, ws__redis_on_client_id, NULL, 2, argv,
                         lens);
+}
+
+/* hiredis would resolve a name with a blocking getaddrinfo(): libuv's
+ * runs on its thread pool instead, and the bus connects to the first
+ * address. */
+static void ws__redis_resolved(uv_getaddrinfo_t* req, int status,
+                               struct addrinfo* res) {
+  const struct addrinfo* ai;
+  ws_redis_bus_t* bus;
+  char address[64];
+
+  bus = req->data;
+  bus->resolving = 0;
+  address[0] = '\0';
+  for (ai = res; status == 0 && ai != NULL; ai = ai->ai_next) {
+    if (ai->ai_family == AF_INET &&
+        uv_ip4_name((const struct sockaddr_in*) ai->ai_addr, address,
+                    sizeof(address)) == 0)
+      break;
+    if (ai->ai_family == AF_INET6 &&
+        uv_ip6_name((const struct sockaddr_in6*) ai->ai_addr, address,
+                    sizeof(address)) == 0)
+      break;
+  }
+  uv_freeaddrinfo(res);
+  if (bus->state == WS__REDIS_CLOSING) {
+    ws__redis_handle_closed(bus);
+    return;
+  }
+  bus->handles--;
+  /* Down meanwhile (timed out): the next try uses a new answer. */
+  if (bus->state != WS__REDIS_CONNECTING)
+    return;
+  if (status != 0 || address[0] == '\0') {
+    ws__redis_fail(bus, status != 0 ? status : UV_EAI_NONAME);
+    return;
+  }
+  ws__redis_open_both(bus, address);
+}
+
+static void ws__redis_connect(ws_redis_bus_t* bus) {
+  struct addrinfo hints;
+  uint64_t tick;
+  int err;
+
+  bus->state = WS__REDIS_CONNECTING;
+  bus->connect_at = uv_now(bus->loop);
+  bus->writer_ready = 0;
+  bus->reader_ready = 0;
+  bus->writer_waiting = 0;
+  bus->reading = 0;
+  tick = bus->options.timeout_ms / 4;
+  if (tick < 10)
+    tick = 10;
+  uv_timer_start(&bus->watchdog, ws__redis_watchdog, tick, tick);
+  if (bus->addr.path[0] != '\0' || bus->addr.numeric) {
+    ws__redis_open_both(bus, bus->addr.host);
+    return;
+  }
+  /* A name: an answer still on its way connects when it comes. */
+  if (bus->resolving)
+    return;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  bus->resolver.data = bus;
+  err = uv_getaddrinfo(bus->loop, &bus->resolver, ws__redis_resolved,
+                       bus->addr.host, NULL, &hints);
+  if (err != 0) {
+    ws__redis_fail(bus, err);
+    return;
+  }
+  bus->resolving = 1;
+  bus->handles++;
 }
 
 static void ws__redis_retry(uv_timer_t* timer) {
@@ -857,6 +924,9 @@ int ws_redis_bus_close(ws_redis_bus_t* bus, ws_redis_close_cb cb) {
   }
   uv_close((uv_handle_t*) &bus->retry, ws__redis_timer_closed);
   uv_close((uv_handle_t*) &bus->watchdog, ws__redis_timer_closed);
+  /* Its callback comes anyway (UV_EAI_CANCELED if this worked). */
+  if (bus->resolving)
+    uv_cancel((uv_req_t*) &bus->resolver);
   return 0;
 }
 

@@ -18,12 +18,13 @@ int ws__redis_attach(redisAsyncContext* ac, uv_loop_t* loop,
 
 /* Where a bus connects (url.c). */
 typedef struct {
-  char host[64];   /* numeric address, for TCP */
+  char host[256];  /* for TCP: an address, or a name to resolve */
+  int numeric;     /* host is an IPv4 or IPv6 address */
   int port;
   char path[108];  /* unix socket path, when not empty */
 } ws__redis_addr_t;
 
-/* "redis://HOST[:PORT]" (HOST: an IPv4 address, [IPv6] or localhost) or
+/* "redis://HOST[:PORT]" (HOST: a name, an IPv4 address or [IPv6]) or
  * "unix:/PATH". Returns 0 or WS_EINVAL. */
 int ws__redis_parse_url(const char* url, ws__redis_addr_t* addr);
 

@@ -1,7 +1,5 @@
-/* Redis URLs: redis://HOST[:PORT] and unix:/PATH.
- *
- * HOST must be numeric (or localhost): hiredis resolves names with a
- * blocking getaddrinfo(), which would stall the loop. */
+/* Redis URLs: redis://HOST[:PORT] and unix:/PATH. A HOST that is not an
+ * address is resolved by the bus with uv_getaddrinfo(), off the loop. */
 #include "redis_int.h"
 
 #include <stdlib.h>
@@ -20,7 +18,17 @@ static int ws__redis_parse_port(const char* s, int* port) {
   return 0;
 }
 
-static int ws__redis_parse_host(const char* s, size_t len,
+/* Letters, digits, '-' and '.': a host name (RFC 1123). */
+static int ws__redis_is_name(const char* s) {
+  for (; *s != '\0'; s++) {
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+          (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+      return 0;
+  }
+  return 1;
+}
+
+static int ws__redis_parse_host(const char* s, size_t len, int bracketed,
                                 ws__redis_addr_t* addr) {
   unsigned char buf[16];
 
@@ -28,14 +36,12 @@ static int ws__redis_parse_host(const char* s, size_t len,
     return WS_EINVAL;
   memcpy(addr->host, s, len);
   addr->host[len] = '\0';
-  if (strcmp(addr->host, "localhost") == 0) {
-    strcpy(addr->host, "127.0.0.1");
-    return 0;
+  if (bracketed) {
+    addr->numeric = uv_inet_pton(AF_INET6, addr->host, buf) == 0;
+    return addr->numeric ? 0 : WS_EINVAL;
   }
-  if (uv_inet_pton(AF_INET, addr->host, buf) == 0 ||
-      uv_inet_pton(AF_INET6, addr->host, buf) == 0)
-    return 0;
-  return WS_EINVAL;
+  addr->numeric = uv_inet_pton(AF_INET, addr->host, buf) == 0;
+  return addr->numeric || ws__redis_is_name(addr->host) ? 0 : WS_EINVAL;
 }
 
 int ws__redis_parse_url(const char* url, ws__redis_addr_t* addr) {
@@ -61,14 +67,15 @@ int ws__redis_parse_url(const char* url, ws__redis_addr_t* addr) {
     end = strchr(host, ']');
     if (end == NULL || (end[1] != '\0' && end[1] != ':'))
       return WS_EINVAL;
-    if (ws__redis_parse_host(host + 1, (size_t) (end - host - 1), addr) != 0)
+    if (ws__redis_parse_host(host + 1, (size_t) (end - host - 1), 1,
+                             addr) != 0)
       return WS_EINVAL;
     end++;
   } else {
     end = host + strcspn(host, ":/");
     if (*end == '/')
       return WS_EINVAL;
-    if (ws__redis_parse_host(host, (size_t) (end - host), addr) != 0)
+    if (ws__redis_parse_host(host, (size_t) (end - host), 0, addr) != 0)
       return WS_EINVAL;
   }
   if (*end == ':')
