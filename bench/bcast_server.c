@@ -144,6 +144,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 #ifndef UVWS_BENCH_REDIS
+  (void) key;
   if (redis_url != NULL) {
     fprintf(stderr, "%s: built without uvws_redis\n", argv[0]);
     return 2;
