@@ -99,6 +99,7 @@ struct ws_redis_bus_s {
   ws_redis_room_t* rooms;
   ws__redis_entry_t* head;  /* pending publishes, oldest first */
   ws__redis_entry_t* tail;
+  size_t unsent;  /* entries not sent on the current connection */
   uint64_t seq;
   ws_redis_stats_t stats;
   char node_id[17];
@@ -251,8 +252,9 @@ static void ws__redis_on_xadd(redisAsyncContext* ac, void* r, void* priv) {
   ws__redis_entry_free(bus, entry);
 }
 
-static void ws__redis_send_entry(ws_redis_bus_t* bus,
-                                 ws__redis_entry_t* entry) {
+/* Returns 0, or WS_ENOMEM when hiredis could not take it. */
+static int ws__redis_send_entry(ws_redis_bus_t* bus,
+                                ws__redis_entry_t* entry) {
   const char* argv[14];
   size_t lens[14];
   char maxlen[24];
@@ -279,19 +281,26 @@ static void ws__redis_send_entry(ws_redis_bus_t* bus,
     lens[i] = strlen(argv[i]);
   lens[1] = entry->rroom->key_len;
   lens[13] = entry->len;
-  if (ws__redis_command_argv(bus, ws__redis_on_xadd, NULL, 14, argv, lens) ==
+  if (ws__redis_command_argv(bus, ws__redis_on_xadd, NULL, 14, argv, lens) !=
       0)
-    entry->sent = 1;
+    return WS_ENOMEM;
+  entry->sent = 1;
+  bus->unsent--;
+  return 0;
 }
 
+/* Sends what is not sent yet, in order; stops at the first entry hiredis
+ * cannot take (the watchdog tries again), as acknowledgements are matched
+ * to entries by their order. */
 static void ws__redis_flush(ws_redis_bus_t* bus) {
   ws__redis_entry_t* entry;
 
-  for (entry = bus->head; entry != NULL; entry = entry->next) {
+  for (entry = bus->head; entry != NULL && bus->unsent > 0;
+       entry = entry->next) {
     if (bus->state != WS__REDIS_UP)
       return;
-    if (!entry->sent)
-      ws__redis_send_entry(bus, entry);
+    if (!entry->sent && ws__redis_send_entry(bus, entry) != 0)
+      return;
   }
 }
 
@@ -720,8 +729,12 @@ static void ws__redis_watchdog(uv_timer_t* timer) {
   if ((bus->state == WS__REDIS_CONNECTING && now - bus->connect_at > limit) ||
       (bus->state == WS__REDIS_UP &&
        ((bus->reading && now > bus->read_deadline) ||
-        (bus->writer_waiting > 0 && now - bus->writer_progress > limit))))
+        (bus->writer_waiting > 0 && now - bus->writer_progress > limit)))) {
     ws__redis_fail(bus, WS_ETIMEDOUT);
+    return;
+  }
+  if (bus->state == WS__REDIS_UP)
+    ws__redis_flush(bus);
 }
 
 /* Opens both connections to address (NULL: the unix socket). */
@@ -841,6 +854,7 @@ static void ws__redis_fail(ws_redis_bus_t* bus, int err) {
   bus->writer_waiting = 0;
   for (entry = bus->head; entry != NULL; entry = entry->next)
     entry->sent = 0;
+  bus->unsent = bus->stats.pending;
   uv_timer_stop(&bus->watchdog);
   uv_timer_start(&bus->retry, ws__redis_retry, bus->retry_ms, 0);
   bus->retry_ms *= 2;
@@ -1074,7 +1088,9 @@ int ws_redis_room_broadcast(ws_redis_room_t* rroom, ws_opcode_t opcode,
   bus->tail = entry;
   bus->stats.pending++;
   bus->stats.pending_bytes += len;
-  if (bus->state == WS__REDIS_UP)
+  bus->unsent++;
+  /* Only behind entries sent already: order is what matches answers. */
+  if (bus->state == WS__REDIS_UP && bus->unsent == 1)
     ws__redis_send_entry(bus, entry);
   return r;
 }
