@@ -92,6 +92,19 @@ async def scenario(binary, redis):
               len(texts) == 22, f"dave's history: {texts!r}")
         check(members and members.get("members") == ["bob", "dave"],
               f"dave's list: {members!r}")
+
+        # The history keeps the room's last 50, whichever node they came
+        # from.
+        for i in range(40):
+            await send(dave if i % 2 else bob,
+                       {"type": "message", "text": f"h{i}"})
+            await recv_type(dave, "message")
+        eve, _, history, _ = await two.join("lobby", "eve")
+        texts = [m.get("text") for m in (history or {}).get("messages", [])]
+        check(len(texts) == 50 and texts[-40:] == [f"h{i}" for i in
+                                                   range(40)],
+              f"eve's history is the last 50: {texts!r}")
+        await eve.close()
         await bob.close()
         await dave.close()
     finally:
