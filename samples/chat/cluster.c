@@ -1,6 +1,9 @@
 /* Presence and history in Redis, for chat rooms shared by several chat
  * processes (cluster.h). Every change is one Lua script, so that two nodes
  * never both give away a name, and expired members are removed once. */
+#ifdef CHAT_WITH_REDIS
+/* Built with uvws_redis only; other builds (and the cross builds, which
+ * compile every sample file) see an empty file. */
 #include "cluster.h"
 
 #include <hiredis/hiredis.h>
@@ -273,3 +276,4 @@ int cluster_remember(ws_redis_bus_t* bus, const char* room, size_t room_len,
   lens[5] = args[1].len;
   return ws_redis_command(bus, NULL, NULL, 6, argv, lens);
 }
+#endif /* CHAT_WITH_REDIS */
