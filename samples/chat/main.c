@@ -27,6 +27,7 @@
 
 #include "chat.h"
 #include "page.h"
+#include "shared_port.h"
 #include "flags.h"
 #include "ops.h"
 #include "uvws.h"
@@ -38,10 +39,13 @@ typedef struct {
   uint64_t drain_timeout;  /* ms a graceful stop waits for connections */
   const char* redis_url;   /* NULL: one node */
   uint64_t presence_ttl_ms;
+  int reuseport;          /* share the port with other processes */
 } chat_config_t;
 
 static ws_server_t* server;
 static chat_t* chat;
+static shared_port_t shared_port;
+static int shared;
 #ifdef CHAT_WITH_REDIS
 static ws_redis_bus_t* bus;
 #endif
@@ -71,6 +75,9 @@ static void usage(FILE* out, const char* prog) {
           "                       unix:/PATH%s\n"
           "  --presence-ttl MS    how long a crashed process's members stay\n"
           "                       listed, with --redis (10000)\n"
+          "  --reuseport          share the port with other uvws-chat\n"
+          "                       processes (SO_REUSEPORT; with --redis they\n"
+          "                       share their rooms too)\n"
           "  --help               show this help\n"
           "\n"
           "GET /metrics answers the counters in the Prometheus text"
@@ -102,6 +109,10 @@ static int parse_args(int argc, char** argv, chat_config_t* config,
       usage(stdout, argv[0]);
       *exit_now = 1;
       return 0;
+    }
+    if (strcmp(argv[i], "--reuseport") == 0) {
+      config->reuseport = 1;
+      continue;
     }
     if ((value = flags_value(argc, argv, &i, "--host", &missing)) != NULL) {
       if (*value == '\0')
@@ -217,6 +228,8 @@ static void on_signal(uv_signal_t* handle, int signum) {
   fprintf(stderr, "signal %d: stopping\n", signum);
   /* Every member gets on_close, leaves its room, and the last one out
    * frees it; then the loop has nothing left and uv_run() returns. */
+  if (shared)
+    shared_port_close(&shared_port);
   ws_server_shutdown(server, drain_timeout, on_server_closed);
   uv_close((uv_handle_t*) &sigint_handle, NULL);
   uv_close((uv_handle_t*) &sigterm_handle, NULL);
@@ -238,6 +251,7 @@ int main(int argc, char** argv) {
   config.drain_timeout = OPS_DRAIN_TIMEOUT_MS;
   config.redis_url = NULL;
   config.presence_ttl_ms = 10000;
+  config.reuseport = 0;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
@@ -306,7 +320,13 @@ int main(int argc, char** argv) {
   }
 #endif
 
-  err = ws_server_listen(server, config.host, config.port);
+  if (config.reuseport) {
+    err = shared_port_listen(&shared_port, &loop, server, config.host,
+                             config.port);
+    shared = err == 0;
+  } else {
+    err = ws_server_listen(server, config.host, config.port);
+  }
   if (err != 0) {
     fprintf(stderr, "listen on %s port %d: %s\n", config.host, config.port,
             ws_strerror(err));
@@ -322,7 +342,7 @@ int main(int argc, char** argv) {
   uv_signal_start(&sigint_handle, on_signal, SIGINT);
   uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
 
-  port = ws_server_port(server);
+  port = shared ? shared_port_port(&shared_port) : ws_server_port(server);
   if (strchr(config.host, ':') != NULL)
     printf("listening on ws://[%s]:%d/\n", config.host, port);
   else

@@ -76,11 +76,13 @@ class Redis:
 class Node:
     """One uvws-chat process sharing its rooms through Redis."""
 
-    def __init__(self, binary, redis_url, ttl_ms=10000):
+    def __init__(self, binary, redis_url, ttl_ms=10000, port=0, extra=(),
+                 log=None):
+        """log: a file for the process's stderr (default: ours)."""
         self.proc = subprocess.Popen(
-            [binary, "--port", "0", "--redis", redis_url,
-             "--presence-ttl", str(ttl_ms)],
-            stdout=subprocess.PIPE, stderr=sys.stderr, text=True)
+            [binary, "--port", str(port), "--redis", redis_url,
+             "--presence-ttl", str(ttl_ms), *extra],
+            stdout=subprocess.PIPE, stderr=log or sys.stderr, text=True)
         line = self.proc.stdout.readline().strip()
         m = re.fullmatch(r"listening on ws://(.+):(\d+)/", line)
         if not m:
