@@ -12,6 +12,7 @@
 #include <unistd.h>
 #endif
 
+#if defined(SO_REUSEPORT) && !defined(_WIN32)
 static void shared_port__free(uv_handle_t* handle) {
   free(handle);
 }
@@ -38,7 +39,6 @@ static void shared_port__on_connection(uv_stream_t* listener, int status) {
 
 int shared_port_listen(shared_port_t* sp, uv_loop_t* loop,
                        ws_server_t* server, const char* host, int port) {
-#if defined(SO_REUSEPORT) && !defined(_WIN32)
   struct sockaddr_storage addr;
   int one;
   int err;
@@ -81,15 +81,18 @@ int shared_port_listen(shared_port_t* sp, uv_loop_t* loop,
     return err;
   }
   return 0;
+}
 #else
+int shared_port_listen(shared_port_t* sp, uv_loop_t* loop,
+                       ws_server_t* server, const char* host, int port) {
   (void) sp;
   (void) loop;
   (void) server;
   (void) host;
   (void) port;
   return UV_ENOTSUP;
-#endif
 }
+#endif
 
 int shared_port_port(const shared_port_t* sp) {
   struct sockaddr_storage addr;
