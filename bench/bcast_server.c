@@ -5,8 +5,12 @@
  * itself, R messages a second from a 1 ms timer, each carrying its sequence
  * number and uv_hrtime() in its first 16 bytes.
  *
+ * With --redis URL (where uvws_redis is built) the room is shared with
+ * every other uvws-bcast-server on that Redis (stream KEY, --key), so that
+ * members spread over several servers get every broadcast.
+ *
  * Usage: uvws-bcast-server [--host H] [--port P] [--rate R] [--size N]
- *                          [--slow close|skip]
+ *                          [--slow close|skip] [--redis URL [--key KEY]]
  * Prints "listening on ws://H:P/"; SIGINT or SIGTERM stops it. */
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +20,12 @@
 #include <uv.h>
 
 #include "uvws.h"
+#ifdef UVWS_BENCH_REDIS
+#include "uvws_redis.h"
+
+static ws_redis_bus_t* bus;
+static ws_redis_room_t* rroom;
+#endif
 
 static ws_server_t* server;
 static ws_room_t* room;
@@ -36,12 +46,21 @@ static void on_open(ws_conn_t* conn) {
     fprintf(stderr, "join: %s\n", ws_strerror(err));
 }
 
+/* To the room: this server's members, and the others' through Redis. */
+static int broadcast(ws_opcode_t opcode, const void* data, size_t len) {
+#ifdef UVWS_BENCH_REDIS
+  if (rroom != NULL)
+    return ws_redis_room_broadcast(rroom, opcode, data, len, NULL);
+#endif
+  return ws_room_broadcast(room, opcode, data, len, NULL);
+}
+
 static void on_message(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
                        size_t len) {
   int r;
 
   (void) conn;
-  r = ws_room_broadcast(room, opcode, data, len, NULL);
+  r = broadcast(opcode, data, len);
   if (r < 0)
     fprintf(stderr, "broadcast: %s\n", ws_strerror(r));
 }
@@ -58,7 +77,7 @@ static void on_publish(uv_timer_t* timer) {
     now = uv_hrtime();
     memcpy(payload, &published, 8);
     memcpy(payload + 8, &now, 8);
-    ws_room_broadcast(room, WS_OP_BINARY, payload, size, NULL);
+    broadcast(WS_OP_BINARY, payload, size);
     published++;
   }
   (void) timer;
@@ -67,6 +86,14 @@ static void on_publish(uv_timer_t* timer) {
 static void on_signal(uv_signal_t* handle, int signum) {
   (void) handle;
   (void) signum;
+#ifdef UVWS_BENCH_REDIS
+  if (bus != NULL) {
+    ws_redis_room_destroy(rroom);
+    rroom = NULL;
+    ws_redis_bus_close(bus, NULL);
+    bus = NULL;
+  }
+#endif
   ws_server_close(server, NULL);
   uv_close((uv_handle_t*) &sigint_handle, NULL);
   uv_close((uv_handle_t*) &sigterm_handle, NULL);
@@ -77,6 +104,8 @@ static void on_signal(uv_signal_t* handle, int signum) {
 int main(int argc, char** argv) {
   ws_server_callbacks_t callbacks;
   ws_server_options_t options;
+  const char* redis_url;
+  const char* key;
   const char* host;
   uv_loop_t* loop;
   int port;
@@ -85,6 +114,8 @@ int main(int argc, char** argv) {
 
   host = "127.0.0.1";
   port = 8080;
+  redis_url = NULL;
+  key = "uvws-bench:room";
   ws_server_options_init(&options);
   options.max_connections = 1000000;
   for (i = 1; i + 1 < argc; i += 2) {
@@ -96,6 +127,10 @@ int main(int argc, char** argv) {
       rate = atof(argv[i + 1]);
     else if (strcmp(argv[i], "--size") == 0)
       size = (size_t) strtoul(argv[i + 1], NULL, 10);
+    else if (strcmp(argv[i], "--redis") == 0)
+      redis_url = argv[i + 1];
+    else if (strcmp(argv[i], "--key") == 0)
+      key = argv[i + 1];
     else if (strcmp(argv[i], "--slow") == 0)
       options.slow_policy = strcmp(argv[i + 1], "skip") == 0 ? WS_SLOW_SKIP
                                                              : WS_SLOW_CLOSE;
@@ -104,9 +139,17 @@ int main(int argc, char** argv) {
   }
   if (i < argc || size < 16) {
     fprintf(stderr, "usage: %s [--host H] [--port P] [--rate R] [--size N"
-                    " (16 or more)] [--slow close|skip]\n", argv[0]);
+                    " (16 or more)] [--slow close|skip] [--redis URL"
+                    " [--key KEY]]\n", argv[0]);
     return 2;
   }
+#ifndef UVWS_BENCH_REDIS
+  (void) key;
+  if (redis_url != NULL) {
+    fprintf(stderr, "%s: built without uvws_redis\n", argv[0]);
+    return 2;
+  }
+#endif
   signal(SIGPIPE, SIG_IGN);
   loop = uv_default_loop();
   memset(&callbacks, 0, sizeof(callbacks));
@@ -118,6 +161,27 @@ int main(int argc, char** argv) {
     fprintf(stderr, "uvws-bcast-server: %s\n", ws_strerror(err));
     return 1;
   }
+#ifdef UVWS_BENCH_REDIS
+  if (redis_url != NULL) {
+    ws_redis_options_t redis_options;
+
+    ws_redis_options_init(&redis_options);
+    /* A benchmark outruns the defaults' window and queue. */
+    redis_options.stream_max_len = 1000000;
+    redis_options.max_pending = 1000000;
+    redis_options.max_pending_bytes = (size_t) 1 << 30;
+    redis_options.read_count = 4096;
+    if ((err = ws_redis_bus_new(&bus, loop, redis_url, &redis_options)) !=
+            0 ||
+        (err = ws_redis_room_new(&rroom, bus, room, key)) != 0) {
+      fprintf(stderr, "uvws-bcast-server: --redis: %s\n", ws_strerror(err));
+      return 1;
+    }
+    /* Listening (below) waits until the room reads its stream. */
+    while (!ws_redis_room_ready(rroom))
+      uv_run(loop, UV_RUN_ONCE);
+  }
+#endif
   uv_signal_init(loop, &sigint_handle);
   uv_signal_init(loop, &sigterm_handle);
   uv_signal_start(&sigint_handle, on_signal, SIGINT);

@@ -138,7 +138,8 @@ for target in "${targets[@]}"; do
     failed=$((failed + 1))
     continue
   fi
-  nsrc=$(find src -name '*.c' | wc -l)
+  # src/redis/ (uvws_redis, which needs hiredis) is not cross-built.
+  nsrc=$(find src -maxdepth 1 -name '*.c' | wc -l)
   nobj=$(find "$dir/uvws/CMakeFiles" -path '*/uvws.dir/src/*' \
            \( -name '*.o' -o -name '*.obj' \) | wc -l)
   nsamples=$(find "$dir/CMakeFiles" -path '*sample_*_objects.dir/*' \

@@ -21,6 +21,7 @@ packages=(
   python3-prometheus-client # the /metrics test's parser
   clang
   libclang-rt-dev        # clang's ASan/UBSan runtimes (only recommended)
+  redis-server           # the Redis bus tests start their own (no service)
 )
 
 apt_install_missing setup "${packages[@]}" || exit 1

@@ -9,6 +9,9 @@
 #include "json.h"
 #include "mem.h"
 #include "target.h"
+#ifdef CHAT_WITH_REDIS
+#include "cluster.h"
+#endif
 
 typedef struct chat_room_s chat_room_t;
 typedef struct chat_member_s chat_member_t;
@@ -19,6 +22,11 @@ struct chat_member_s {
   chat_room_t* room;       /* NULL until joined, and for a refused client */
   target_status_t status;  /* what on_handshake made of the target */
   target_t target;         /* room and name */
+#ifdef CHAT_WITH_REDIS
+  int pending;             /* answers from Redis it waits for */
+  int closed;              /* its connection is gone: free on the last */
+  int in_cluster;          /* its name is in Redis */
+#endif
 };
 
 /* One message object, exactly as it was broadcast. */
@@ -38,11 +46,19 @@ struct chat_room_s {
   chat_entry_t history[CHAT_HISTORY_MAX];
   size_t start;
   size_t count;
+#ifdef CHAT_WITH_REDIS
+  ws_redis_room_t* rroom;  /* the room's stream, with --redis */
+#endif
 };
 
 struct chat_s {
   /* A sample's few rooms: a list, searched by name. */
   chat_room_t* rooms;
+#ifdef CHAT_WITH_REDIS
+  ws_redis_bus_t* bus;  /* NULL: one node */
+  uv_timer_t heartbeat;
+  int64_t ttl_ms;
+#endif
 };
 
 static int64_t chat__now_ms(void) {
@@ -108,7 +124,13 @@ static void chat__broadcast_keep(chat_room_t* room, const json_buf_t* buf) {
     fprintf(stderr, "out of memory: a room message is lost\n");
     return;
   }
-  r = ws_room_broadcast(room->ws, WS_OP_TEXT, buf->data, buf->len, NULL);
+#ifdef CHAT_WITH_REDIS
+  if (room->rroom != NULL)
+    r = ws_redis_room_broadcast(room->rroom, WS_OP_TEXT, buf->data, buf->len,
+                                NULL);
+  else
+#endif
+    r = ws_room_broadcast(room->ws, WS_OP_TEXT, buf->data, buf->len, NULL);
   if (r < 0)
     fprintf(stderr, "broadcast: %s\n", ws_err_name(r));
 }
@@ -156,6 +178,19 @@ static chat_room_t* chat__room_new(chat_t* chat, ws_server_t* server,
   room->chat = chat;
   memcpy(room->name, target->room, target->room_len + 1);
   room->name_len = target->room_len;
+#ifdef CHAT_WITH_REDIS
+  if (chat->bus != NULL) {
+    char key[64];
+
+    if (cluster_stream_key(key, sizeof(key), room->name, room->name_len) !=
+            0 ||
+        ws_redis_room_new(&room->rroom, chat->bus, room->ws, key) != 0) {
+      ws_room_destroy(room->ws);
+      mem_free(room);
+      return NULL;
+    }
+  }
+#endif
   room->next = chat->rooms;
   if (chat->rooms != NULL)
     chat->rooms->prev = room;
@@ -176,6 +211,9 @@ static void chat__room_free(chat_room_t* room) {
     room->next->prev = room->prev;
   for (i = 0; i < room->count; i++)
     mem_free(room->history[(room->start + i) % CHAT_HISTORY_MAX].data);
+#ifdef CHAT_WITH_REDIS
+  ws_redis_room_destroy(room->rroom);
+#endif
   ws_room_destroy(room->ws);
   mem_free(room);
 }
@@ -266,12 +304,12 @@ static void chat__send_history(chat_member_t* member) {
 
 /* {"type":"join"...} or {"type":"leave"...} to everyone in the room. */
 static void chat__notice(chat_room_t* room, const char* type,
-                         const chat_member_t* member) {
+                         const char* name, size_t name_len) {
   json_buf_t buf;
 
   chat__begin(&buf, type, room);
   json_buf_cstr(&buf, ",\"name\":");
-  json_buf_string(&buf, member->target.name, member->target.name_len);
+  json_buf_string(&buf, name, name_len);
   json_buf_cstr(&buf, ",\"ts\":");
   json_buf_int(&buf, chat__now_ms());
   json_buf_cstr(&buf, "}");
@@ -298,6 +336,11 @@ static void chat__post(chat_member_t* member, const char* text, size_t len) {
     return;
   }
   chat__broadcast_keep(room, &buf);
+#ifdef CHAT_WITH_REDIS
+  if (room->rroom != NULL)
+    cluster_remember(room->chat->bus, room->name, room->name_len, buf.data,
+                     buf.len);
+#endif
   chat__room_remember(room, &buf);
 }
 
@@ -364,48 +407,299 @@ static int chat__on_handshake(ws_conn_t* conn, ws_request_t* request) {
   return 0;
 }
 
-static void chat__on_open(ws_conn_t* conn) {
-  chat_name_query_t query;
-  chat_member_t* member;
-  chat_room_t* room;
-  chat_t* chat;
-  int created;
+/* A room with no member left is freed. With --redis, the other nodes
+ * still hear that the last one here left. */
+static void chat__room_left(chat_room_t* room, const chat_member_t* member) {
+  int shared;
 
-  member = ws_conn_get_data(conn);
-  chat = member->chat;
-  if (member->status != TARGET_OK) {
-    chat__refuse_target(member);
-    return;
+  shared = 0;
+#ifdef CHAT_WITH_REDIS
+  shared = room->rroom != NULL;
+#endif
+  if (shared || ws_room_count(room->ws) > 0)
+    chat__notice(room, "leave", member->target.name, member->target.name_len);
+  if (ws_room_count(room->ws) == 0)
+    chat__room_free(room);
+}
+
+static int chat__name_taken(chat_room_t* room, const char* name,
+                            size_t name_len) {
+  chat_name_query_t query;
+  target_t target;
+
+  memcpy(target.name, name, name_len);
+  target.name_len = name_len;
+  query.target = &target;
+  query.taken = 0;
+  ws_room_foreach(room->ws, chat__check_name, &query);
+  return query.taken;
+}
+
+/* The room for the member's target, made if need be; NULL when out of
+ * memory (the member is then closed). */
+static chat_room_t* chat__room_for(chat_member_t* member) {
+  chat_room_t* room;
+
+  room = chat__room_find(member->chat, &member->target);
+  if (room == NULL) {
+    room = chat__room_new(member->chat, ws_conn_server(member->conn),
+                          &member->target);
+    if (room == NULL)
+      chat__out_of_memory(member->conn);
   }
-  room = chat__room_find(chat, &member->target);
-  created = room == NULL;
-  if (created) {
-    room = chat__room_new(chat, ws_conn_server(conn), &member->target);
-    if (room == NULL) {
-      chat__out_of_memory(conn);
-      return;
-    }
-  } else {
-    query.target = &member->target;
-    query.taken = 0;
-    ws_room_foreach(room->ws, chat__check_name, &query);
-    if (query.taken) {
-      chat__refuse_taken(member);
-      return;
-    }
-  }
-  if (ws_room_join(room->ws, conn) != 0) {
-    if (created)
+  return room;
+}
+
+/* Lets member in once its name is known to be free. */
+static int chat__enter(chat_member_t* member, chat_room_t* room) {
+  int err;
+
+  err = ws_room_join(room->ws, member->conn);
+  if (err != 0) {
+    if (ws_room_count(room->ws) == 0)
       chat__room_free(room);
-    chat__out_of_memory(conn);
-    return;
+    if (err == WS_ENOMEM)
+      chat__out_of_memory(member->conn);
+    return err;
   }
   member->room = room;
   fprintf(stderr, "room %s: %s joined (%zu)\n", room->name,
           member->target.name, ws_room_count(room->ws));
+  return 0;
+}
+
+/* Joins on this node alone: names are unique among its members. */
+static void chat__join_local(chat_member_t* member, chat_room_t* room) {
+  if (chat__name_taken(room, member->target.name, member->target.name_len)) {
+    chat__refuse_taken(member);
+    return;
+  }
+  if (chat__enter(member, room) != 0)
+    return;
   chat__send_members(member);
   chat__send_history(member);
-  chat__notice(room, "join", member);
+  chat__notice(room, "join", member->target.name, member->target.name_len);
+}
+
+#ifdef CHAT_WITH_REDIS
+static void chat__member_release(chat_member_t* member) {
+  if (member->closed && member->pending == 0)
+    mem_free(member);
+}
+
+/* Names whose node stopped refreshing them: gone, unless one is here
+ * (then Redis was away for longer than the ttl, and the next heartbeat
+ * puts it back). */
+static void chat__announce_dead(chat_room_t* room,
+                                const cluster_list_t* dead) {
+  size_t i;
+
+  for (i = 0; i < dead->count; i++) {
+    if (dead->items[i].len > TARGET_NAME_MAX ||
+        chat__name_taken(room, dead->items[i].str, dead->items[i].len))
+      continue;
+    fprintf(stderr, "room %s: %.*s expired\n", room->name,
+            (int) dead->items[i].len, dead->items[i].str);
+    chat__notice(room, "leave", dead->items[i].str, dead->items[i].len);
+  }
+}
+
+static void chat__send_list(chat_member_t* member, const char* type,
+                            const char* field, const cluster_list_t* list,
+                            int raw) {
+  json_buf_t buf;
+  size_t i;
+
+  chat__begin(&buf, type, member->room);
+  json_buf_cstr(&buf, ",\"");
+  json_buf_cstr(&buf, field);
+  json_buf_cstr(&buf, "\":[");
+  for (i = 0; i < list->count; i++) {
+    if (i > 0)
+      json_buf_cstr(&buf, ",");
+    if (raw)
+      json_buf_raw(&buf, list->items[i].str, list->items[i].len);
+    else
+      json_buf_string(&buf, list->items[i].str, list->items[i].len);
+  }
+  json_buf_cstr(&buf, "]}");
+  chat__send(member->conn, &buf);
+}
+
+static void chat__on_joined(void* arg, const cluster_reply_t* reply) {
+  chat_member_t* member;
+  chat_room_t* room;
+
+  member = arg;
+  member->pending--;
+  if (member->closed) {
+    if (reply->status == 1)
+      cluster_leave(member->chat->bus, member->target.room,
+                    member->target.room_len, member->target.name,
+                    member->target.name_len);
+    /* A room made for it alone goes with it. */
+    room = chat__room_find(member->chat, &member->target);
+    if (room != NULL && ws_room_count(room->ws) == 0)
+      chat__room_free(room);
+    chat__member_release(member);
+    return;
+  }
+  /* The room may have gone meanwhile, with the last member here. */
+  room = chat__room_for(member);
+  if (room == NULL)
+    return;
+  chat__announce_dead(room, &reply->dead);
+  if (reply->status < 0) {
+    chat__join_local(member, room);
+    return;
+  }
+  if (reply->status == 0) {
+    if (ws_room_count(room->ws) == 0)
+      chat__room_free(room);
+    chat__refuse_taken(member);
+    return;
+  }
+  if (chat__enter(member, room) != 0) {
+    cluster_leave(member->chat->bus, member->target.room,
+                  member->target.room_len, member->target.name,
+                  member->target.name_len);
+    return;
+  }
+  member->in_cluster = 1;
+  chat__send_list(member, "members", "members", &reply->members, 0);
+  chat__send_list(member, "history", "messages", &reply->history, 1);
+  chat__notice(room, "join", member->target.name, member->target.name_len);
+}
+
+static void chat__on_members(void* arg, const cluster_reply_t* reply) {
+  chat_member_t* member;
+
+  member = arg;
+  member->pending--;
+  if (member->closed || member->room == NULL) {
+    chat__member_release(member);
+    return;
+  }
+  chat__announce_dead(member->room, &reply->dead);
+  if (reply->status < 0)
+    chat__send_members(member);
+  else
+    chat__send_list(member, "members", "members", &reply->members, 0);
+}
+
+typedef struct {
+  chat_t* chat;
+  target_t target;  /* the room's name */
+} chat_heartbeat_t;
+
+static void chat__on_heartbeat(void* arg, const cluster_reply_t* reply) {
+  chat_heartbeat_t* hb;
+  chat_room_t* room;
+
+  hb = arg;
+  room = chat__room_find(hb->chat, &hb->target);
+  if (room != NULL)
+    chat__announce_dead(room, &reply->dead);
+  mem_free(hb);
+}
+
+typedef struct {
+  cluster_str_t* names;
+  size_t count;
+} chat_names_t;
+
+static void chat__collect_name(ws_conn_t* conn, void* arg) {
+  chat_member_t* m;
+  chat_names_t* names;
+
+  names = arg;
+  m = ws_conn_get_data(conn);
+  /* Joined while Redis was away: the heartbeat adds it. */
+  m->in_cluster = 1;
+  names->names[names->count].str = m->target.name;
+  names->names[names->count].len = m->target.name_len;
+  names->count++;
+}
+
+static void chat__heartbeat(uv_timer_t* timer) {
+  chat_heartbeat_t* hb;
+  chat_names_t names;
+  chat_room_t* room;
+  chat_t* chat;
+
+  chat = timer->data;
+  if (!ws_redis_bus_is_up(chat->bus))
+    return;
+  for (room = chat->rooms; room != NULL; room = room->next) {
+    hb = mem_calloc(1, sizeof(*hb));
+    names.names = mem_calloc(ws_room_count(room->ws) + 1,
+                             sizeof(*names.names));
+    names.count = 0;
+    if (hb == NULL || names.names == NULL) {
+      mem_free(hb);
+      mem_free(names.names);
+      continue;
+    }
+    hb->chat = chat;
+    memcpy(hb->target.room, room->name, room->name_len + 1);
+    hb->target.room_len = room->name_len;
+    ws_room_foreach(room->ws, chat__collect_name, &names);
+    if (cluster_heartbeat(chat->bus, room->name, room->name_len, names.names,
+                          names.count, chat->ttl_ms, chat__on_heartbeat,
+                          hb) != 0)
+      mem_free(hb);
+    mem_free(names.names);
+  }
+}
+
+/* Asks Redis whether the name is free; 0 if the answer will come. */
+static int chat__join_cluster(chat_member_t* member) {
+  chat_t* chat;
+
+  chat = member->chat;
+  if (chat->bus == NULL ||
+      cluster_join(chat->bus, member->target.room, member->target.room_len,
+                   member->target.name, member->target.name_len,
+                   chat->ttl_ms, chat__on_joined, member) != 0)
+    return -1;
+  member->pending++;
+  return 0;
+}
+#endif
+
+static void chat__on_open(ws_conn_t* conn) {
+  chat_member_t* member;
+  chat_room_t* room;
+
+  member = ws_conn_get_data(conn);
+  if (member->status != TARGET_OK) {
+    chat__refuse_target(member);
+    return;
+  }
+  /* Made first, so that its stream's binding asks Redis where to start
+   * reading before the join does: the member misses nothing once in. */
+  room = chat__room_for(member);
+  if (room == NULL)
+    return;
+#ifdef CHAT_WITH_REDIS
+  if (chat__join_cluster(member) == 0)
+    return;
+#endif
+  chat__join_local(member, room);
+}
+
+/* The member list: the room's, across nodes, with --redis. */
+static void chat__ask_members(chat_member_t* member) {
+#ifdef CHAT_WITH_REDIS
+  if (member->in_cluster &&
+      cluster_members(member->chat->bus, member->room->name,
+                      member->room->name_len, chat__on_members,
+                      member) == 0) {
+    member->pending++;
+    return;
+  }
+#endif
+  chat__send_members(member);
 }
 
 /* 1 if the string member m is exactly word (it may hold a NUL). */
@@ -465,7 +759,7 @@ static void chat__command(chat_member_t* member, const char* data,
     else
       chat__post(member, text->str, text->str_len);
   } else if (chat__is(type, "members")) {
-    chat__send_members(member);
+    chat__ask_members(member);
   } else {
     chat__send_error(conn, "unknown type: expected \"message\" or "
                            "\"members\"");
@@ -508,11 +802,19 @@ static void chat__on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   if (room != NULL) {
     fprintf(stderr, "room %s: %s left (%zu)\n", room->name,
             member->target.name, ws_room_count(room->ws));
-    if (ws_room_count(room->ws) == 0)
-      chat__room_free(room);
-    else
-      chat__notice(room, "leave", member);
+#ifdef CHAT_WITH_REDIS
+    if (member->in_cluster)
+      cluster_leave(member->chat->bus, room->name, room->name_len,
+                    member->target.name, member->target.name_len);
+#endif
+    chat__room_left(room, member);
   }
+#ifdef CHAT_WITH_REDIS
+  member->closed = 1;
+  member->room = NULL;
+  if (member->pending > 0)
+    return;
+#endif
   mem_free(member);
 }
 
@@ -532,6 +834,30 @@ void chat_free(chat_t* chat) {
     chat__room_free(chat->rooms);
   mem_free(chat);
 }
+
+#ifdef CHAT_WITH_REDIS
+int chat_use_redis(chat_t* chat, uv_loop_t* loop, ws_redis_bus_t* bus,
+                   int64_t ttl_ms) {
+  uint64_t every;
+  int err;
+
+  err = uv_timer_init(loop, &chat->heartbeat);
+  if (err != 0)
+    return err;
+  chat->heartbeat.data = chat;
+  chat->bus = bus;
+  chat->ttl_ms = ttl_ms;
+  every = (uint64_t) ttl_ms / 3;
+  if (every == 0)
+    every = 1;
+  return uv_timer_start(&chat->heartbeat, chat__heartbeat, every, every);
+}
+
+void chat_stop_redis(chat_t* chat) {
+  if (chat->bus != NULL)
+    uv_close((uv_handle_t*) &chat->heartbeat, NULL);
+}
+#endif
 
 void chat_set_callbacks(ws_server_callbacks_t* callbacks) {
   callbacks->on_handshake = chat__on_handshake;

@@ -28,6 +28,12 @@
  * connection with 1003. A member that asks faster than it reads the
  * answers is slowed down: the server stops reading it until they drain. A room is created by its first member and freed,
  * history included, when its last member leaves.
+ *
+ * With chat_use_redis() (uvws-chat --redis URL) the rooms are shared by
+ * every chat process on that Redis: names are unique across them, the
+ * member list (join order) and the history are the room's, and a member
+ * of another process that crashed gets a leave notice once its presence
+ * expires. The history then stays in Redis when a room empties.
  */
 #ifndef CHAT_CHAT_H
 #define CHAT_CHAT_H
@@ -70,5 +76,22 @@ void chat_free(chat_t* chat);
  * server's data must be the chat_t (ws_server_set_data()), and its
  * drain_low_water CHAT_PAUSE_BYTES. */
 void chat_set_callbacks(ws_server_callbacks_t* callbacks);
+
+#ifdef CHAT_WITH_REDIS
+#include "uvws_redis.h"
+
+/* Shares the rooms with the other chat processes on bus (cluster.h):
+ * messages, joins and leaves go through each room's stream, and names
+ * are unique, the member list and the history are the room's, across
+ * nodes. A member's presence lasts ttl_ms unless its node refreshes it
+ * (every ttl_ms / 3), which bounds how long a crashed node's members stay
+ * listed. While Redis is away the chat works as one node. Call before
+ * the server listens. Returns 0, or a libuv error. */
+int chat_use_redis(chat_t* chat, uv_loop_t* loop, ws_redis_bus_t* bus,
+                   int64_t ttl_ms);
+/* Stops refreshing presence: call once the server has closed, before
+ * closing the bus. */
+void chat_stop_redis(chat_t* chat);
+#endif
 
 #endif /* CHAT_CHAT_H */

@@ -6,6 +6,10 @@
  *   GET /metrics              the counters, in the Prometheus text format
  *   anything else             404
  *
+ * With --redis URL (built where uvws_redis is), several chat processes
+ * share their rooms through Redis: see samples/chat/cluster.h and
+ * docs/scale-out.md.
+ *
  * --log LEVEL prints the library's log lines on stderr. SIGINT or SIGTERM
  * stops it gracefully (ws_server_shutdown()): no more connections are
  * accepted, every member gets what was queued for it then a 1001 close,
@@ -23,6 +27,7 @@
 
 #include "chat.h"
 #include "page.h"
+#include "shared_port.h"
 #include "flags.h"
 #include "ops.h"
 #include "uvws.h"
@@ -32,9 +37,18 @@ typedef struct {
   int port;
   int log_level;           /* 0: no library log lines */
   uint64_t drain_timeout;  /* ms a graceful stop waits for connections */
+  const char* redis_url;   /* NULL: one node */
+  uint64_t presence_ttl_ms;
+  int reuseport;          /* share the port with other processes */
 } chat_config_t;
 
 static ws_server_t* server;
+static chat_t* chat;
+static shared_port_t shared_port;
+static int shared;
+#ifdef CHAT_WITH_REDIS
+static ws_redis_bus_t* bus;
+#endif
 static uv_signal_t sigint_handle;
 static uv_signal_t sigterm_handle;
 static uint64_t drain_timeout;
@@ -56,11 +70,25 @@ static void usage(FILE* out, const char* prog) {
           "                       (error, warn, info, debug) on stderr\n"
           "  --drain-timeout MS   how long SIGTERM waits for connections to"
           " close (%d)\n"
+          "  --redis URL          share rooms with other chat processes\n"
+          "                       through Redis: redis://HOST[:PORT] or\n"
+          "                       unix:/PATH%s\n"
+          "  --presence-ttl MS    how long a crashed process's members stay\n"
+          "                       listed, with --redis (10000)\n"
+          "  --reuseport          share the port with other uvws-chat\n"
+          "                       processes (SO_REUSEPORT; with --redis they\n"
+          "                       share their rooms too)\n"
           "  --help               show this help\n"
           "\n"
           "GET /metrics answers the counters in the Prometheus text"
           " format.\n",
-          prog, OPS_DRAIN_TIMEOUT_MS);
+          prog, OPS_DRAIN_TIMEOUT_MS,
+#ifdef CHAT_WITH_REDIS
+          ""
+#else
+          " (not in this build)"
+#endif
+          );
 }
 
 /* Returns 0 to run, or the exit status: 0 after --help, 2 on a bad flag. */
@@ -82,6 +110,10 @@ static int parse_args(int argc, char** argv, chat_config_t* config,
       *exit_now = 1;
       return 0;
     }
+    if (strcmp(argv[i], "--reuseport") == 0) {
+      config->reuseport = 1;
+      continue;
+    }
     if ((value = flags_value(argc, argv, &i, "--host", &missing)) != NULL) {
       if (*value == '\0')
         goto bad;
@@ -101,6 +133,19 @@ static int parse_args(int argc, char** argv, chat_config_t* config,
       if (flags_parse_uint(value, UINT32_MAX, &v) != 0)
         goto bad;
       config->drain_timeout = v;
+    } else if ((value = flags_value(argc, argv, &i, "--redis", &missing)) !=
+               NULL) {
+#ifndef CHAT_WITH_REDIS
+      fprintf(stderr, "%s: built without Redis (hiredis)\n", argv[0]);
+      *exit_now = 1;
+      return 2;
+#endif
+      config->redis_url = value;
+    } else if ((value = flags_value(argc, argv, &i, "--presence-ttl",
+                                    &missing)) != NULL) {
+      if (flags_parse_uint(value, 24ULL * 3600 * 1000, &v) != 0 || v < 3)
+        goto bad;
+      config->presence_ttl_ms = v;
     } else {
       if (missing)
         fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
@@ -153,6 +198,28 @@ static void on_http(ws_conn_t* conn, ws_request_t* request) {
                      sizeof(not_found) - 1);
 }
 
+#ifdef CHAT_WITH_REDIS
+static void on_redis_state(ws_redis_bus_t* b, int up, int err) {
+  (void) b;
+  if (up)
+    fprintf(stderr, "redis: up\n");
+  else
+    fprintf(stderr, "redis: down (%s)\n", ws_err_name(err));
+}
+#endif
+
+/* Every member has left: the bus may go. */
+static void on_server_closed(ws_server_t* s) {
+  (void) s;
+#ifdef CHAT_WITH_REDIS
+  if (bus != NULL) {
+    chat_stop_redis(chat);
+    ws_redis_bus_close(bus, NULL);
+    bus = NULL;
+  }
+#endif
+}
+
 static void on_signal(uv_signal_t* handle, int signum) {
   (void) handle;
   if (stopping)
@@ -161,7 +228,9 @@ static void on_signal(uv_signal_t* handle, int signum) {
   fprintf(stderr, "signal %d: stopping\n", signum);
   /* Every member gets on_close, leaves its room, and the last one out
    * frees it; then the loop has nothing left and uv_run() returns. */
-  ws_server_shutdown(server, drain_timeout, NULL);
+  if (shared)
+    shared_port_close(&shared_port);
+  ws_server_shutdown(server, drain_timeout, on_server_closed);
   uv_close((uv_handle_t*) &sigint_handle, NULL);
   uv_close((uv_handle_t*) &sigterm_handle, NULL);
 }
@@ -171,7 +240,6 @@ int main(int argc, char** argv) {
   ws_server_options_t options;
   chat_config_t config;
   uv_loop_t loop;
-  chat_t* chat;
   int exit_now;
   int status;
   int port;
@@ -181,6 +249,9 @@ int main(int argc, char** argv) {
   config.port = 8080;
   config.log_level = 0;
   config.drain_timeout = OPS_DRAIN_TIMEOUT_MS;
+  config.redis_url = NULL;
+  config.presence_ttl_ms = 10000;
+  config.reuseport = 0;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
@@ -227,11 +298,39 @@ int main(int argc, char** argv) {
   }
   ws_server_set_data(server, chat);
 
-  err = ws_server_listen(server, config.host, config.port);
+#ifdef CHAT_WITH_REDIS
+  if (config.redis_url != NULL) {
+    ws_redis_options_t redis_options;
+
+    ws_redis_options_init(&redis_options);
+    redis_options.on_state = on_redis_state;
+    err = ws_redis_bus_new(&bus, &loop, config.redis_url, &redis_options);
+    if (err == 0)
+      err = chat_use_redis(chat, &loop, bus,
+                           (int64_t) config.presence_ttl_ms);
+    if (err != 0) {
+      fprintf(stderr, "--redis %s: %s\n", config.redis_url,
+              ws_strerror(err));
+      ws_server_close(server, on_server_closed);
+      uv_run(&loop, UV_RUN_DEFAULT);
+      chat_free(chat);
+      uv_loop_close(&loop);
+      return 2;
+    }
+  }
+#endif
+
+  if (config.reuseport) {
+    err = shared_port_listen(&shared_port, &loop, server, config.host,
+                             config.port);
+    shared = err == 0;
+  } else {
+    err = ws_server_listen(server, config.host, config.port);
+  }
   if (err != 0) {
     fprintf(stderr, "listen on %s port %d: %s\n", config.host, config.port,
             ws_strerror(err));
-    ws_server_close(server, NULL);
+    ws_server_close(server, on_server_closed);
     uv_run(&loop, UV_RUN_DEFAULT);
     chat_free(chat);
     uv_loop_close(&loop);
@@ -243,7 +342,7 @@ int main(int argc, char** argv) {
   uv_signal_start(&sigint_handle, on_signal, SIGINT);
   uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
 
-  port = ws_server_port(server);
+  port = shared ? shared_port_port(&shared_port) : ws_server_port(server);
   if (strchr(config.host, ':') != NULL)
     printf("listening on ws://[%s]:%d/\n", config.host, port);
   else
