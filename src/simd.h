@@ -18,7 +18,9 @@
 
 #if WS__SIMD
 
-#if defined(__SSE2__)
+#if defined(__SSSE3__)
+#include <tmmintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
@@ -33,7 +35,11 @@ typedef uint64_t ws__u64x2 __attribute__((vector_size(16)));
 
 /* The 16 bytes that end n bytes before the end of cur, whose 16 before
  * are prev: prev's last n, then cur's first 16 - n. */
-#if defined(__SSE2__)
+#if defined(__SSSE3__)
+#define WS__BEFORE16(prev, cur, n)                                            \
+  ((__typeof__(cur)) _mm_alignr_epi8((__m128i) (cur), (__m128i) (prev),       \
+                                     16 - (n)))
+#elif defined(__SSE2__)
 #define WS__BEFORE16(prev, cur, n)                                            \
   ((__typeof__(cur)) _mm_or_si128(_mm_slli_si128((__m128i) (cur), n),         \
                                   _mm_srli_si128((__m128i) (prev), 16 - (n))))

@@ -134,6 +134,7 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
   ws__i8x16 bb;
   ws__i8x16 err;
   size_t n;
+  int text; /* prev holds more than ASCII */
 #endif
 
   key8 = 0;
@@ -156,7 +157,7 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
 #if WS__SIMD
   key16 = ws__key16((uint32_t) key8);
   prev = ascii;
-  err = (ws__i8x16) {0};
+  text = 0;
   for (; i + 32 <= len; i += 32) {
     a = ws__load16(src + i);
     b = ws__load16(src + i + 16);
@@ -168,19 +169,23 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
       ws__store16(dst + i, a);
       ws__store16(dst + i + 16, b);
     }
-    if (!ws__any_top16(a | b)) {
+    /* Laid out for ASCII, the common case, and the cheap one. */
+    if (__builtin_expect(ws__any_top16(a | b), 0)) {
+      ba = (ws__i8x16) a ^ bias;
+      bb = (ws__i8x16) b ^ bias;
+      err = ws__utf8_errors16(prev, ba, (ws__i8x16) a) |
+            ws__utf8_errors16(ba, bb, (ws__i8x16) b);
+      if (ws__any_top16((ws__u8x16) err))
+        return WS__UTF8_REJECT;
+      prev = bb;
+      text = 1;
+    } else if (__builtin_expect(text, 0)) {
       /* ASCII: right unless a character before it is unfinished. */
-      err |= prev > unfinished;
+      if (ws__any_top16((ws__u8x16) (prev > unfinished)))
+        return WS__UTF8_REJECT;
       prev = ascii;
-      continue;
+      text = 0;
     }
-    ba = (ws__i8x16) a ^ bias;
-    bb = (ws__i8x16) b ^ bias;
-    err |= ws__utf8_errors16(prev, ba, (ws__i8x16) a) |
-           ws__utf8_errors16(ba, bb, (ws__i8x16) b);
-    prev = bb;
-    if (ws__any_top16((ws__u8x16) err))
-      return WS__UTF8_REJECT;
   }
   if (i + 16 <= len) {
     a = ws__load16(src + i);
@@ -189,12 +194,12 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
     if (store)
       ws__store16(dst + i, a);
     ba = (ws__i8x16) a ^ bias;
-    err |= ws__utf8_errors16(prev, ba, (ws__i8x16) a);
+    err = ws__utf8_errors16(prev, ba, (ws__i8x16) a);
+    if (ws__any_top16((ws__u8x16) err))
+      return WS__UTF8_REJECT;
     prev = ba;
     i += 16;
   }
-  if (ws__any_top16((ws__u8x16) err))
-    return WS__UTF8_REJECT;
   /* All is right before i but a last character that goes on past it:
    * take up its bytes again, as the state the bytes after it continue. */
   ws__store16(bytes, (ws__u8x16) (prev ^ bias));

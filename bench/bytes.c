@@ -1,0 +1,238 @@
+/* uvws-bytes: the per-byte work on a message's payload (unmasking, UTF-8
+ * validation, both in one pass) in GB/s, against memcpy() over the same
+ * buffers: 4 KiB, 64 KiB and 1 MiB of ASCII text, of mixed UTF-8 text and
+ * of random bytes. Each figure is the median of several runs, each run
+ * going over the buffer until it has done about 64 MiB. It calls uvws's
+ * internal functions, so it links the static library.
+ *
+ *   uvws-bytes [--runs N] [--mib M] [--json FILE]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "uvws_int.h"
+
+#define MAX_SIZE (1024 * 1024)
+#define MAX_RUNS 101
+
+typedef enum { DATA_ASCII, DATA_MIXED, DATA_BINARY } data_t;
+
+static const char* const data_names[] = {"ASCII text", "mixed UTF-8 text",
+                                         "binary"};
+
+typedef enum {
+  OP_MEMCPY,
+  OP_UNMASK,
+  OP_UNMASK_IN_PLACE,
+  OP_VALIDATE,
+  OP_UNMASK_VALIDATE,
+  OP_COUNT
+} op_t;
+
+static const char* const op_names[] = {
+  "memcpy", "unmask", "unmask in place", "validate", "unmask + validate"};
+static const char* const op_keys[] = {
+  "memcpy", "unmask", "unmask_in_place", "validate", "unmask_validate"};
+
+static const unsigned char key[4] = {0x3a, 0xc5, 0x91, 0x6e};
+static unsigned char* plain;  /* the payload */
+static unsigned char* masked; /* as a client sends it */
+static unsigned char* dst;
+static volatile unsigned sink;
+
+static uint64_t mix(uint64_t* x) {
+  uint64_t z;
+
+  z = (*x += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* Mixed text: three characters in five ASCII, the rest of 2, 3 and 4
+ * bytes (as in text in a European language with names, symbols and an
+ * emoji now and then); it ends where a whole character ends. */
+static void fill(data_t data, size_t size) {
+  static const char* const wide[] = {"\xc3\xa9", "\xd0\x96", "\xc3\xbc",
+                                     "\xe2\x82\xac", "\xe4\xb8\xad",
+                                     "\xe3\x81\x82", "\xf0\x9f\x98\x80"};
+  const char* c;
+  uint64_t x;
+  uint64_t r;
+  size_t i;
+  size_t n;
+
+  x = 6455;
+  for (i = 0; i < size; i += n) {
+    r = mix(&x);
+    n = 1;
+    if (data == DATA_BINARY) {
+      plain[i] = (unsigned char) r;
+    } else if (data == DATA_ASCII || r % 5 < 3) {
+      plain[i] = (unsigned char) (' ' + (r >> 8) % 95);
+    } else {
+      c = wide[(r >> 8) % (sizeof(wide) / sizeof(wide[0]))];
+      n = strlen(c);
+      if (i + n > size) {
+        memset(plain + i, 'x', size - i);
+        break;
+      }
+      memcpy(plain + i, c, n);
+    }
+  }
+  ws__mask_copy(masked, plain, size, key);
+}
+
+static void run_op(op_t op, size_t size) {
+  switch (op) {
+    case OP_MEMCPY:
+      memcpy(dst, masked, size);
+      break;
+    case OP_UNMASK:
+      ws__mask_copy(dst, masked, size, key);
+      break;
+    case OP_UNMASK_IN_PLACE:
+      /* Back and forth between masked and not: the same work each way. */
+      ws__mask_copy(dst, dst, size, key);
+      break;
+    case OP_VALIDATE:
+      if (!ws__utf8_valid(plain, size))
+        abort();
+      break;
+    case OP_UNMASK_VALIDATE:
+      if (ws__utf8_unmask(0, dst, masked, size, key, 0) != 0)
+        abort();
+      break;
+    default:
+      abort();
+  }
+  sink += dst[size - 1];
+}
+
+static int cmp_double(const void* a, const void* b) {
+  double x = *(const double*) a;
+  double y = *(const double*) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The median over runs of GB/s (10^9 bytes a second). */
+static double measure(op_t op, size_t size, int runs, size_t per_run) {
+  double gbps[MAX_RUNS];
+  uint64_t start;
+  uint64_t ns;
+  size_t reps;
+  size_t i;
+  int r;
+
+  reps = per_run / size;
+  if (reps == 0)
+    reps = 1;
+  memcpy(dst, masked, size);
+  for (i = 0; i < reps / 4 + 1; i++) /* warm up */
+    run_op(op, size);
+  for (r = 0; r < runs; r++) {
+    start = uv_hrtime();
+    for (i = 0; i < reps; i++)
+      run_op(op, size);
+    ns = uv_hrtime() - start;
+    gbps[r] = (double) (reps * size) / (double) (ns > 0 ? ns : 1);
+  }
+  qsort(gbps, (size_t) runs, sizeof(gbps[0]), cmp_double);
+  return gbps[runs / 2];
+}
+
+static void usage(void) {
+  fprintf(stderr, "usage: uvws-bytes [--runs N] [--mib M] [--json FILE]\n");
+  exit(2);
+}
+
+int main(int argc, char** argv) {
+  static const size_t sizes[] = {4096, 65536, MAX_SIZE};
+  double gbps[OP_COUNT];
+  const char* json_path;
+  size_t per_run;
+  FILE* json;
+  size_t s;
+  int first;
+  int runs;
+  int d;
+  int op;
+  int i;
+
+  runs = 7;
+  per_run = 64;
+  json_path = NULL;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
+      runs = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--mib") == 0 && i + 1 < argc)
+      per_run = (size_t) atoi(argv[++i]);
+    else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
+      json_path = argv[++i];
+    else
+      usage();
+  }
+  if (runs < 1 || runs > MAX_RUNS || per_run < 1)
+    usage();
+  per_run *= 1024 * 1024;
+  plain = malloc(MAX_SIZE);
+  masked = malloc(MAX_SIZE);
+  dst = malloc(MAX_SIZE);
+  if (plain == NULL || masked == NULL || dst == NULL)
+    return 1;
+  json = NULL;
+  if (json_path != NULL && (json = fopen(json_path, "w")) == NULL) {
+    perror(json_path);
+    return 1;
+  }
+  printf("GB/s, median of %d runs of %zu MiB each; in brackets, the "
+         "fraction of memcpy's speed on the same buffers\n\n",
+         runs, per_run >> 20);
+  printf("| size | data | memcpy | unmask | unmask in place | validate | "
+         "unmask + validate |\n|---|---|---|---|---|---|---|\n");
+  if (json != NULL)
+    fprintf(json, "{\"runs\": %d, \"mib_per_run\": %zu, \"rows\": [",
+            runs, per_run >> 20);
+  first = 1;
+  for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+    for (d = DATA_ASCII; d <= DATA_BINARY; d++) {
+      fill((data_t) d, sizes[s]);
+      printf("| %zu KiB | %s |", sizes[s] / 1024, data_names[d]);
+      for (op = 0; op < OP_COUNT; op++) {
+        if (d == DATA_BINARY &&
+            (op == OP_VALIDATE || op == OP_UNMASK_VALIDATE)) {
+          gbps[op] = 0;
+          printf(" |");
+          continue;
+        }
+        gbps[op] = measure((op_t) op, sizes[s], runs, per_run);
+        if (op == OP_MEMCPY)
+          printf(" %.1f |", gbps[op]);
+        else
+          printf(" %.1f (%.2f) |", gbps[op], gbps[op] / gbps[OP_MEMCPY]);
+        fflush(stdout);
+        if (json != NULL) {
+          fprintf(json, "%s\n {\"size\": %zu, \"data\": \"%s\", "
+                  "\"op\": \"%s\", \"name\": \"%s\", \"gbps\": %.3f, "
+                  "\"vs_memcpy\": %.3f}", first ? "" : ",", sizes[s],
+                  data_names[d], op_keys[op], op_names[op], gbps[op],
+                  gbps[op] / gbps[OP_MEMCPY]);
+          first = 0;
+        }
+      }
+      printf("\n");
+    }
+  }
+  if (json != NULL) {
+    fprintf(json, "\n]}\n");
+    fclose(json);
+  }
+  free(plain);
+  free(masked);
+  free(dst);
+  return 0;
+}
