@@ -1,9 +1,11 @@
 /* uvws-bytes: the per-byte work on a message's payload (unmasking, UTF-8
  * validation, both in one pass) in GB/s, against memcpy() over the same
  * buffers: 4 KiB, 64 KiB and 1 MiB of ASCII text, of mixed UTF-8 text and
- * of random bytes. Each figure is the median of several runs, each run
- * going over the buffer until it has done about 64 MiB. It calls uvws's
- * internal functions, so it links the static library.
+ * of random bytes. Each run times every operation in turn, each going over
+ * the buffer until it has done about 16 MiB; a figure is the median over
+ * the runs, and so is its ratio to memcpy (taken within each run, so that
+ * a noisy neighbour slows both alike). It calls uvws's internal
+ * functions, so it links the static library.
  *
  *   uvws-bytes [--runs N] [--mib M] [--json FILE]
  */
@@ -119,40 +121,70 @@ static int cmp_double(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
-/* The median over runs of GB/s (10^9 bytes a second). */
-static double measure(op_t op, size_t size, int runs, size_t per_run) {
-  double gbps[MAX_RUNS];
+/* GB/s (10^9 bytes a second) of one timed run. */
+static double time_op(op_t op, size_t size, size_t reps) {
   uint64_t start;
   uint64_t ns;
-  size_t reps;
   size_t i;
+
+  memcpy(dst, masked, size);
+  start = uv_hrtime();
+  for (i = 0; i < reps; i++)
+    run_op(op, size);
+  ns = uv_hrtime() - start;
+  return (double) (reps * size) / (double) (ns > 0 ? ns : 1);
+}
+
+static double median(double* xs, int n) {
+  qsort(xs, (size_t) n, sizeof(xs[0]), cmp_double);
+  return xs[n / 2];
+}
+
+static int op_applies(data_t data, int op) {
+  return data != DATA_BINARY ||
+         (op != OP_VALIDATE && op != OP_UNMASK_VALIDATE);
+}
+
+/* The median GB/s of every operation, and of its ratio to memcpy. */
+static void measure(data_t data, size_t size, int runs, size_t per_run,
+                    double* gbps, double* ratio) {
+  double runs_gbps[OP_COUNT][MAX_RUNS];
+  double runs_ratio[OP_COUNT][MAX_RUNS];
+  size_t reps;
   int r;
+  int op;
 
   reps = per_run / size;
   if (reps == 0)
     reps = 1;
-  memcpy(dst, masked, size);
-  for (i = 0; i < reps / 4 + 1; i++) /* warm up */
-    run_op(op, size);
+  for (op = 0; op < OP_COUNT; op++) /* warm up */
+    if (op_applies(data, op))
+      time_op((op_t) op, size, reps / 4 + 1);
   for (r = 0; r < runs; r++) {
-    start = uv_hrtime();
-    for (i = 0; i < reps; i++)
-      run_op(op, size);
-    ns = uv_hrtime() - start;
-    gbps[r] = (double) (reps * size) / (double) (ns > 0 ? ns : 1);
+    for (op = 0; op < OP_COUNT; op++) {
+      if (!op_applies(data, op))
+        continue;
+      runs_gbps[op][r] = time_op((op_t) op, size, reps);
+      runs_ratio[op][r] = runs_gbps[op][r] / runs_gbps[OP_MEMCPY][r];
+    }
   }
-  qsort(gbps, (size_t) runs, sizeof(gbps[0]), cmp_double);
-  return gbps[runs / 2];
+  for (op = 0; op < OP_COUNT; op++) {
+    gbps[op] = op_applies(data, op) ? median(runs_gbps[op], runs) : 0;
+    ratio[op] = op_applies(data, op) ? median(runs_ratio[op], runs) : 0;
+  }
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: uvws-bytes [--runs N] [--mib M] [--json FILE]\n");
+  fprintf(stderr, "usage: uvws-bytes [--runs N] [--mib M] [--json FILE]\n"
+          "  --runs N   runs, each timing every operation in turn (11)\n"
+          "  --mib M    MiB each operation goes over in a run (16)\n");
   exit(2);
 }
 
 int main(int argc, char** argv) {
   static const size_t sizes[] = {4096, 65536, MAX_SIZE};
   double gbps[OP_COUNT];
+  double ratio[OP_COUNT];
   const char* json_path;
   size_t per_run;
   FILE* json;
@@ -163,8 +195,8 @@ int main(int argc, char** argv) {
   int op;
   int i;
 
-  runs = 7;
-  per_run = 64;
+  runs = 11;
+  per_run = 16;
   json_path = NULL;
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
@@ -190,8 +222,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   printf("GB/s, median of %d runs of %zu MiB each; in brackets, the "
-         "fraction of memcpy's speed on the same buffers\n\n",
-         runs, per_run >> 20);
+         "median of the ratio to memcpy's speed on the same buffer in the "
+         "same run\n\n", runs, per_run >> 20);
   printf("| size | data | memcpy | unmask | unmask in place | validate | "
          "unmask + validate |\n|---|---|---|---|---|---|---|\n");
   if (json != NULL)
@@ -201,30 +233,28 @@ int main(int argc, char** argv) {
   for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
     for (d = DATA_ASCII; d <= DATA_BINARY; d++) {
       fill((data_t) d, sizes[s]);
+      measure((data_t) d, sizes[s], runs, per_run, gbps, ratio);
       printf("| %zu KiB | %s |", sizes[s] / 1024, data_names[d]);
       for (op = 0; op < OP_COUNT; op++) {
-        if (d == DATA_BINARY &&
-            (op == OP_VALIDATE || op == OP_UNMASK_VALIDATE)) {
-          gbps[op] = 0;
+        if (!op_applies((data_t) d, op)) {
           printf(" |");
           continue;
         }
-        gbps[op] = measure((op_t) op, sizes[s], runs, per_run);
         if (op == OP_MEMCPY)
           printf(" %.1f |", gbps[op]);
         else
-          printf(" %.1f (%.2f) |", gbps[op], gbps[op] / gbps[OP_MEMCPY]);
-        fflush(stdout);
+          printf(" %.1f (%.2f) |", gbps[op], ratio[op]);
         if (json != NULL) {
           fprintf(json, "%s\n {\"size\": %zu, \"data\": \"%s\", "
                   "\"op\": \"%s\", \"name\": \"%s\", \"gbps\": %.3f, "
                   "\"vs_memcpy\": %.3f}", first ? "" : ",", sizes[s],
                   data_names[d], op_keys[op], op_names[op], gbps[op],
-                  gbps[op] / gbps[OP_MEMCPY]);
+                  ratio[op]);
           first = 0;
         }
       }
       printf("\n");
+      fflush(stdout);
     }
   }
   if (json != NULL) {
