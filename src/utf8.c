@@ -129,6 +129,8 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
   ws__u8x16 key16;
   ws__u8x16 a;
   ws__u8x16 b;
+  ws__u8x16 a2;
+  ws__u8x16 b2;
   ws__i8x16 prev;
   ws__i8x16 ba;
   ws__i8x16 bb;
@@ -158,7 +160,32 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
   key16 = ws__key16((uint32_t) key8);
   prev = ascii;
   text = 0;
-  for (; i + 32 <= len; i += 32) {
+  while (i + 32 <= len) {
+    /* ASCII 64 bytes at a time while no character goes on from before.
+     * Nothing is stored until all 64 are known to be ASCII, so that the
+     * code below can take the block again from src. */
+    for (; !text && i + 64 <= len; i += 64) {
+      a = ws__load16(src + i);
+      b = ws__load16(src + i + 16);
+      a2 = ws__load16(src + i + 32);
+      b2 = ws__load16(src + i + 48);
+      if (masked) {
+        a ^= key16;
+        b ^= key16;
+        a2 ^= key16;
+        b2 ^= key16;
+      }
+      if (ws__any_top16(a | b | a2 | b2))
+        break;
+      if (store) {
+        ws__store16(dst + i, a);
+        ws__store16(dst + i + 16, b);
+        ws__store16(dst + i + 32, a2);
+        ws__store16(dst + i + 48, b2);
+      }
+    }
+    if (i + 32 > len)
+      break;
     a = ws__load16(src + i);
     b = ws__load16(src + i + 16);
     if (masked) {
@@ -186,6 +213,7 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
       prev = ascii;
       text = 0;
     }
+    i += 32;
   }
   if (i + 16 <= len) {
     a = ws__load16(src + i);
