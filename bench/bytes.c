@@ -2,7 +2,7 @@
  * validation, both in one pass) in GB/s, against memcpy() over the same
  * buffers: 4 KiB, 64 KiB and 1 MiB of ASCII text, of mixed UTF-8 text and
  * of random bytes. Each run times every operation in turn, each going over
- * the buffer until it has done about 16 MiB; a figure is the median over
+ * the buffer until it has done about 64 MiB; a figure is the median over
  * the runs, and so is its ratio to memcpy (taken within each run, so that
  * a noisy neighbour slows both alike). It calls uvws's internal
  * functions, so it links the static library.
@@ -177,7 +177,7 @@ static void measure(data_t data, size_t size, int runs, size_t per_run,
 static void usage(void) {
   fprintf(stderr, "usage: uvws-bytes [--runs N] [--mib M] [--json FILE]\n"
           "  --runs N   runs, each timing every operation in turn (11)\n"
-          "  --mib M    MiB each operation goes over in a run (16)\n");
+          "  --mib M    MiB each operation goes over in a run (64)\n");
   exit(2);
 }
 
@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
   int i;
 
   runs = 11;
-  per_run = 16;
+  per_run = 64;
   json_path = NULL;
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)

@@ -1,8 +1,9 @@
 /* Sixteen bytes at a time, through the compiler's vector extensions, on
- * targets whose registers hold them: SSE2 (every x86-64) and NEON (every
- * arm64). WS__SIMD is 1 there and 0 elsewhere (other targets, other
- * compilers, or UVWS_NO_SIMD defined), where the callers go a word at a
- * time instead. Chosen when the library is compiled, for its target. */
+ * targets whose registers hold them: SSE2 (every x86-64; SSSE3's palignr
+ * when the build targets it) and NEON (every arm64). WS__SIMD is 1 there
+ * and 0 elsewhere (other targets, other compilers, or UVWS_NO_SIMD
+ * defined), where the callers go a word at a time instead. Chosen when the
+ * library is compiled, for its target: no test of the CPU at run time. */
 #ifndef UVWS_SIMD_H
 #define UVWS_SIMD_H
 
