@@ -533,7 +533,8 @@ def bytes_section(byt, env):
       "`ws__mask_copy` into another buffer, *unmask + validate* "
       "`ws__utf8_unmask`, the one pass the server makes over a text "
       "frame. Mixed UTF-8 text is three characters in five ASCII, the rest "
-      "of 2, 3 and 4 bytes.\n")
+      "of 2, 3 and 4 bytes; Cyrillic text letters of two bytes with a space "
+      "or a comma one character in six.\n")
     w("| size | data | memcpy | unmask | unmask in place | validate | "
       "unmask + validate |")
     w("|---|---|---|---|---|---|---|")

@@ -102,6 +102,20 @@ WS__INLINE ws__i8x16 ws__utf8_errors16(ws__i8x16 prev, ws__i8x16 cur,
   return err;
 }
 
+/* The same for bytes that hold no lead of three or four bytes, nor the
+ * last three before them one whose character reaches into them: whether
+ * each byte continues a character then depends on the byte before alone. */
+WS__INLINE ws__i8x16 ws__utf8_errors16_short(ws__i8x16 prev, ws__i8x16 cur,
+                                             ws__i8x16 raw) {
+  static const ws__i8x16 below_c0 = WS__SPLAT16((signed char) 0xc0);
+  static const ws__i8x16 lead2 = WS__SPLAT16(WS__B(0xbf));
+  static const ws__i8x16 even = WS__SPLAT16((signed char) 0xfe);
+  static const ws__i8x16 c0 = WS__SPLAT16((signed char) 0xc0);
+
+  return ((raw < below_c0) ^ (WS__BEFORE16(prev, cur, 1) > lead2)) |
+         ((raw & even) == c0);
+}
+
 #endif /* WS__SIMD */
 
 /* The scan that every function below is: len bytes of src, XORed with key
@@ -126,6 +140,12 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
   static const ws__i8x16 unfinished = {
     127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
     WS__B(0xef), WS__B(0xdf), WS__B(0xbf)};
+  /* Leads of three or four bytes, and those before whose characters
+   * reach past the end of their block by more than a byte. */
+  static const ws__i8x16 long_lead = WS__SPLAT16(WS__B(0xdf));
+  static const ws__i8x16 long_before = {
+    127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+    WS__B(0xef), WS__B(0xdf), WS__B(0xdf)};
   ws__u8x16 key16;
   ws__u8x16 a;
   ws__u8x16 b;
@@ -200,8 +220,15 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
     if (__builtin_expect(ws__any_top16(a | b), 0)) {
       ba = (ws__i8x16) a ^ bias;
       bb = (ws__i8x16) b ^ bias;
-      err = ws__utf8_errors16(prev, ba, (ws__i8x16) a) |
-            ws__utf8_errors16(ba, bb, (ws__i8x16) b);
+      /* Text of two-byte characters (Greek, Cyrillic, Hebrew, Arabic...)
+       * has less to check. */
+      if (ws__any_top16((ws__u8x16) ((ba > long_lead) | (bb > long_lead) |
+                                     (prev > long_before))))
+        err = ws__utf8_errors16(prev, ba, (ws__i8x16) a) |
+              ws__utf8_errors16(ba, bb, (ws__i8x16) b);
+      else
+        err = ws__utf8_errors16_short(prev, ba, (ws__i8x16) a) |
+              ws__utf8_errors16_short(ba, bb, (ws__i8x16) b);
       if (ws__any_top16((ws__u8x16) err))
         return WS__UTF8_REJECT;
       prev = bb;
