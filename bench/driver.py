@@ -206,31 +206,51 @@ def run_client(env, server, mode, args, tag, timeout=300, spec=None):
 # ---- Scenarios ----
 
 ECHO = [
-    # name, conns, size, inflight
-    ("20 B, 100 conns", 100, 20, 1),
-    ("20 B, 1,000 conns", 1000, 20, 1),
-    ("4 KiB, 100 conns", 100, 4096, 1),
-    ("4 KiB, 1,000 conns", 1000, 4096, 1),
-    ("20 B, 100 conns, 16 in flight", 100, 20, 16),
-    ("4 KiB, 100 conns, 16 in flight", 100, 4096, 16),
+    # name, conns, size, inflight, opcode
+    ("20 B, 100 conns", 100, 20, 1, "binary"),
+    ("20 B, 1,000 conns", 1000, 20, 1, "binary"),
+    ("4 KiB, 100 conns", 100, 4096, 1, "binary"),
+    ("4 KiB, 1,000 conns", 1000, 4096, 1, "binary"),
+    ("20 B, 100 conns, 16 in flight", 100, 20, 16, "binary"),
+    ("4 KiB, 100 conns, 16 in flight", 100, 4096, 16, "binary"),
+    # Text, whose every byte the server unmasks and checks (issue 17);
+    # uvws-bench's text is printable ASCII.
+    ("4 KiB text, 100 conns", 100, 4096, 1, "text"),
+    ("4 KiB text, 100 conns, 16 in flight", 100, 4096, 16, "text"),
+    ("64 KiB text, 10 conns", 10, 65536, 1, "text"),
+    ("64 KiB text, 10 conns, 16 in flight", 10, 65536, 16, "text"),
 ]
+# The rows of issue 5's targets: binary, one message in flight.
+ECHO_SINGLE = [e for e in ECHO if e[3] == 1 and e[4] == "binary"]
 ECHO_SERVERS = ["uvws", "raw", "go-article", "gorilla", "node"]
+
+
+def picked(names):
+    """The echo scenarios whose names hold one of names (separated by ";",
+    as the names hold commas): "4 KiB text" picks the 4 KiB text ones."""
+    want = [n.strip() for n in names.split(";") if n.strip()]
+    found = [e for e in ECHO if any(n in e[0] for n in want)]
+    if not found:
+        sys.exit(f"driver.py: no echo scenario matches {names!r}")
+    return found
 
 
 def echo_rounds(env, cfg, results):
     servers = env.echo_servers
     scenarios = ECHO if not cfg.quick else [ECHO[1], ECHO[3], ECHO[4]]
+    if cfg.scenarios:
+        scenarios = picked(cfg.scenarios)
     for rnd in range(cfg.rounds):
         order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
-        for name, conns, size, k in scenarios:
+        for name, conns, size, k, op in scenarios:
             for s in order:
                 srv = Server(env, s)
                 try:
                     res = run_client(
                         env, srv, "echo",
-                        ["-c", conns, "-s", size, "-k", k, "-d", cfg.duration,
-                         "--warmup", cfg.warmup],
-                        f"echo-{s}-{conns}-{size}-{k}-r{rnd}")
+                        ["-c", conns, "-s", size, "-k", k, "--opcode", op,
+                         "-d", cfg.duration, "--warmup", cfg.warmup],
+                        f"echo-{s}-{conns}-{size}-{k}-{op}-r{rnd}")
                 finally:
                     srv.stop()
                 results.setdefault(name, {}).setdefault(s, []).append(res)
@@ -257,12 +277,13 @@ WRITES = ("write", "writev", "sendmsg", "sendto", "sendmmsg")
 READS = ("read", "readv", "recvfrom", "recvmsg")
 
 
-def traced_echo(env, s, conns, size, k, n, tag):
+def traced_echo(env, s, conns, size, k, op, n, tag):
     trace = os.path.join(env.work, f"strace-{tag}")
     srv = Server(env, s, strace=trace)
     try:
         res = run_client(env, srv, "echo",
-                         ["-c", conns, "-s", size, "-k", k, "-n", n],
+                         ["-c", conns, "-s", size, "-k", k, "--opcode", op,
+                          "-n", n],
                          f"strace-{tag}")
     finally:
         srv.stop()
@@ -279,12 +300,15 @@ def syscall_pass(env, cfg, results):
     handshakes, the closes and the sample's logging."""
     servers = env.echo_servers
     scenarios = ECHO if not cfg.quick else [ECHO[1], ECHO[4]]
-    for name, conns, size, k in scenarios:
+    if cfg.scenarios:
+        scenarios = picked(cfg.scenarios)
+    for name, conns, size, k, op in scenarios:
         per_conn = max(20, (40000 if k == 1 else 64000) // conns)
         for s in servers:
-            tag = f"{s}-{conns}-{size}-{k}"
-            small, m0 = traced_echo(env, s, conns, size, k, k, tag + "-a")
-            big, m1 = traced_echo(env, s, conns, size, k, per_conn,
+            tag = f"{s}-{conns}-{size}-{k}-{op}"
+            small, m0 = traced_echo(env, s, conns, size, k, op, k,
+                                    tag + "-a")
+            big, m1 = traced_echo(env, s, conns, size, k, op, per_conn,
                                   tag + "-b")
             msgs = max(1, m1 - m0)
 
@@ -463,6 +487,84 @@ def connect_rounds(env, cfg, results):
             results.setdefault(s, []).append(res)
             log(f"round {rnd + 1} connect {s}: "
                 f"{res.get('rate_per_s', 0):.0f} handshakes/s")
+
+
+BYTES_OPS = ("unmask", "unmask_in_place", "validate", "unmask_validate")
+
+
+def bytes_pass(env, cfg, results):
+    """uvws-bytes (bench/bytes.c): unmasking and UTF-8 validation in GB/s
+    against memcpy, for this build and the one compared with, if any."""
+    builds = [("uvws", cfg.bin_dir)]
+    if env.compare:
+        builds.append((env.compare["label"], env.compare["bin"]))
+    for label, bin_dir in builds:
+        exe = os.path.join(bin_dir, "bench", "uvws-bytes")
+        if not os.path.exists(exe):
+            log(f"bytes: no {exe}: skipped")
+            continue
+        out = os.path.join(env.work, f"bytes-{label}.json")
+        r = subprocess.run(["taskset", "-c", SERVER_CPU, exe, "--runs",
+                            str(3 if cfg.quick else 7), "--json", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=600, text=True)
+        try:
+            with open(out) as f:
+                results[label] = json.load(f)
+        except (OSError, ValueError):
+            log(f"bytes {label}: failed (exit {r.returncode}): "
+                f"{r.stderr[-300:]!r}")
+            continue
+        log(f"bytes {label}: {len(results[label]['rows'])} figures")
+
+
+def bytes_section(byt, env):
+    ours = byt.get("uvws")
+    if not ours:
+        return ""
+    out = []
+    w = out.append
+    w("\n## Per-byte work: unmasking and UTF-8 validation (GB/s)\n")
+    w(f"`bench/bytes.c` on CPU {SERVER_CPU}: the median of "
+      f"{ours['runs']} runs, each timing every operation in turn over "
+      f"{ours['mib_per_run']} MiB of one buffer; in parentheses, the median "
+      "of the ratio to `memcpy`'s speed on the same buffer in the same run "
+      "(issue 17's target: at least 0.5). *unmask* is "
+      "`ws__mask_copy` into another buffer, *unmask + validate* "
+      "`ws__utf8_unmask`, the one pass the server makes over a text "
+      "frame. Mixed UTF-8 text is three characters in five ASCII, the rest "
+      "of 2, 3 and 4 bytes; Cyrillic text letters of two bytes with a space "
+      "or a comma one character in six.\n")
+    w("| size | data | memcpy | unmask | unmask in place | validate | "
+      "unmask + validate |")
+    w("|---|---|---|---|---|---|---|")
+    rows = {}
+    for r in ours["rows"]:
+        rows.setdefault((r["size"], r["data"]), {})[r["op"]] = r
+    for (size, data), ops in rows.items():
+        cells = [f"{ops['memcpy']['gbps']:.1f}"]
+        for op in BYTES_OPS:
+            r = ops.get(op)
+            cells.append(f"{r['gbps']:.1f} ({r['vs_memcpy']:.2f})" if r
+                         else "")
+        w(f"| {size // 1024} KiB | {data} | " + " | ".join(cells) + " |")
+    theirs = byt.get(env.compare["label"]) if env.compare else None
+    if theirs:
+        label = env.compare["label"]
+        w(f"\nThis build ÷ {label}, GB/s (higher is better):\n")
+        w("| size | data | unmask | unmask in place | validate | "
+          "unmask + validate |")
+        w("|---|---|---|---|---|---|")
+        other = {(r["size"], r["data"], r["op"]): r for r in theirs["rows"]}
+        for (size, data), ops in rows.items():
+            cells = []
+            for op in BYTES_OPS:
+                a, b = ops.get(op), other.get((size, data, op))
+                cells.append(f"{a['gbps'] / b['gbps']:.2f}"
+                             if a and b and b["gbps"] > 0 else "")
+            w(f"| {size // 1024} KiB | {data} | " + " | ".join(cells) + " |")
+    w("")
+    return "\n".join(out)
 
 
 # ---- Report ----
@@ -667,7 +769,7 @@ def compare_section(cfg, env, echo, bcast, info):
 
 
 def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
-                 elapsed):
+                 elapsed, byt=None):
     out = []
     w = out.append
     servers = env.echo_servers
@@ -892,7 +994,9 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
           "`uv_getaddrinfo` per connection in `ws_client_t`, is part of this "
           "figure; the raw row is a TCP connect only.)\n")
 
-    w(targets(echo, sysc, bcast, mem, cfg))
+    if byt:
+        w(bytes_section(byt, env))
+    w(targets(echo, sysc, bcast, mem, cfg, byt or {}))
     if not env.compare:
         # A comparison leaves the plots of bench/ as they are.
         w("\n## Plots\n")
@@ -904,34 +1008,56 @@ def write_report(cfg, env, echo, sysc, bcast, mem, conn, info, started,
     return "\n".join(out)
 
 
-def targets(echo, sysc, bcast, mem, cfg):
-    """The targets of issue 5, section 3, checked against the data."""
+def targets(echo, sysc, bcast, mem, cfg, byt):
+    """The targets of issue 5, section 3, and of issue 17, checked against
+    the data."""
     rows = []
 
     def add(what, value, ok):
         rows.append(f"| {what} | {value} | "
                     f"{'met' if ok else ('**missed**' if ok is not None else 'not measured')} |")
 
-    for name, conns, size, k in ECHO[:4]:
+    for name, conns, size, k, op in ECHO_SINGLE:
         if name in echo and "raw" in echo[name] and "uvws" in echo[name]:
             r = ratios(echo[name]["uvws"], echo[name]["raw"],
                        "server_cpu_us_per_msg")
             add(f"echo {name}: server CPU/msg ≤ 1.05× raw", span(r),
                 med(r) <= 1.05 if r else None)
-    for name, conns, size, k in ECHO[:4]:
+    for name, conns, size, k, op in ECHO:
+        if op != "text" or name not in echo or "raw" not in echo[name] or \
+                "uvws" not in echo[name]:
+            continue
+        want = 1.03 if k == 1 else 1.15
+        r = ratios(echo[name]["uvws"], echo[name]["raw"],
+                   "server_cpu_us_per_msg")
+        add(f"echo {name}: server CPU/msg ≤ {want:.2f}× raw (issue 17)",
+            span(r), med(r) <= want if r else None)
+    # Issue 17: per-byte work at least half of memcpy's GB/s, one row per
+    # operation and data, its ratios at each size.
+    cells = {}
+    for r in byt.get("uvws", {}).get("rows", []):
+        if r["op"] != "memcpy":
+            cells.setdefault((r["name"], r["data"]), []).append(r)
+    for (op, data), rs in cells.items():
+        add(f"{op}, {data}: at least half of memcpy's GB/s at "
+            + " / ".join(f"{r['size'] // 1024} KiB" for r in rs)
+            + " (issue 17)",
+            " / ".join(f"{r['vs_memcpy']:.2f}" for r in rs),
+            all(r["vs_memcpy"] >= 0.5 for r in rs))
+    for name, conns, size, k, op in ECHO_SINGLE:
         row = sysc.get(name, {}).get("uvws")
         if row:
             add(f"echo {name}: about 2 syscalls/msg, no epoll_ctl churn",
                 f"{row['total']:.3f} total, {row['epoll_ctl']:.4f} "
                 "epoll_ctl", row["total"] <= 2.1 and row["epoll_ctl"] < 0.01)
-    for name, conns, size, k in ECHO[4:]:
+    for name, conns, size, k, op in [e for e in ECHO if e[3] > 1]:
         row = sysc.get(name, {}).get("uvws")
         if row:
             add(f"pipelined echo {name}: syscalls/msg well below 1",
                 f"{row['total']:.3f}", row["total"] < 0.5)
     for peer, want20, want4k in (("go-article", 1.8, 4.0),
                                  ("node", 1.8, 1.8)):
-        for name, conns, size, k in ECHO[:4]:
+        for name, conns, size, k, op in ECHO_SINGLE:
             if name not in echo or peer not in echo[name]:
                 continue
             want = want20 if size == 20 else want4k
@@ -966,7 +1092,7 @@ def targets(echo, sysc, bcast, mem, cfg):
         if mem.get("note"):
             add("memory: idle connection ≤ 1 KiB at 100,000",
                 mem["note"], None)
-    out = ["\n## Targets (issue 5, section 3)\n",
+    out = ["\n## Targets (issue 5, section 3; issue 17)\n",
            "| target | measured (median, range over rounds) | |",
            "|---|---|---|"] + rows
     return "\n".join(out) + "\n"
@@ -1028,12 +1154,17 @@ def main():
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--duration", type=float)
     ap.add_argument("--warmup", type=float)
-    ap.add_argument("--only", default="echo,syscalls,broadcast,memory,connect")
+    ap.add_argument("--only",
+                    default="echo,syscalls,broadcast,memory,connect,bytes")
     ap.add_argument("--bcast-members", type=int)
     ap.add_argument("--bcast-inflight", type=int, default=16)
     ap.add_argument("--mem-top", type=int, default=100000)
     ap.add_argument("--all-peers-top", action="store_true")
     ap.add_argument("--connect-conns", type=int)
+    ap.add_argument("--scenarios",
+                    help="the echo scenarios whose names hold one of these "
+                    "strings, separated by \";\" (default: all; \"text\" "
+                    "picks the text ones)")
     ap.add_argument("--servers",
                     help="the echo servers, comma-separated (default: all; "
                     "with --compare-bin-dir: uvws, the other build, raw)")
@@ -1066,7 +1197,7 @@ def main():
     cfg.out = cfg.out or os.path.join(home, "RESULTS.md")
     cfg.results = cfg.results or os.path.join(home, "results.json")
     started = time.time()
-    echo, sysc, bcast, mem, conn = {}, {}, {}, {}, {}
+    echo, sysc, bcast, mem, conn, byt = {}, {}, {}, {}, {}, {}
     info = machine_info()
     info["bin_commit"] = build_commit(cfg.bin_dir)
     if env.compare:
@@ -1076,6 +1207,7 @@ def main():
             d = json.load(f)
         echo, sysc, bcast = d["echo"], d["syscalls"], d["broadcast"]
         mem, conn, info = d["memory"], d["connect"], d["machine"]
+        byt = d.get("bytes", {})
         cfg.command = d.get("command", cfg.command)
         started, elapsed = d.get("started", started), d.get("elapsed", 0)
         for k, v in d.get("config", {}).items():
@@ -1091,7 +1223,7 @@ def main():
         if not scratch:
             make_plots(cfg, env, echo, bcast, mem)
         report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
-                              started, elapsed)
+                              started, elapsed, byt)
         os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
         with open(cfg.out, "w") as f:
             f.write(report)
@@ -1109,11 +1241,14 @@ def main():
         memory_pass(env, cfg, mem)
     if "connect" in only:
         connect_rounds(env, cfg, conn)
+    if "bytes" in only:
+        bytes_pass(env, cfg, byt)
     elapsed = time.time() - started
     os.makedirs(os.path.dirname(os.path.abspath(cfg.results)), exist_ok=True)
     with open(cfg.results, "w") as f:
         json.dump({"echo": echo, "syscalls": sysc, "broadcast": bcast,
-                   "memory": mem, "connect": conn, "machine": info,
+                   "memory": mem, "connect": conn, "bytes": byt,
+                   "machine": info,
                    "command": cfg.command, "started": started,
                    "elapsed": elapsed, "compare": env.compare,
                    "servers": {"echo": env.echo_servers,
@@ -1126,7 +1261,7 @@ def main():
     if not scratch:
         make_plots(cfg, env, echo, bcast, mem)
     report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
-                          started, elapsed)
+                          started, elapsed, byt)
     with open(cfg.out, "w") as f:
         f.write(report)
     log(f"wrote {cfg.out}")

@@ -7,12 +7,13 @@
 #                           minutes); the report goes to a temporary folder
 #
 # It installs what it needs (Debian packages and Node's ws), builds uvws,
-# uvws-bench, the broadcast server, the raw libuv floors and the Go peers
+# uvws-bench, the broadcast server, uvws-bytes (unmasking and UTF-8
+# validation against memcpy), the raw libuv floors and the Go peers
 # (offline, from Debian's Go packages), raises net.core.netdev_max_backlog
 # (loopback drops packets past it when one write burst reaches thousands of
 # sockets, and then TCP retransmits after 200 ms), and starts
 # bench/driver.py. Other options go to the driver (--rounds N,
-# --duration S, --only echo,syscalls,broadcast,memory,connect, ...).
+# --duration S, --only echo,syscalls,broadcast,memory,connect,bytes, ...).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -50,7 +51,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DUVWS_BUILD_SAMPLES=ON -DUVWS_BUILD_BENCH=ON >&2
 cmake --build "$build" -j "$jobs" --target uvws-echo uvws-bench \
-  uvws-bcast-server raw-echo raw-bcast >&2
+  uvws-bcast-server raw-echo raw-bcast uvws-bytes >&2
 
 # The Go peers, offline, from Debian's source packages.
 mkdir -p "$build/go"

@@ -76,23 +76,3 @@ int ws__frame_parse(const unsigned char* data, size_t len,
   frame->masked = (data[1] & 0x80) != 0;
   return WS__FRAME_HEADER;
 }
-
-void ws__mask_copy(unsigned char* dst, const unsigned char* src, size_t len,
-                   const unsigned char key[4]) {
-  unsigned char key_twice[8];
-  uint64_t key8;
-  uint64_t word;
-  size_t i;
-
-  /* Eight bytes at a time: the key repeats every four. */
-  memcpy(key_twice, key, 4);
-  memcpy(key_twice + 4, key, 4);
-  memcpy(&key8, key_twice, 8);
-  for (i = 0; i + 8 <= len; i += 8) {
-    memcpy(&word, src + i, 8);
-    word ^= key8;
-    memcpy(dst + i, &word, 8);
-  }
-  for (; i < len; i++)
-    dst[i] = src[i] ^ key[i & 3];
-}

@@ -316,14 +316,24 @@ static int ws__conn_track(ws_conn_t* conn, const ws__frame_t* f) {
 
 /* ---- Handling whole frames ---- */
 
+/* A whole frame's payload, unmasked where it lies. A text frame's UTF-8
+ * is checked in the same pass over it: NULL if it is not valid. */
 static unsigned char* ws__frame_payload(const ws__frame_t* f,
                                         unsigned char* frame) {
   unsigned char* payload;
+  size_t len;
+  uint32_t utf8;
 
   payload = frame + f->header_len;
+  len = (size_t) f->payload_len;
+  if (f->opcode == WS__OP_TEXT) {
+    utf8 = f->masked ? ws__utf8_unmask(0, payload, payload, len, payload - 4,
+                                       0)
+                     : ws__utf8_scan(0, payload, len);
+    return utf8 == 0 ? payload : NULL;
+  }
   if (f->masked)
-    ws__mask_copy(payload, payload, (size_t) f->payload_len,
-                  frame + f->header_len - 4);
+    ws__mask_copy(payload, payload, len, payload - 4);
   return payload;
 }
 
@@ -339,14 +349,13 @@ static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
 
   cb = &conn->hub->callbacks;
   payload = ws__frame_payload(f, frame);
+  if (payload == NULL) {
+    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+    return;
+  }
   len = (size_t) f->payload_len;
   switch (f->opcode) {
     case WS__OP_TEXT:
-      if (!ws__utf8_valid(payload, len)) {
-        ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
-        return;
-      }
-      /* fall through */
     case WS__OP_BINARY:
       WS__COUNT(conn->hub, messages_in);
       WS__COUNT_N(conn->hub, message_bytes_in, len);
@@ -530,8 +539,8 @@ static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
   ws__partial_t* p;
   const ws__frame_t* f;
   const unsigned char* key;
+  const unsigned char* data;
   size_t payload_len;
-  size_t i;
 
   p = conn->partial;
   f = &p->frame;
@@ -545,10 +554,11 @@ static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
     p->utf8 = f->opcode == WS__OP_TEXT ? 0 : ws__message_utf8_end(conn);
   key = p->data + f->header_len - 4;
   payload_len = p->len - f->header_len;
-  for (i = p->checked; i < payload_len; i++)
-    p->utf8 = ws__utf8_step(p->utf8, f->masked ? p->data[f->header_len + i] ^
-                                                     key[i & 3]
-                                               : p->data[f->header_len + i]);
+  data = p->data + f->header_len + p->checked;
+  p->utf8 = f->masked ? ws__utf8_scan_masked(p->utf8, data,
+                                             payload_len - p->checked, key,
+                                             p->checked)
+                      : ws__utf8_scan(p->utf8, data, payload_len - p->checked);
   p->checked = payload_len;
   return p->utf8 == WS__UTF8_REJECT;
 }

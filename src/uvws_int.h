@@ -122,7 +122,8 @@ enum {
 /* Parses the header of the frame that starts at data. */
 int ws__frame_parse(const unsigned char* data, size_t len,
                     ws__frame_t* frame);
-/* XORs len bytes of src with the repeating key into dst (may be src). */
+/* XORs len bytes of src with the repeating key into dst (may be src)
+ * (mask.c). */
 void ws__mask_copy(unsigned char* dst, const unsigned char* src, size_t len,
                    const unsigned char key[4]);
 
@@ -731,6 +732,19 @@ char* ws__strndup(const char* s, size_t n);
 #define WS__UTF8_REJECT 0xffffffffu
 /* Takes one byte; 0 means "between characters", WS__UTF8_REJECT invalid. */
 uint32_t ws__utf8_step(uint32_t state, unsigned char c);
+/* The state after len more bytes, as ws__utf8_step() would leave it, but
+ * many bytes at a time; stops at WS__UTF8_REJECT. */
+uint32_t ws__utf8_scan(uint32_t state, const unsigned char* s, size_t len);
+/* The same for bytes masked with key from its offset (their index in the
+ * payload), which stay as they are. */
+uint32_t ws__utf8_scan_masked(uint32_t state, const unsigned char* s,
+                              size_t len, const unsigned char key[4],
+                              size_t offset);
+/* Unmasks src into dst (may be src) and checks it, in one pass; after a
+ * WS__UTF8_REJECT, dst is unmasked only in part. */
+uint32_t ws__utf8_unmask(uint32_t state, unsigned char* dst,
+                         const unsigned char* src, size_t len,
+                         const unsigned char key[4], size_t offset);
 int ws__utf8_valid(const unsigned char* s, size_t len);
 
 
