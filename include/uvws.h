@@ -129,6 +129,9 @@ typedef struct ws_conn_s ws_conn_t;
 typedef struct ws_request_s ws_request_t;
 typedef struct ws_room_s ws_room_t;
 typedef struct ws_client_s ws_client_t;
+typedef struct ws_shared_room_s ws_shared_room_t;
+/* Names a server's connection from any thread (ws_conn_id()); 0 is none. */
+typedef uint64_t ws_conn_id_t;
 
 /* What a room broadcast does for a member whose queue is full (queued bytes
  * plus the message would pass max_queued_bytes). */
@@ -270,6 +273,17 @@ typedef struct {
    * message that can never fit) brings none. From the loop (never from
    * inside a ws_ call), only while the connection is open. */
   void (*on_drain)(ws_conn_t* conn);
+  /* A ws_post_send(), ws_post_ping() or ws_post_close() that was
+   * accepted (returned 0) could not be done when its loop got it: error
+   * is WS_ECLOSED (the connection had closed or was closing, or the
+   * server closed first), WS_EQUEUEFULL (the message did not fit under
+   * max_queued_bytes: nothing was queued, on_drain follows as for
+   * ws_conn_send()) or WS_ENOMEM. Called on the loop of the server the
+   * connection belongs (or belonged) to, once per such post, in the order
+   * they were posted; server is that loop's server. NULL: such posts are
+   * dropped silently. */
+  void (*on_post_dropped)(ws_server_t* server, ws_conn_id_t id,
+                          int error);
 } ws_server_callbacks_t;
 
 typedef void (*ws_server_close_cb)(ws_server_t* server);
@@ -347,6 +361,69 @@ WS_EXTERN void ws_server_set_data(ws_server_t* server, void* data);
  * algorithm off): what a loop iteration queues is written at its end, in
  * as few writes as it fits, and goes out at once. */
 WS_EXTERN size_t ws_server_connection_count(const ws_server_t* server);
+
+/* ---- One server on several loops ----
+ *
+ * A server spans N loops run by N threads of the application (uvws never
+ * runs a loop): ws_server_new() on the first loop, ws_server_listen() on
+ * it, then ws_server_attach() once for each other loop. The first server
+ * accepts every connection and hands them round robin to the loops (its
+ * own included) over one IPC pipe per attached loop, as libuv's own
+ * multi-loop servers do (uv_write2()): connection k of a burst goes to
+ * loop k mod N, whatever each loop's load, and a loop serves a
+ * connection from its accept to its close. Each loop's server calls the
+ * same callbacks, on its own thread, for its own connections:
+ * ws_conn_server() is the server of the connection's loop.
+ * max_connections counts every loop's connections. ws_server_close() on
+ * any of them (on its loop's thread) closes them all, each from its own
+ * loop, and the close callback is called once, when the last has closed,
+ * on that last loop's thread, with that loop's server.
+ * Unix only for now: ws_server_attach() returns UV_ENOTSUP on Windows. */
+
+/* Makes *server, a server on loop that serves connections the first
+ * server (from ws_server_new()) accepts. Call it on loop's thread, before
+ * or while loop runs; first's loop may be running on another thread.
+ * Options, callbacks and user data are first's (the data as it is now).
+ * An attached server may listen itself too: it keeps what it accepts.
+ * Returns 0, WS_EINVAL (NULL argument, or already 64 loops),
+ * WS_ESHUTDOWN (first is closing), WS_ENOMEM, or a libuv error. */
+WS_EXTERN int ws_server_attach(ws_server_t* first, uv_loop_t* loop,
+                               ws_server_t** server);
+
+/* ---- Sending from any thread ----
+ *
+ * A ws_conn_t is the loop's: it may be freed by the loop at any moment.
+ * To name a connection on another thread, take its id on the loop's
+ * thread (ws_conn_id()) and post to it: ws_post_send(), ws_post_ping()
+ * and ws_post_close() may be called from any thread, at any time, even
+ * after the connection or its server has closed. Each copies what it
+ * needs into one allocation and queues it to the loop of the connection
+ * (one uv_async_t per server and a short-locked queue, emptied once per
+ * wake-up of the loop); the loop then does ws_conn_send(), ws_conn_ping()
+ * or ws_conn_close() in the order the posts were made (the order of one
+ * thread's posts is kept; posts of different threads interleave).
+ * A post returns 0 once queued. What happens after is reported only if
+ * it fails: on_post_dropped(server, id, error) on the connection's loop,
+ * WS_ECLOSED if the connection had closed, WS_EQUEUEFULL if the message
+ * did not fit under max_queued_bytes (nothing queued, as for
+ * ws_conn_send()). A post that returns WS_ECLOSED found the id dead at
+ * once: its server is closing or closed (or the id is not one). */
+
+/* The connection's id, taken on its loop's thread: valid on any thread
+ * for as long as the process lives, never naming another connection.
+ * 0 for a client's connection, a closed one, or if out of memory. */
+WS_EXTERN ws_conn_id_t ws_conn_id(ws_conn_t* conn);
+/* Any thread. Returns 0 (queued), WS_EINVAL (id 0, another opcode, NULL
+ * data with len > 0), WS_ECLOSED (the server is closing or closed) or
+ * WS_ENOMEM. */
+WS_EXTERN int ws_post_send(ws_conn_id_t id, ws_opcode_t opcode,
+                           const void* data, size_t len);
+/* As ws_post_send(); len up to 125. */
+WS_EXTERN int ws_post_ping(ws_conn_id_t id, const void* data, size_t len);
+/* As ws_post_send(); code and reason are checked now as ws_conn_close()
+ * checks them (WS_EINVAL). */
+WS_EXTERN int ws_post_close(ws_conn_id_t id, uint16_t code,
+                            const char* reason, size_t reason_len);
 
 /* ---- Adopting connections ----
  *

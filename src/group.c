@@ -1,0 +1,454 @@
+/* Where a server's connections go: accepting one from a listener (or a
+ * hand-over), max_connections counted over every loop of the server, and
+ * the group of servers that one server spans on several loops
+ * (ws_server_attach()). The server that listens hands accepted sockets
+ * round robin to the loops attached to it, over one IPC pipe per loop
+ * (uv_write2(), libuv's way of moving a socket between loops; it works
+ * alike on Windows and Unix), and keeps its own share. */
+#include "uvws_int.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+struct ws__group_s {
+  uv_mutex_t lock;
+  /* Guarded by lock: the loops' servers by index, NULL once closed. Of
+   * another loop's server, only its mailbox's slot is read. */
+  ws_server_t* members[WS__GROUP_MAX];
+  unsigned int count;           /* attached so far, the first included */
+  unsigned int live;            /* not closed yet */
+  int closing;
+  ws_server_close_cb close_cb;
+  atomic_size_t conns;          /* connections on every loop */
+};
+
+/* One end of the IPC pipe between the listening loop and another. */
+struct ws__channel_s {
+  uv_pipe_t pipe;
+  ws_server_t* server;          /* the server whose loop this end is on */
+  char byte[16];                /* the receiving end reads into it */
+  int dead;                     /* a hand-over failed: send no more */
+};
+
+/* A socket on its way to another loop: closed here once written. */
+typedef struct {
+  uv_write_t req;
+  uv_tcp_t tcp;
+  ws_server_t* server;
+  ws__channel_t* channel;
+} ws__handover_t;
+
+int ws__group_new(ws_server_t* first) {
+  ws__group_t* group;
+
+  group = ws__calloc(1, sizeof(*group));
+  if (group == NULL)
+    return WS_ENOMEM;
+  if (uv_mutex_init(&group->lock) != 0) {
+    ws__free(group);
+    return WS_ENOMEM;
+  }
+  group->members[0] = first;
+  group->count = 1;
+  group->live = 1;
+  first->group = group;
+  first->group_index = 0;
+  return 0;
+}
+
+static void ws__group_free(ws__group_t* group) {
+  uv_mutex_destroy(&group->lock);
+  ws__free(group);
+}
+
+/* ---- Counting connections ---- */
+
+int ws__group_full(const ws_server_t* server) {
+  size_t max;
+
+  /* Every server of the group has the first one's options. */
+  max = server->hub.options.max_connections;
+  return max != 0 && atomic_load(&server->group->conns) > max;
+}
+
+void ws__group_count(ws_conn_t* conn, ws_server_t* server) {
+  conn->counted = 1;
+  atomic_fetch_add(&server->group->conns, 1);
+}
+
+void ws__group_uncount(ws_conn_t* conn, ws_server_t* server) {
+  if (!conn->counted)
+    return;
+  conn->counted = 0;
+  atomic_fetch_sub(&server->group->conns, 1);
+}
+
+/* ---- Accepting ---- */
+
+static void ws__on_refused_closed(uv_handle_t* handle) {
+  ws__free(handle);
+}
+
+/* Takes the connection from stream and serves it on server's loop. */
+static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
+  ws_conn_t* conn;
+  uv_tcp_t* spare;
+  int r;
+
+  conn = server->hub.closing ? NULL : ws__conn_new(&server->hub);
+  if (conn == NULL) {
+    /* Take the connection off the backlog and drop it. */
+    spare = ws__malloc(sizeof(*spare));
+    if (spare == NULL)
+      return;
+    uv_tcp_init(server->hub.loop, spare);
+    uv_accept(stream, (uv_stream_t*) spare);
+    uv_close((uv_handle_t*) spare, ws__on_refused_closed);
+    return;
+  }
+  ws__group_count(conn, server);
+  ws__stream_init_tcp(conn);
+  r = uv_accept(stream, conn->stream);
+  if (r == 0)
+    r = conn->transport->read_start(conn);
+  if (r != 0) {
+    ws__conn_abort(conn, r);
+    return;
+  }
+  if (ws__group_full(server))
+    ws__handshake_refuse(conn, 503);
+}
+
+static void ws__handover_closed(uv_handle_t* handle) {
+  ws__handover_t* h;
+  ws_server_t* server;
+
+  h = handle->data;
+  server = h->server;
+  ws__free(h);
+  server->hub.handle_count--;
+  ws__hub_maybe_closed(&server->hub);
+}
+
+static void ws__handover_written(uv_write_t* req, int status) {
+  ws__handover_t* h;
+
+  h = WS__CONTAINER_OF(req, ws__handover_t, req);
+  if (status < 0)
+    h->channel->dead = 1; /* the other loop has gone: this one is lost */
+  uv_close((uv_handle_t*) &h->tcp, ws__handover_closed);
+}
+
+/* Accepts from the listener into a socket that goes to channel's loop;
+ * 0, or an error and nothing was accepted. */
+static int ws__group_hand_over(ws_server_t* server, uv_stream_t* listener,
+                               ws__channel_t* channel) {
+  static char one[1] = { 'c' };
+  ws__handover_t* h;
+  uv_buf_t buf;
+  int r;
+
+  h = ws__malloc(sizeof(*h));
+  if (h == NULL)
+    return WS_ENOMEM;
+  h->server = server;
+  h->channel = channel;
+  uv_tcp_init(server->hub.loop, &h->tcp);
+  h->tcp.data = h;
+  server->hub.handle_count++;
+  r = uv_accept(listener, (uv_stream_t*) &h->tcp);
+  if (r != 0) {
+    uv_close((uv_handle_t*) &h->tcp, ws__handover_closed);
+    return r;
+  }
+  buf = uv_buf_init(one, 1);
+  r = uv_write2(&h->req, (uv_stream_t*) &channel->pipe, &buf, 1,
+                (uv_stream_t*) &h->tcp, ws__handover_written);
+  if (r != 0) {
+    channel->dead = 1;
+    uv_close((uv_handle_t*) &h->tcp, ws__handover_closed);
+  }
+  return 0;
+}
+
+void ws__group_accept(ws_server_t* server, uv_stream_t* listener) {
+  ws__channel_t* channel;
+  unsigned int n;
+  unsigned int i;
+
+  /* Round robin over this loop (0) and the loops attached to it (1 ..
+   * channel_count), skipping channels not open yet or broken. Only the
+   * first server hands over: an attached one that listens keeps what it
+   * accepts. */
+  for (n = 0; server->group_index == 0 && n <= server->channel_count;
+       n++) {
+    i = server->next_loop++ % (server->channel_count + 1);
+    if (i == 0 || server->hub.closing)
+      break;
+    channel = server->channels[i - 1];
+    if (channel != NULL && !channel->dead &&
+        ws__group_hand_over(server, listener, channel) == 0)
+      return;
+  }
+  ws__group_take(server, listener);
+}
+
+/* ---- The channels ---- */
+
+static void ws__channel_closed(uv_handle_t* handle) {
+  ws__channel_t* channel;
+  ws_server_t* server;
+
+  channel = handle->data;
+  server = channel->server;
+  ws__free(channel);
+  server->hub.handle_count--;
+  ws__hub_maybe_closed(&server->hub);
+}
+
+static void ws__channel_close(ws__channel_t* channel) {
+  if (!uv_is_closing((uv_handle_t*) &channel->pipe))
+    uv_close((uv_handle_t*) &channel->pipe, ws__channel_closed);
+}
+
+static void ws__channel_alloc(uv_handle_t* handle, size_t suggested,
+                              uv_buf_t* buf) {
+  ws__channel_t* channel;
+
+  (void) suggested;
+  channel = handle->data;
+  *buf = uv_buf_init(channel->byte, sizeof(channel->byte));
+}
+
+static void ws__channel_read(uv_stream_t* stream, ssize_t nread,
+                             const uv_buf_t* buf) {
+  ws__channel_t* channel;
+  uv_pipe_t* pipe;
+
+  (void) buf;
+  channel = stream->data;
+  pipe = &channel->pipe;
+  if (nread < 0) {
+    /* The listening loop closed its end. */
+    ws__channel_close(channel);
+    return;
+  }
+  while (uv_pipe_pending_count(pipe) > 0) {
+    if (uv_pipe_pending_type(pipe) != UV_TCP) {
+      ws__channel_close(channel);
+      return;
+    }
+    ws__group_take(channel->server, stream);
+  }
+}
+
+static ws__channel_t* ws__channel_new(ws_server_t* server) {
+  ws__channel_t* channel;
+
+  channel = ws__calloc(1, sizeof(*channel));
+  if (channel == NULL)
+    return NULL;
+  channel->server = server;
+  uv_pipe_init(server->hub.loop, &channel->pipe, 1);
+  channel->pipe.data = channel;
+  server->hub.handle_count++;
+  return channel;
+}
+
+/* Posted to the listening loop: the other end of a new channel. */
+typedef struct {
+  ws__post_t post;
+  uv_os_sock_t sock;
+  unsigned int index;
+} ws__channel_post_t;
+
+static void ws__close_sock(uv_os_sock_t sock) {
+#ifdef _WIN32
+  (void) sock;
+#else
+  uv_fs_t req;
+
+  uv_fs_close(NULL, &req, sock, NULL);
+  uv_fs_req_cleanup(&req);
+#endif
+}
+
+static void ws__channel_post_cb(ws__post_t* post, ws_server_t* server,
+                                int status) {
+  ws__channel_post_t* p;
+  ws__channel_t* channel;
+
+  p = (ws__channel_post_t*) post;
+  channel = NULL;
+  if (status == 0 && !server->hub.closing)
+    channel = ws__channel_new(server);
+  if (channel == NULL ||
+      uv_pipe_open(&channel->pipe, (uv_file) p->sock) != 0) {
+    /* The other loop reads the end of its channel, and closes it. */
+    if (channel != NULL)
+      ws__channel_close(channel);
+    ws__close_sock(p->sock);
+  } else {
+    server->channels[p->index - 1] = channel;
+    if (p->index > server->channel_count)
+      server->channel_count = p->index;
+  }
+  ws__free(p);
+}
+
+/* Connects the listening server to server (attached as index) through a
+ * socket pair: server's end reads here, the other end is opened on the
+ * listening loop. */
+static int ws__channel_connect(ws__group_t* group, ws_server_t* server,
+                               unsigned int index) {
+#ifdef _WIN32
+  (void) group;
+  (void) server;
+  (void) index;
+  return UV_ENOTSUP;
+#else
+  ws__channel_post_t* p;
+  ws__channel_t* channel;
+  uv_os_sock_t socks[2];
+  unsigned int slot;
+  int r;
+
+  p = ws__malloc(sizeof(*p));
+  if (p == NULL)
+    return WS_ENOMEM;
+  r = uv_socketpair(SOCK_STREAM, 0, socks, 0, 0);
+  if (r != 0) {
+    ws__free(p);
+    return r;
+  }
+  channel = ws__channel_new(server);
+  if (channel == NULL) {
+    ws__close_sock(socks[0]);
+    ws__close_sock(socks[1]);
+    ws__free(p);
+    return WS_ENOMEM;
+  }
+  r = uv_pipe_open(&channel->pipe, (uv_file) socks[1]);
+  if (r == 0)
+    r = uv_read_start((uv_stream_t*) &channel->pipe, ws__channel_alloc,
+                      ws__channel_read);
+  if (r != 0) {
+    ws__close_sock(socks[0]);
+    ws__channel_close(channel);
+    ws__free(p);
+    return r;
+  }
+  server->channels[0] = channel;
+  p->post.cb = ws__channel_post_cb;
+  p->sock = socks[0];
+  p->index = index;
+  uv_mutex_lock(&group->lock);
+  slot = group->members[0] != NULL ? group->members[0]->mailbox.slot
+                                   : WS__NO_SLOT;
+  uv_mutex_unlock(&group->lock);
+  if (ws__post(slot, &p->post) != 0) {
+    /* The listening server has closed: this end reads EOF. */
+    ws__close_sock(socks[0]);
+    ws__free(p);
+  }
+  return 0;
+#endif
+}
+
+/* ---- The group ---- */
+
+int ws__group_attach(ws_server_t* first, ws_server_t* server) {
+  ws__group_t* group;
+  unsigned int index;
+  int r;
+
+  group = first->group;
+  uv_mutex_lock(&group->lock);
+  if (group->closing || group->members[0] == NULL) {
+    r = WS_ESHUTDOWN;
+  } else if (group->count == WS__GROUP_MAX) {
+    r = WS_EINVAL;
+  } else {
+    r = 0;
+    index = group->count++;
+    group->members[index] = server;
+    group->live++;
+  }
+  uv_mutex_unlock(&group->lock);
+  if (r != 0)
+    return r;
+  server->group = group;
+  server->group_index = index;
+  r = ws__channel_connect(group, server, index);
+  if (r != 0) {
+    /* A member that gets no connections, closed with the group. */
+    return r;
+  }
+  return 0;
+}
+
+unsigned int ws__group_begin_close(ws_server_t* server,
+                                   ws_server_close_cb cb,
+                                   unsigned int* slots) {
+  ws__group_t* group;
+  unsigned int n;
+  unsigned int i;
+
+  group = server->group;
+  n = 0;
+  uv_mutex_lock(&group->lock);
+  if (!group->closing) {
+    group->closing = 1;
+    group->close_cb = cb;
+    for (i = 0; i < group->count; i++)
+      if (i != server->group_index && group->members[i] != NULL)
+        slots[n++] = group->members[i]->mailbox.slot;
+  }
+  uv_mutex_unlock(&group->lock);
+  return n;
+}
+
+void ws__group_close_channels(ws_server_t* server) {
+  unsigned int i;
+
+  for (i = 0; i < WS__GROUP_MAX; i++) {
+    if (server->channels[i] != NULL)
+      ws__channel_close(server->channels[i]);
+    server->channels[i] = NULL;
+  }
+}
+
+int ws__group_closed(ws_server_t* server, ws_server_close_cb* cb) {
+  ws__group_t* group;
+  int last;
+
+  group = server->group;
+  uv_mutex_lock(&group->lock);
+  group->members[server->group_index] = NULL;
+  last = --group->live == 0;
+  *cb = group->close_cb;
+  uv_mutex_unlock(&group->lock);
+  return last;
+}
+
+void ws__group_destroy(ws__group_t* group) {
+  ws__group_free(group);
+}
+
+unsigned int ws__group_slots(ws__group_t* group, unsigned int* slots,
+                             unsigned int* indexes) {
+  unsigned int n;
+  unsigned int i;
+
+  n = 0;
+  uv_mutex_lock(&group->lock);
+  for (i = 0; i < group->count; i++) {
+    if (group->members[i] == NULL)
+      continue;
+    slots[n] = group->members[i]->mailbox.slot;
+    indexes[n] = i;
+    n++;
+  }
+  uv_mutex_unlock(&group->lock);
+  return n;
+}
