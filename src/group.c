@@ -20,6 +20,12 @@ struct ws__group_s {
   int closing;
   ws_server_close_cb close_cb;
   atomic_size_t conns;          /* connections on every loop */
+  /* Guarded by lock: the listening loop's ends of the channels made by
+   * ws_server_attach(), for it to open at its next accept. */
+  uv_os_sock_t pending_socks[WS__GROUP_MAX];
+  unsigned int pending_indexes[WS__GROUP_MAX];
+  unsigned int pending_count;
+  atomic_int pending;           /* pending_count > 0 */
 };
 
 /* One end of the IPC pipe between the listening loop and another. */
@@ -171,28 +177,6 @@ static int ws__group_hand_over(ws_server_t* server, uv_stream_t* listener,
   return 0;
 }
 
-void ws__group_accept(ws_server_t* server, uv_stream_t* listener) {
-  ws__channel_t* channel;
-  unsigned int n;
-  unsigned int i;
-
-  /* Round robin over this loop (0) and the loops attached to it (1 ..
-   * channel_count), skipping channels not open yet or broken. Only the
-   * first server hands over: an attached one that listens keeps what it
-   * accepts. */
-  for (n = 0; server->group_index == 0 && n <= server->channel_count;
-       n++) {
-    i = server->next_loop++ % (server->channel_count + 1);
-    if (i == 0 || server->hub.closing)
-      break;
-    channel = server->channels[i - 1];
-    if (channel != NULL && !channel->dead &&
-        ws__group_hand_over(server, listener, channel) == 0)
-      return;
-  }
-  ws__group_take(server, listener);
-}
-
 /* ---- The channels ---- */
 
 static void ws__channel_closed(uv_handle_t* handle) {
@@ -242,149 +226,151 @@ static void ws__channel_read(uv_stream_t* stream, ssize_t nread,
   }
 }
 
-static ws__channel_t* ws__channel_new(ws_server_t* server) {
-  ws__channel_t* channel;
-
-  channel = ws__calloc(1, sizeof(*channel));
-  if (channel == NULL)
-    return NULL;
-  channel->server = server;
-  uv_pipe_init(server->hub.loop, &channel->pipe, 1);
-  channel->pipe.data = channel;
-  server->hub.handle_count++;
-  return channel;
-}
-
-/* Posted to the listening loop: the other end of a new channel. */
-typedef struct {
-  ws__post_t post;
-  uv_os_sock_t sock;
-  unsigned int index;
-} ws__channel_post_t;
-
 static void ws__close_sock(uv_os_sock_t sock) {
 #ifdef _WIN32
   (void) sock;
 #else
   uv_fs_t req;
 
+  /* A socket is a file descriptor: a synchronous uv_fs_close(). */
   uv_fs_close(NULL, &req, sock, NULL);
   uv_fs_req_cleanup(&req);
 #endif
 }
 
-static void ws__channel_post_cb(ws__post_t* post, ws_server_t* server,
-                                int status) {
-  ws__channel_post_t* p;
+/* A channel end on server's loop, open on sock (which it owns from now
+ * on, even on failure: closing the handle closes it). */
+static int ws__channel_open(ws_server_t* server, uv_os_sock_t sock,
+                            ws__channel_t** pchannel) {
   ws__channel_t* channel;
-
-  p = (ws__channel_post_t*) post;
-  channel = NULL;
-  if (status == 0 && !server->hub.closing)
-    channel = ws__channel_new(server);
-  if (channel == NULL ||
-      uv_pipe_open(&channel->pipe, (uv_file) p->sock) != 0) {
-    /* The other loop reads the end of its channel, and closes it. */
-    if (channel != NULL)
-      ws__channel_close(channel);
-    ws__close_sock(p->sock);
-  } else {
-    server->channels[p->index - 1] = channel;
-    if (p->index > server->channel_count)
-      server->channel_count = p->index;
-  }
-  ws__free(p);
-}
-
-/* Connects the listening server to server (attached as index) through a
- * socket pair: server's end reads here, the other end is opened on the
- * listening loop. */
-static int ws__channel_connect(ws__group_t* group, ws_server_t* server,
-                               unsigned int index) {
-#ifdef _WIN32
-  (void) group;
-  (void) server;
-  (void) index;
-  return UV_ENOTSUP;
-#else
-  ws__channel_post_t* p;
-  ws__channel_t* channel;
-  uv_os_sock_t socks[2];
-  unsigned int slot;
   int r;
 
-  p = ws__malloc(sizeof(*p));
-  if (p == NULL)
-    return WS_ENOMEM;
-  r = uv_socketpair(SOCK_STREAM, 0, socks, 0, 0);
-  if (r != 0) {
-    ws__free(p);
-    return r;
-  }
-  channel = ws__channel_new(server);
+  channel = ws__calloc(1, sizeof(*channel));
   if (channel == NULL) {
-    ws__close_sock(socks[0]);
-    ws__close_sock(socks[1]);
-    ws__free(p);
+    ws__close_sock(sock);
     return WS_ENOMEM;
   }
-  r = uv_pipe_open(&channel->pipe, (uv_file) socks[1]);
-  if (r == 0)
-    r = uv_read_start((uv_stream_t*) &channel->pipe, ws__channel_alloc,
-                      ws__channel_read);
+  channel->server = server;
+  uv_pipe_init(server->hub.loop, &channel->pipe, 1);
+  channel->pipe.data = channel;
+  server->hub.handle_count++;
+  r = uv_pipe_open(&channel->pipe, (uv_file) sock);
   if (r != 0) {
-    ws__close_sock(socks[0]);
+    ws__close_sock(sock);
     ws__channel_close(channel);
-    ws__free(p);
     return r;
   }
-  server->channels[0] = channel;
-  p->post.cb = ws__channel_post_cb;
-  p->sock = socks[0];
-  p->index = index;
-  uv_mutex_lock(&group->lock);
-  slot = group->members[0] != NULL ? group->members[0]->mailbox.slot
-                                   : WS__NO_SLOT;
-  uv_mutex_unlock(&group->lock);
-  if (ws__post(slot, &p->post) != 0) {
-    /* The listening server has closed: this end reads EOF. */
-    ws__close_sock(socks[0]);
-    ws__free(p);
-  }
+  *pchannel = channel;
   return 0;
-#endif
+}
+
+/* On the listening loop: opens the ends of the channels attached loops
+ * made since the last accept. */
+static void ws__group_open_pending(ws_server_t* server) {
+  ws__group_t* group;
+  ws__channel_t* channel;
+  uv_os_sock_t socks[WS__GROUP_MAX];
+  unsigned int indexes[WS__GROUP_MAX];
+  unsigned int n;
+  unsigned int i;
+
+  group = server->group;
+  uv_mutex_lock(&group->lock);
+  n = group->pending_count;
+  memcpy(socks, group->pending_socks, n * sizeof(socks[0]));
+  memcpy(indexes, group->pending_indexes, n * sizeof(indexes[0]));
+  group->pending_count = 0;
+  atomic_store(&group->pending, 0);
+  uv_mutex_unlock(&group->lock);
+  for (i = 0; i < n; i++) {
+    if (server->hub.closing || ws__channel_open(server, socks[i],
+                                                 &channel) != 0) {
+      if (server->hub.closing)
+        ws__close_sock(socks[i]);
+      continue; /* that loop reads the end of its channel */
+    }
+    server->channels[indexes[i] - 1] = channel;
+    if (indexes[i] > server->channel_count)
+      server->channel_count = indexes[i];
+  }
+}
+
+void ws__group_accept(ws_server_t* server, uv_stream_t* listener) {
+  ws__channel_t* channel;
+  unsigned int n;
+  unsigned int i;
+
+  if (server->group_index == 0 && atomic_load(&server->group->pending))
+    ws__group_open_pending(server);
+  /* Round robin over this loop (0) and the loops attached to it (1 ..
+   * channel_count), skipping channels that broke. Only the first server
+   * hands over: an attached one that listens keeps what it accepts. */
+  for (n = 0; server->group_index == 0 && n <= server->channel_count;
+       n++) {
+    i = server->next_loop++ % (server->channel_count + 1);
+    if (i == 0 || server->hub.closing)
+      break;
+    channel = server->channels[i - 1];
+    if (channel != NULL && !channel->dead &&
+        ws__group_hand_over(server, listener, channel) == 0)
+      return;
+  }
+  ws__group_take(server, listener);
 }
 
 /* ---- The group ---- */
 
 int ws__group_attach(ws_server_t* first, ws_server_t* server) {
+#ifdef _WIN32
+  (void) first;
+  (void) server;
+  return UV_ENOTSUP;
+#else
+  ws__channel_t* channel;
   ws__group_t* group;
+  uv_os_sock_t socks[2];
   unsigned int index;
   int r;
 
   group = first->group;
+  /* A socket pair: this loop reads one end, the listening loop opens the
+   * other at its next accept. */
+  r = uv_socketpair(SOCK_STREAM, 0, socks, 0, 0);
+  if (r != 0)
+    return r;
+  r = ws__channel_open(server, socks[1], &channel);
+  if (r == 0) {
+    server->channels[0] = channel; /* closes with the server */
+    r = uv_read_start((uv_stream_t*) &channel->pipe, ws__channel_alloc,
+                      ws__channel_read);
+  }
+  if (r != 0) {
+    ws__close_sock(socks[0]);
+    return r;
+  }
   uv_mutex_lock(&group->lock);
   if (group->closing || group->members[0] == NULL) {
     r = WS_ESHUTDOWN;
   } else if (group->count == WS__GROUP_MAX) {
     r = WS_EINVAL;
   } else {
-    r = 0;
     index = group->count++;
     group->members[index] = server;
     group->live++;
+    group->pending_socks[group->pending_count] = socks[0];
+    group->pending_indexes[group->pending_count] = index;
+    group->pending_count++;
+    atomic_store(&group->pending, 1);
   }
   uv_mutex_unlock(&group->lock);
-  if (r != 0)
-    return r;
+  if (r != 0) {
+    ws__close_sock(socks[0]);
+    return r; /* the channel closes with the server */
+  }
   server->group = group;
   server->group_index = index;
-  r = ws__channel_connect(group, server, index);
-  if (r != 0) {
-    /* A member that gets no connections, closed with the group. */
-    return r;
-  }
   return 0;
+#endif
 }
 
 unsigned int ws__group_begin_close(ws_server_t* server,
@@ -409,7 +395,18 @@ unsigned int ws__group_begin_close(ws_server_t* server,
 }
 
 void ws__group_close_channels(ws_server_t* server) {
+  ws__group_t* group;
   unsigned int i;
+
+  /* The first server's closes the ends it has not opened yet. */
+  group = server->group;
+  if (group != NULL && server->group_index == 0) {
+    uv_mutex_lock(&group->lock);
+    for (i = 0; i < group->pending_count; i++)
+      ws__close_sock(group->pending_socks[i]);
+    group->pending_count = 0;
+    uv_mutex_unlock(&group->lock);
+  }
 
   for (i = 0; i < WS__GROUP_MAX; i++) {
     if (server->channels[i] != NULL)

@@ -98,6 +98,7 @@ void ws_server_options_init_sized(ws_server_options_t* options,
  * loop, then the server is freed, with no close callback. */
 static void ws__server_unmake(ws_server_t* server) {
   ws__mailbox_close(&server->mailbox);
+  ws__group_close_channels(server);
   ws__hub_close(&server->hub);
 }
 
