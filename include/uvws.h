@@ -778,6 +778,46 @@ typedef struct {
 WS_EXTERN int ws_room_stats_sized(const ws_room_t* room,
                                   ws_room_stats_t* stats, size_t size);
 
+/* ---- Rooms across loops ----
+ *
+ * A shared room spans every loop of a server (ws_server_attach()): each
+ * connection joins and leaves it from its own loop's thread, and a
+ * broadcast may come from any thread. The frame is encoded once, in one
+ * allocation, and one reference to it is posted to each loop's mailbox
+ * (as ws_post_send() does); each loop then queues it to its members as
+ * ws_room_broadcast() does: the bytes shared, the server's slow_policy
+ * for a member whose queue is full, no member left out silently. One
+ * thread's broadcasts reach each member in the order they were made.
+ * A member that closes leaves by itself. Shared rooms still alive when
+ * the server closes are freed after its close callback. */
+
+/* Any thread, while the server is open; server is any loop's server of
+ * the group. Returns 0, WS_EINVAL or WS_ENOMEM. */
+WS_EXTERN int ws_shared_room_new(ws_shared_room_t** room,
+                                 ws_server_t* server);
+/* Any thread: the members stay connected; each loop lets go of its part
+ * from its mailbox, after the broadcasts posted before. room must not be
+ * used after. NULL does nothing. */
+WS_EXTERN void ws_shared_room_destroy(ws_shared_room_t* room);
+/* On conn's loop's thread. Returns 0, WS_EINVAL (a connection of another
+ * server or a client's, or a member already), WS_ECLOSED (not open) or
+ * WS_ENOMEM. */
+WS_EXTERN int ws_shared_room_join(ws_shared_room_t* room, ws_conn_t* conn);
+/* On conn's loop's thread. Returns 0, or WS_EINVAL if conn is not a
+ * member. */
+WS_EXTERN int ws_shared_room_leave(ws_shared_room_t* room,
+                                   ws_conn_t* conn);
+/* On conn's loop's thread: 1 if conn is a member. */
+WS_EXTERN int ws_shared_room_contains(ws_shared_room_t* room,
+                                      const ws_conn_t* conn);
+/* Any thread: sends one message to every member that is open when its
+ * loop gets it, except the connection named by except (0 for none).
+ * Returns 0 (posted to every loop), WS_EINVAL, WS_ECLOSED (the server is
+ * closed) or WS_ENOMEM (nobody gets it). */
+WS_EXTERN int ws_shared_room_broadcast(ws_shared_room_t* room,
+                                       ws_opcode_t opcode, const void* data,
+                                       size_t len, ws_conn_id_t except);
+
 /* The request seen by on_handshake and on_http. Strings are NUL-terminated
  * and valid only during that callback. */
 WS_EXTERN const char* ws_request_method(const ws_request_t* request);

@@ -26,6 +26,7 @@ struct ws__group_s {
   unsigned int pending_indexes[WS__GROUP_MAX];
   unsigned int pending_count;
   atomic_int pending;           /* pending_count > 0 */
+  ws__list_t shared_rooms;      /* guarded by lock */
 };
 
 /* One end of the IPC pipe between the listening loop and another. */
@@ -55,6 +56,7 @@ int ws__group_new(ws_server_t* first) {
     return WS_ENOMEM;
   }
   group->members[0] = first;
+  ws__list_init(&group->shared_rooms);
   group->count = 1;
   group->live = 1;
   first->group = group;
@@ -448,4 +450,16 @@ unsigned int ws__group_slots(ws__group_t* group, unsigned int* slots,
   }
   uv_mutex_unlock(&group->lock);
   return n;
+}
+
+ws__list_t* ws__group_shared_rooms(ws__group_t* group) {
+  return &group->shared_rooms;
+}
+
+void ws__group_lock(ws__group_t* group) {
+  uv_mutex_lock(&group->lock);
+}
+
+void ws__group_unlock(ws__group_t* group) {
+  uv_mutex_unlock(&group->lock);
 }

@@ -49,6 +49,7 @@ static void ws__server_hub_closed(ws__hub_t* hub) {
   if (group != NULL && ws__group_closed(server, &close_cb)) {
     if (close_cb != NULL)
       close_cb(server);
+    ws__shared_rooms_free(group);
     ws__group_destroy(group);
   }
   ws__server_destroy_rooms(server);

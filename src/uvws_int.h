@@ -725,6 +725,10 @@ void ws__group_destroy(ws__group_t* group);
 /* The mailbox slots and indexes of the servers not closed yet. */
 unsigned int ws__group_slots(ws__group_t* group, unsigned int* slots,
                              unsigned int* indexes);
+/* The group's shared rooms (shared.c's), guarded by the group's lock. */
+ws__list_t* ws__group_shared_rooms(ws__group_t* group);
+void ws__group_lock(ws__group_t* group);
+void ws__group_unlock(ws__group_t* group);
 
 /* Listens on every IPv4 and IPv6 address of list, on port (0: the port
  * the first one gets), as ws_server_listen() does with a name's. */
@@ -785,6 +789,17 @@ struct ws_room_s {
 
 void ws__conn_leave_rooms(ws_conn_t* conn);
 void ws__server_destroy_rooms(ws_server_t* server);
+/* Queues frame_len bytes of shared at frame (one encoded frame) to every
+ * open member but except, as ws_room_broadcast() does; returns how many
+ * members got it. */
+int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
+                     unsigned char* frame, size_t frame_len,
+                     const ws_conn_t* except);
+
+/* ---- Rooms across the loops of a server (shared.c) ---- */
+
+/* The group's last server has closed: frees its shared rooms left. */
+void ws__shared_rooms_free(ws__group_t* group);
 /* The loop is about to poll: rooms let go of this iteration's buffers. */
 void ws__server_end_batches(ws_server_t* server);
 
