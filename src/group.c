@@ -71,17 +71,15 @@ static void ws__group_free(ws__group_t* group) {
 
 /* ---- Counting connections ---- */
 
-int ws__group_full(const ws_server_t* server) {
+int ws__group_admit(ws_conn_t* conn, ws_server_t* server) {
   size_t max;
+  size_t count;
 
+  conn->counted = 1;
+  count = atomic_fetch_add(&server->group->conns, 1) + 1;
   /* Every server of the group has the first one's options. */
   max = server->hub.options.max_connections;
-  return max != 0 && atomic_load(&server->group->conns) > max;
-}
-
-void ws__group_count(ws_conn_t* conn, ws_server_t* server) {
-  conn->counted = 1;
-  atomic_fetch_add(&server->group->conns, 1);
+  return max == 0 || count <= max;
 }
 
 void ws__group_uncount(ws_conn_t* conn, ws_server_t* server) {
@@ -101,6 +99,7 @@ static void ws__on_refused_closed(uv_handle_t* handle) {
 static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
   ws_conn_t* conn;
   uv_tcp_t* spare;
+  int admitted;
   int r;
 
   conn = server->hub.closing ? NULL : ws__conn_new(&server->hub);
@@ -114,7 +113,7 @@ static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
     uv_close((uv_handle_t*) spare, ws__on_refused_closed);
     return;
   }
-  ws__group_count(conn, server);
+  admitted = ws__group_admit(conn, server);
   ws__stream_init_tcp(conn);
   r = uv_accept(stream, conn->stream);
   if (r == 0)
@@ -123,7 +122,7 @@ static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
     ws__conn_abort(conn, r);
     return;
   }
-  if (ws__group_full(server))
+  if (!admitted)
     ws__handshake_refuse(conn, 503);
 }
 

@@ -246,8 +246,7 @@ int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
     return r;
   }
   WS__COUNT(&server->hub, connections_accepted);
-  ws__group_count(conn, server);
-  if (ws__group_full(server))
+  if (!ws__group_admit(conn, server))
     ws__server_refuse_full(conn);
   return 0;
 }

@@ -707,9 +707,10 @@ int ws__group_attach(ws_server_t* first, ws_server_t* server);
 /* A listener (or a channel) has a connection for server's loop, or for
  * another loop of its group. */
 void ws__group_accept(ws_server_t* server, uv_stream_t* listener);
-/* More connections on the group's loops than max_connections. */
-int ws__group_full(const ws_server_t* server);
-void ws__group_count(ws_conn_t* conn, ws_server_t* server);
+/* Counts a new connection in the group's: 0 if that takes them past
+ * max_connections (the connection is to be refused with 503). */
+int ws__group_admit(ws_conn_t* conn, ws_server_t* server);
+/* The connection is freed: it counts no more. */
 void ws__group_uncount(ws_conn_t* conn, ws_server_t* server);
 /* The first close of the group: records cb and fills slots with the
  * mailboxes of the other loops' servers, to be closed too; returns how
