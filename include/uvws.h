@@ -425,6 +425,16 @@ WS_EXTERN int ws_post_ping(ws_conn_id_t id, const void* data, size_t len);
 WS_EXTERN int ws_post_close(ws_conn_id_t id, uint16_t code,
                             const char* reason, size_t reason_len);
 
+typedef void (*ws_post_call_cb)(ws_conn_t* conn, void* arg);
+/* Any thread: calls cb(conn, arg) on the connection's loop, in order with
+ * the other posts to that loop (ws_post_send(), shared room broadcasts),
+ * so it sees what was posted before it done, and nothing posted after.
+ * conn is NULL if the connection has closed, or its server closed first
+ * (then cb still comes, from that loop, to free arg). Returns 0 (cb will
+ * be called exactly once), WS_EINVAL (id 0, cb NULL), WS_ECLOSED (the
+ * server is closing or closed: cb is never called) or WS_ENOMEM. */
+WS_EXTERN int ws_post_call(ws_conn_id_t id, ws_post_call_cb cb, void* arg);
+
 /* ---- Adopting connections ----
  *
  * A server can take over a connection that the application accepted

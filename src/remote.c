@@ -356,3 +356,42 @@ int ws_post_close(ws_conn_id_t id, uint16_t code, const char* reason,
     return WS_EINVAL;
   return ws__post_conn(id, WS__POST_CLOSE, code, reason, reason_len);
 }
+
+/* ---- Running a function on a connection's loop ---- */
+
+typedef struct {
+  ws__post_t post;
+  ws_conn_id_t id;
+  ws_post_call_cb cb;
+  void* arg;
+} ws__call_post_t;
+
+static void ws__call_post_cb(ws__post_t* post, ws_server_t* server,
+                             int status) {
+  ws__call_post_t* p;
+  ws_conn_t* conn;
+
+  p = (ws__call_post_t*) post;
+  conn = status == 0 ? ws__mailbox_find(&server->mailbox, p->id) : NULL;
+  p->cb(conn, p->arg);
+  ws__free(p);
+}
+
+int ws_post_call(ws_conn_id_t id, ws_post_call_cb cb, void* arg) {
+  ws__call_post_t* p;
+  int r;
+
+  if (id == 0 || cb == NULL)
+    return WS_EINVAL;
+  p = ws__malloc(sizeof(*p));
+  if (p == NULL)
+    return WS_ENOMEM;
+  p->post.cb = ws__call_post_cb;
+  p->id = id;
+  p->cb = cb;
+  p->arg = arg;
+  r = ws__post(WS__ID_SLOT(id), &p->post);
+  if (r != 0)
+    ws__free(p);
+  return r;
+}
