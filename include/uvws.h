@@ -4,7 +4,18 @@
  * the loop yourself, and close the server with ws_server_close(). After the
  * close callback the server holds no handles and no memory.
  *
- * Threading: every function must be called on the thread that runs the loop.
+ * Threading: a server, a client, their connections and rooms belong to
+ * the thread that runs their loop, and every function that takes one of
+ * them must be called on that thread; uvws takes no lock on that path.
+ * The exceptions, safe from any thread at any time: ws_post_send(),
+ * ws_post_ping(), ws_post_close() and ws_post_call() (through a
+ * ws_conn_id_t, never a ws_conn_t pointer, which the loop may free), and
+ * ws_shared_room_broadcast(), ws_shared_room_new() and
+ * ws_shared_room_destroy(). Their work is done on the connection's loop,
+ * in the order each thread posted it. One server may span several loops,
+ * one thread each (ws_server_attach()). Loops share nothing else but the
+ * allocator (ws_replace_allocator(), before any server or client exists)
+ * and the process's SIGPIPE setting. docs/embedding.md has the rules.
  *
  * Re-entrancy: sending, pinging, closing, broadcasting, pausing and
  * resuming never call back into your code. A connection they must drop (no memory, or a room member
