@@ -193,6 +193,7 @@ int ws_server_attach(ws_server_t* first, uv_loop_t* loop,
                       0);
   if (r != 0)
     return r;
+  server->hub.data = first->hub.data;
   r = ws__group_attach(first, server);
   if (r != 0) {
     ws__server_unmake(server);

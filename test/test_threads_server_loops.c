@@ -22,6 +22,8 @@ static ws_client_t* client;
 static atomic_int echoed;
 static int client_closed;
 
+static int marker;
+
 static int loop_index(ws_conn_t* conn) {
   return ((loop_thread_t*) ws_server_loop(ws_conn_server(conn))->data)->index;
 }
@@ -32,6 +34,8 @@ static void server_on_open(ws_conn_t* conn) {
   i = loop_index(conn);
   /* Served on the thread that runs the loop. */
   ASSERT(uv_thread_equal(&lts[i].thread, &(uv_thread_t) { uv_thread_self() }));
+  /* The first server's data, set after it was made, on every loop. */
+  ASSERT_PTR_EQ(&marker, ws_conn_owner_data(conn));
   opened[i]++;
   accepted[i]++;
 }
@@ -142,6 +146,7 @@ int main(void) {
   cb.on_message = server_on_message;
   cb.on_close = server_on_close;
   ASSERT_EQ(0, ws_server_new(&servers[0], &lts[0].loop, NULL, &cb));
+  ws_server_set_data(servers[0], &marker);
   ASSERT_EQ(0, ws_server_listen(servers[0], "127.0.0.1", 0));
   ASSERT_EQ(WS_EINVAL, ws_server_attach(NULL, &lts[1].loop, &late));
   ASSERT_EQ(WS_EINVAL, ws_server_attach(servers[0], NULL, &late));
