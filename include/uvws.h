@@ -806,7 +806,9 @@ WS_EXTERN int ws_room_stats_sized(const ws_room_t* room,
  * broadcast may come from any thread. The frame is encoded once, in one
  * allocation, and one reference to it is posted to each loop's mailbox
  * (as ws_post_send() does); each loop then queues it to its members as
- * ws_room_broadcast() does: the bytes shared, the server's slow_policy
+ * ws_room_broadcast() does: the bytes shared by its members (a frame of
+ * up to 4 KiB copied once into the loop's buffer for the iteration, so
+ * that a burst takes one segment per member), the server's slow_policy
  * for a member whose queue is full, no member left out silently. One
  * thread's broadcasts reach each member in the order they were made.
  * A member that closes leaves by itself. Shared rooms still alive when

@@ -243,6 +243,20 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
   return ws__room_deliver(room, room->batch, frame, frame_len, except);
 }
 
+int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,
+                             size_t frame_len, const ws_conn_t* except) {
+  unsigned char* copy;
+
+  if (room->count == 0)
+    return 0;
+  if (ws__room_reserve(room, frame_len) != 0)
+    return WS_ENOMEM;
+  copy = room->batch->data + room->batch->len;
+  memcpy(copy, frame, frame_len);
+  room->batch->len += frame_len;
+  return ws__room_deliver(room, room->batch, copy, frame_len, except);
+}
+
 void ws__server_end_batches(ws_server_t* server) {
   while (!ws__list_empty(&server->batching_rooms))
     ws__room_end_batch(WS__CONTAINER_OF(server->batching_rooms.next,

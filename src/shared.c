@@ -2,11 +2,14 @@
  * has a part on each loop, an ordinary room of that loop's server, which
  * its members join from their own loop. A broadcast, from any thread,
  * encodes the frame once and posts one reference to it to each loop; the
- * loop delivers it to its part's members as a local broadcast does (the
- * bytes shared, in order with each member's other output, the
- * slow-consumer policy applied). The frame is freed once every loop is
- * done with it: its loops count down atomically, and each loop counts its
- * own members' references without atomics. */
+ * loop delivers it to its part's members as a local broadcast does (in
+ * order with each member's other output, the slow-consumer policy
+ * applied). A frame of up to 4 KiB is copied once per loop into the
+ * part's buffer of that loop iteration, so that a burst of broadcasts
+ * takes one segment in each member's queue, as local ones do; a larger
+ * one is shared as it is. The frame is freed once every loop is done with
+ * it: its loops count down atomically, and each loop counts its own
+ * members' references without atomics. */
 #include "uvws_int.h"
 
 #include <stdatomic.h>
@@ -194,6 +197,7 @@ static void ws__frame_ref_release(ws__shared_t* local) {
 static void ws__frame_deliver_cb(ws__post_t* post, ws_server_t* server,
                                  int status) {
   ws__frame_ref_t* ref;
+  const ws_conn_t* except;
   ws__xframe_t* frame;
   ws_room_t* part;
 
@@ -204,13 +208,24 @@ static void ws__frame_deliver_cb(ws__post_t* post, ws_server_t* server,
     ws__frame_unref(frame);
     return;
   }
+  except = frame->except != 0
+               ? ws__mailbox_find(&server->mailbox, frame->except)
+               : NULL;
+  /* A small frame is copied into the part's buffer of this iteration:
+   * with the others there, it costs each member no segment of its own. A
+   * large one (or one the buffer has no memory for) is shared as it is,
+   * this loop's members counting their references to it without
+   * atomics. */
+  if (frame->len <= WS__ROOM_COPY_MAX &&
+      ws__room_broadcast_frame(part, frame->bytes, frame->len, except) !=
+          WS_ENOMEM) {
+    ws__frame_unref(frame);
+    return;
+  }
   ref->local.refcount = 1;
   ref->local.len = 0;
   ref->local.release = ws__frame_ref_release;
-  ws__room_deliver(part, &ref->local, frame->bytes, frame->len,
-                   frame->except != 0
-                       ? ws__mailbox_find(&server->mailbox, frame->except)
-                       : NULL);
+  ws__room_deliver(part, &ref->local, frame->bytes, frame->len, except);
   ws__shared_unref(&ref->local);
 }
 

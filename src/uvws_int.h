@@ -796,6 +796,13 @@ void ws__server_destroy_rooms(ws_server_t* server);
 int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
                      unsigned char* frame, size_t frame_len,
                      const ws_conn_t* except);
+/* Copies an encoded frame into this loop iteration's buffer of the room
+ * and delivers it from there, so that it shares a segment with the
+ * iteration's other broadcasts in each member's queue. */
+int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,
+                             size_t frame_len, const ws_conn_t* except);
+/* Frames up to this size are delivered that way. */
+#define WS__ROOM_COPY_MAX 4096
 
 /* ---- Rooms across the loops of a server (shared.c) ---- */
 
