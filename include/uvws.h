@@ -340,6 +340,8 @@ WS_EXTERN int ws_server_port(const ws_server_t* server);
 /* Stops listening, closes every open connection with 1001 (each gets its
  * on_close), and calls cb once every handle is closed. The server's memory is
  * freed after cb returns. cb may be NULL. Calling it twice does nothing.
+ * A server on several loops closes on all of them (see ws_server_attach()):
+ * cb comes once, from the last loop to close.
  * Lifetimes from this call to cb: no connection is accepted or adopted any
  * more; connections still in their handshake are dropped (they were never
  * accepted: no on_close); open ones finish their close handshake, so
@@ -360,6 +362,10 @@ WS_EXTERN void ws_server_close(ws_server_t* server, ws_server_close_cb cb);
  * and cb follows once every handle is closed, as for ws_server_close().
  * A timeout_ms of 0 drops them at the loop's next timers, maybe before
  * their close frames are written; UINT64_MAX never drops them.
+ * A server on several loops (ws_server_attach()) shuts down on all of
+ * them, each from its own loop with the same timeout_ms (counted from when
+ * that loop gets the request), and cb comes once, as for
+ * ws_server_close().
  * Returns 0, WS_EINVAL (NULL server) or WS_ESHUTDOWN (closing already:
  * cb will not be called). */
 WS_EXTERN int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,

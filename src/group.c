@@ -95,6 +95,13 @@ static void ws__on_refused_closed(uv_handle_t* handle) {
   ws__free(handle);
 }
 
+void ws__group_refuse_full(ws_conn_t* conn) {
+  ws__stats_refused(conn->hub, 503, WS_HANDSHAKE_FULL);
+  WS__LOG(conn->hub, WS_LOG_WARN, conn, "handshake refused: 503 (%s)",
+          ws_handshake_failure_name(WS_HANDSHAKE_FULL));
+  ws__handshake_refuse(conn, 503);
+}
+
 /* Takes the connection from stream and serves it on server's loop. */
 static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
   ws_conn_t* conn;
@@ -104,6 +111,9 @@ static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
 
   conn = server->hub.closing ? NULL : ws__conn_new(&server->hub);
   if (conn == NULL) {
+    WS__COUNT(&server->hub, connections_dropped);
+    WS__LOG(&server->hub, WS_LOG_WARN, NULL, "connection dropped: %s",
+            server->hub.closing ? "server closing" : "out of memory");
     /* Take the connection off the backlog and drop it. */
     spare = ws__malloc(sizeof(*spare));
     if (spare == NULL)
@@ -113,6 +123,7 @@ static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
     uv_close((uv_handle_t*) spare, ws__on_refused_closed);
     return;
   }
+  WS__COUNT(&server->hub, connections_accepted);
   admitted = ws__group_admit(conn, server);
   ws__stream_init_tcp(conn);
   r = uv_accept(stream, conn->stream);
@@ -123,7 +134,7 @@ static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
     return;
   }
   if (!admitted)
-    ws__handshake_refuse(conn, 503);
+    ws__group_refuse_full(conn);
 }
 
 static void ws__handover_closed(uv_handle_t* handle) {

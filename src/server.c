@@ -203,13 +203,6 @@ int ws_server_attach(ws_server_t* first, uv_loop_t* loop,
   return 0;
 }
 
-static void ws__server_refuse_full(ws_conn_t* conn) {
-  ws__stats_refused(conn->hub, 503, WS_HANDSHAKE_FULL);
-  WS__LOG(conn->hub, WS_LOG_WARN, conn, "handshake refused: 503 (%s)",
-          ws_handshake_failure_name(WS_HANDSHAKE_FULL));
-  ws__handshake_refuse(conn, 503);
-}
-
 static void ws__on_connection(uv_stream_t* listener, int status) {
   ws_server_t* server;
 
@@ -248,7 +241,7 @@ int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
   }
   WS__COUNT(&server->hub, connections_accepted);
   if (!ws__group_admit(conn, server))
-    ws__server_refuse_full(conn);
+    ws__group_refuse_full(conn);
   return 0;
 }
 
@@ -414,6 +407,66 @@ int ws_server_port(const ws_server_t* server) {
       WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node));
 }
 
+/* Posted to the group's other servers by the first close: each closes
+ * (or shuts down, with the same deadline) from its own loop. */
+typedef struct {
+  ws__post_t post;
+  int shutdown;
+  uint64_t timeout_ms;
+} ws__close_post_t;
+
+static void ws__server_close_post_cb(ws__post_t* post, ws_server_t* server,
+                                     int status) {
+  ws__close_post_t* p;
+
+  p = (ws__close_post_t*) post;
+  if (status == 0 && (!p->shutdown ||
+                      ws_server_shutdown(server, p->timeout_ms, NULL) != 0))
+    ws_server_close(server, NULL);
+  ws__free(p);
+}
+
+/* Closes every other server of the group, from its own loop. */
+static void ws__server_close_group(ws_server_t* server, int shutdown,
+                                   uint64_t timeout_ms,
+                                   ws_server_close_cb cb) {
+  unsigned int slots[WS__GROUP_MAX];
+  ws__close_post_t* p;
+  unsigned int n;
+  unsigned int i;
+
+  n = ws__group_begin_close(server, cb, slots);
+  for (i = 0; i < n; i++) {
+    /* Without memory for the post, that loop's server stays open until
+     * its own ws_server_close(). */
+    p = ws__malloc(sizeof(*p));
+    if (p == NULL)
+      continue;
+    p->post.cb = ws__server_close_post_cb;
+    p->shutdown = shutdown;
+    p->timeout_ms = timeout_ms;
+    if (ws__post(slots[i], &p->post) != 0)
+      ws__free(p); /* closing already */
+  }
+}
+
+static void ws__server_close_local(ws_server_t* server, int shutdown,
+                                   uint64_t timeout_ms,
+                                   ws_server_close_cb cb) {
+  ws__listener_t* listener;
+
+  ws__server_close_group(server, shutdown, timeout_ms, cb);
+  ws__mailbox_close(&server->mailbox);
+  ws__group_close_channels(server);
+  while (!ws__list_empty(&server->listeners)) {
+    listener = WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node);
+    ws__list_remove(&listener->node);
+    uv_close((uv_handle_t*) &listener->tcp, ws__on_listener_closed);
+  }
+  ws__hub_close_conns(&server->hub);
+  ws__hub_close(&server->hub);
+}
+
 int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
                        ws_server_close_cb cb) {
   int r;
@@ -428,54 +481,14 @@ int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
   r = ws__hub_close_within(&server->hub, timeout_ms);
   if (r != 0)
     return r;
-  ws_server_close(server, cb);
+  ws__server_close_local(server, 1, timeout_ms, cb);
   return 0;
 }
 
-/* Posted to the group's other servers by the first ws_server_close(). */
-static void ws__server_close_post_cb(ws__post_t* post, ws_server_t* server,
-                                     int status) {
-  ws__free(post);
-  if (status == 0)
-    ws_server_close(server, NULL);
-}
-
-/* Closes every other server of the group, from its own loop. */
-static void ws__server_close_group(ws_server_t* server,
-                                   ws_server_close_cb cb) {
-  unsigned int slots[WS__GROUP_MAX];
-  ws__post_t* post;
-  unsigned int n;
-  unsigned int i;
-
-  n = ws__group_begin_close(server, cb, slots);
-  for (i = 0; i < n; i++) {
-    /* Without memory for the post, that loop's server stays open until
-     * its own ws_server_close(). */
-    post = ws__malloc(sizeof(*post));
-    if (post == NULL)
-      continue;
-    post->cb = ws__server_close_post_cb;
-    if (ws__post(slots[i], post) != 0)
-      ws__free(post); /* closing already */
-  }
-}
-
 void ws_server_close(ws_server_t* server, ws_server_close_cb cb) {
-  ws__listener_t* listener;
-
   if (server == NULL || server->hub.closing)
     return;
-  ws__server_close_group(server, cb);
-  ws__mailbox_close(&server->mailbox);
-  ws__group_close_channels(server);
-  while (!ws__list_empty(&server->listeners)) {
-    listener = WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node);
-    ws__list_remove(&listener->node);
-    uv_close((uv_handle_t*) &listener->tcp, ws__on_listener_closed);
-  }
-  ws__hub_close_conns(&server->hub);
-  ws__hub_close(&server->hub);
+  ws__server_close_local(server, 0, 0, cb);
 }
 
 uv_loop_t* ws_server_loop(const ws_server_t* server) {

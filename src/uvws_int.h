@@ -710,6 +710,8 @@ void ws__group_accept(ws_server_t* server, uv_stream_t* listener);
 /* Counts a new connection in the group's: 0 if that takes them past
  * max_connections (the connection is to be refused with 503). */
 int ws__group_admit(ws_conn_t* conn, ws_server_t* server);
+/* Answers 503 to a connection past max_connections, counted and logged. */
+void ws__group_refuse_full(ws_conn_t* conn);
 /* The connection is freed: it counts no more. */
 void ws__group_uncount(ws_conn_t* conn, ws_server_t* server);
 /* The first close of the group: records cb and fills slots with the

@@ -260,11 +260,11 @@ static void on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   }
 }
 
-/* /metrics; any other plain HTTP request is left unanswered, which uvws
- * answers with 426 Upgrade Required. */
+/* /metrics: the counters of the loop (thread) that serves the request;
+ * any other plain HTTP request is left unanswered, which uvws answers
+ * with 426 Upgrade Required. */
 static void on_http(ws_conn_t* conn, ws_request_t* request) {
-  (void) conn;
-  ops_metrics_serve(server, request);
+  ops_metrics_serve(ws_conn_server(conn), request);
 }
 
 static void on_signal(uv_signal_t* handle, int signum) {

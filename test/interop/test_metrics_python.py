@@ -77,7 +77,10 @@ def check(cond, why):
 
 
 def start(binary, log):
-    proc = subprocess.Popen([binary, "--port", "0", "--log", "debug"],
+    # One loop: /metrics shows the counters of the loop that serves it,
+    # and these checks count one server's events exactly.
+    proc = subprocess.Popen([binary, "--port", "0", "--log", "debug",
+                             "--threads", "1"],
                             stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.stdout.readline()
     m = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/", line)
