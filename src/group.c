@@ -3,8 +3,10 @@
  * the group of servers that one server spans on several loops
  * (ws_server_attach()). The server that listens hands accepted sockets
  * round robin to the loops attached to it, over one IPC pipe per loop
- * (uv_write2(), libuv's way of moving a socket between loops; it works
- * alike on Windows and Unix), and keeps its own share. */
+ * (uv_write2(), libuv's way of moving a socket between loops), and keeps
+ * its own share. The pipes are socket pairs (uv_socketpair()), so
+ * attaching is for Unix only for now: on Windows an IPC pipe between two
+ * loops of one process needs a named pipe, bound and connected. */
 #include "uvws_int.h"
 
 #include <stdatomic.h>
