@@ -3,8 +3,7 @@
  *
  *   GET /  (or /index.html)   the page (index.html, built in)
  *   /ws/ROOM?name=NAME        the WebSocket: the protocol is in chat.h
- *   GET /metrics              the counters (of the loop serving it), in the
- *                             Prometheus text format
+ *   GET /metrics              the counters, in the Prometheus text format
  *   anything else             404
  *
  * With --redis URL (built where uvws_redis is), several chat processes
@@ -174,11 +173,12 @@ static void on_http(ws_conn_t* conn, ws_request_t* request) {
   const char* target;
   size_t path_len;
 
+  (void) conn;
   target = ws_request_target(request);
   path_len = strcspn(target, "?");
   if (strncmp(target, "/ws/", 4) == 0)
     return;
-  if (ops_metrics_serve(ws_conn_server(conn), request))
+  if (ops_metrics_serve(server, request))
     return;
   if ((path_len == 1 && target[0] == '/') ||
       (path_len == 11 && strncmp(target, "/index.html", 11) == 0)) {
