@@ -209,6 +209,8 @@ static void ws__channel_close(ws__channel_t* channel) {
     uv_close((uv_handle_t*) &channel->pipe, ws__channel_closed);
 }
 
+#ifndef _WIN32
+/* The receiving end: an attached loop (Unix only for now). */
 static void ws__channel_alloc(uv_handle_t* handle, size_t suggested,
                               uv_buf_t* buf) {
   ws__channel_t* channel;
@@ -239,6 +241,7 @@ static void ws__channel_read(uv_stream_t* stream, ssize_t nread,
     ws__group_take(channel->server, stream);
   }
 }
+#endif
 
 static void ws__close_sock(uv_os_sock_t sock) {
 #ifdef _WIN32
