@@ -4,6 +4,9 @@
  * included) with ws_room_broadcast(). With --rate R the server publishes by
  * itself, R messages a second from a 1 ms timer, each carrying its sequence
  * number and uv_hrtime() in its first 16 bytes.
+ * With --loops N (N > 1) the server runs on N loops, one per thread
+ * (ws_server_attach()), and the room is a shared room: every broadcast is
+ * posted to every loop (ws_shared_room_broadcast()).
  *
  * With --redis URL (where uvws_redis is built) the room is shared with
  * every other uvws-bcast-server on that Redis (stream KEY, --key), so that
@@ -11,6 +14,7 @@
  *
  * Usage: uvws-bcast-server [--host H] [--port P] [--rate R] [--size N]
  *                          [--slow close|skip] [--redis URL [--key KEY]]
+ *                          [--loops N]
  * Prints "listening on ws://H:P/"; SIGINT or SIGTERM stops it. */
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +33,13 @@ static ws_redis_room_t* rroom;
 
 static ws_server_t* server;
 static ws_room_t* room;
+static ws_shared_room_t* shared;  /* with --loops N > 1, instead of room */
+static int loops = 1;
+
+typedef struct {
+  uv_thread_t thread;
+  uv_loop_t loop;
+} loop_thread_t;
 static uv_signal_t sigint_handle;
 static uv_signal_t sigterm_handle;
 static uv_timer_t publisher;
@@ -41,17 +52,21 @@ static uint64_t started;
 static void on_open(ws_conn_t* conn) {
   int err;
 
-  err = ws_room_join(room, conn);
+  err = shared != NULL ? ws_shared_room_join(shared, conn)
+                       : ws_room_join(room, conn);
   if (err != 0)
     fprintf(stderr, "join: %s\n", ws_strerror(err));
 }
 
-/* To the room: this server's members, and the others' through Redis. */
+/* To the room: this server's members (on every loop, with --loops), and
+ * the others' through Redis. */
 static int broadcast(ws_opcode_t opcode, const void* data, size_t len) {
 #ifdef UVWS_BENCH_REDIS
   if (rroom != NULL)
     return ws_redis_room_broadcast(rroom, opcode, data, len, NULL);
 #endif
+  if (shared != NULL)
+    return ws_shared_room_broadcast(shared, opcode, data, len, 0);
   return ws_room_broadcast(room, opcode, data, len, NULL);
 }
 
@@ -101,11 +116,27 @@ static void on_signal(uv_signal_t* handle, int signum) {
     uv_close((uv_handle_t*) &publisher, NULL);
 }
 
+/* Another loop of the server, until it closes. */
+static void run_loop(void* arg) {
+  loop_thread_t* t;
+  ws_server_t* attached;
+  int err;
+
+  t = arg;
+  err = ws_server_attach(server, &t->loop, &attached);
+  if (err != 0) {
+    fprintf(stderr, "ws_server_attach: %s\n", ws_strerror(err));
+    return;
+  }
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+}
+
 int main(int argc, char** argv) {
   ws_server_callbacks_t callbacks;
   ws_server_options_t options;
   const char* redis_url;
   const char* key;
+  loop_thread_t* threads;
   const char* host;
   uv_loop_t* loop;
   int port;
@@ -131,16 +162,20 @@ int main(int argc, char** argv) {
       redis_url = argv[i + 1];
     else if (strcmp(argv[i], "--key") == 0)
       key = argv[i + 1];
+    else if (strcmp(argv[i], "--loops") == 0)
+      loops = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--slow") == 0)
       options.slow_policy = strcmp(argv[i + 1], "skip") == 0 ? WS_SLOW_SKIP
                                                              : WS_SLOW_CLOSE;
     else
       break;
   }
-  if (i < argc || size < 16) {
+  /* A Redis room binds one loop's room: not with --loops. */
+  if (i < argc || size < 16 || loops < 1 || loops > 64 ||
+      (redis_url != NULL && loops > 1)) {
     fprintf(stderr, "usage: %s [--host H] [--port P] [--rate R] [--size N"
                     " (16 or more)] [--slow close|skip] [--redis URL"
-                    " [--key KEY]]\n", argv[0]);
+                    " [--key KEY]] [--loops 1-64]\n", argv[0]);
     return 2;
   }
 #ifndef UVWS_BENCH_REDIS
@@ -156,7 +191,8 @@ int main(int argc, char** argv) {
   callbacks.on_open = on_open;
   callbacks.on_message = on_message;
   if ((err = ws_server_new(&server, loop, &options, &callbacks)) != 0 ||
-      (err = ws_room_new(&room, server)) != 0 ||
+      (err = loops > 1 ? ws_shared_room_new(&shared, server)
+                       : ws_room_new(&room, server)) != 0 ||
       (err = ws_server_listen(server, host, port)) != 0) {
     fprintf(stderr, "uvws-bcast-server: %s\n", ws_strerror(err));
     return 1;
@@ -192,9 +228,19 @@ int main(int argc, char** argv) {
     uv_timer_init(loop, &publisher);
     uv_timer_start(&publisher, on_publish, 1, 1);
   }
+  threads = calloc((size_t) loops, sizeof(*threads));
+  for (i = 1; i < loops; i++) {
+    uv_loop_init(&threads[i].loop);
+    uv_thread_create(&threads[i].thread, run_loop, &threads[i]);
+  }
   printf("listening on ws://%s:%d/\n", host, ws_server_port(server));
   fflush(stdout);
   uv_run(loop, UV_RUN_DEFAULT);
+  for (i = 1; i < loops; i++) {
+    uv_thread_join(&threads[i].thread);
+    uv_loop_close(&threads[i].loop);
+  }
+  free(threads);
   free(payload);
   return uv_loop_close(loop) == 0 ? 0 : 1;
 }

@@ -15,6 +15,13 @@ of uvws, for instance an older commit's) run as one more server in the
 same rounds, named uvws-LABEL and uvws-bcast-LABEL (--compare-label, by
 default "before"), and the report gains a section of per-round ratios:
 this build ÷ that one, and each ÷ the raw floor.
+
+With --loops N, uvws's echo and broadcast servers also run on N loops (one
+thread each: uvws-echo --threads N, uvws-bcast-server --loops N, whose room
+is then a shared room), as uvws-loopsN and uvws-bcast-loopsN, pinned to N
+CPUs other than the client's where the machine has them (else to CPU 0 with
+the one-loop servers). On a machine with few cores that shows the cost of
+the multi-loop machinery per message; on a bigger one, the scaling.
 """
 
 import argparse
@@ -41,6 +48,16 @@ ORIGIN = "http://127.0.0.1/"
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def threads_flag(spec, n):
+    """["--threads", n] if the echo server takes --threads, else []."""
+    try:
+        r = subprocess.run([spec["cmd"][0], "--help"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, timeout=10)
+    except OSError:
+        return []
+    return ["--threads", str(n)] if "--threads" in r.stdout else []
 
 
 class Env:
@@ -70,8 +87,26 @@ class Env:
                                                "raw-bcast"), "0", "{host}"],
                           "raw": True},
         }
+        # uvws-echo serves on one loop per core unless told: the baseline
+        # is one loop (an older build has no --threads, and one loop).
+        self.servers["uvws"]["cmd"] += threads_flag(self.servers["uvws"], 1)
         echo = list(ECHO_SERVERS)
         bcast = ["uvws-bcast", "raw-bcast"]
+        if args.loops > 1:
+            # The same servers on N loops, next to the one-loop ones: on
+            # CPUs of their own where the machine has them.
+            cpus = [c for c in range(os.cpu_count() or 1)
+                    if str(c) != CLIENT_CPU][:args.loops] or [int(SERVER_CPU)]
+            cpus = ",".join(str(c) for c in cpus)
+            n = args.loops
+            self.servers[f"uvws-loops{n}"] = {
+                "cmd": self.servers["uvws"]["cmd"][:-2] +
+                ["--threads", str(n)], "cpus": cpus}
+            self.servers[f"uvws-bcast-loops{n}"] = {
+                "cmd": self.servers["uvws-bcast"]["cmd"] +
+                ["--loops", str(n)], "cpus": cpus}
+            echo.insert(1, f"uvws-loops{n}")
+            bcast.insert(1, f"uvws-bcast-loops{n}")
         if args.compare_bin_dir:
             # The other build's servers, next to ours in every round.
             label = args.compare_label
@@ -81,6 +116,8 @@ class Env:
             self.servers[self.compare["echo"]] = {"cmd": [
                 os.path.join(args.compare_bin_dir, "samples", "echo",
                              "uvws-echo"), "--host", "{host}", "--port", "0"]}
+            self.servers[self.compare["echo"]]["cmd"] += threads_flag(
+                self.servers[self.compare["echo"]], 1)
             self.servers[self.compare["bcast"]] = {"cmd": [
                 os.path.join(args.compare_bin_dir, "bench",
                              "uvws-bcast-server"),
@@ -91,6 +128,8 @@ class Env:
             echo = args.servers.split(",")
             if self.compare and self.compare["echo"] not in echo:
                 echo.insert(1, self.compare["echo"])
+            if args.loops > 1 and f"uvws-loops{args.loops}" not in echo:
+                echo.insert(1, f"uvws-loops{args.loops}")
         missing = [n for n, s in self.servers.items()
                    if not os.path.exists(s["cmd"][0]) and s["cmd"][0] != "node"]
         for n in missing:
@@ -118,7 +157,7 @@ class Server:
         self.name = name
         cmd = [a.replace("{host}", host) for a in spec["cmd"]]
         self.out = os.path.join(env.work, f"{name}.out")
-        pre = ["taskset", "-c", SERVER_CPU]
+        pre = ["taskset", "-c", spec.get("cpus", SERVER_CPU)]
         if strace:
             pre += ["strace", "-c", "-f", "-o", strace, "--"]
         self.strace = strace
@@ -1158,6 +1197,9 @@ def main():
                     default="echo,syscalls,broadcast,memory,connect,bytes")
     ap.add_argument("--bcast-members", type=int)
     ap.add_argument("--bcast-inflight", type=int, default=16)
+    ap.add_argument("--loops", type=int, default=1,
+                    help="also run uvws's echo and broadcast servers on N "
+                    "loops (threads), next to the one-loop ones")
     ap.add_argument("--mem-top", type=int, default=100000)
     ap.add_argument("--all-peers-top", action="store_true")
     ap.add_argument("--connect-conns", type=int)

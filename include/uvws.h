@@ -4,7 +4,18 @@
  * the loop yourself, and close the server with ws_server_close(). After the
  * close callback the server holds no handles and no memory.
  *
- * Threading: every function must be called on the thread that runs the loop.
+ * Threading: a server, a client, their connections and rooms belong to
+ * the thread that runs their loop, and every function that takes one of
+ * them must be called on that thread; uvws takes no lock on that path.
+ * The exceptions, safe from any thread at any time: ws_post_send(),
+ * ws_post_ping(), ws_post_close() and ws_post_call() (through a
+ * ws_conn_id_t, never a ws_conn_t pointer, which the loop may free), and
+ * ws_shared_room_broadcast(), ws_shared_room_new() and
+ * ws_shared_room_destroy(). Their work is done on the connection's loop,
+ * in the order each thread posted it. One server may span several loops,
+ * one thread each (ws_server_attach()). Loops share nothing else but the
+ * allocator (ws_replace_allocator(), before any server or client exists)
+ * and the process's SIGPIPE setting. docs/embedding.md has the rules.
  *
  * Re-entrancy: sending, pinging, closing, broadcasting, pausing and
  * resuming never call back into your code. A connection they must drop (no memory, or a room member
@@ -129,6 +140,9 @@ typedef struct ws_conn_s ws_conn_t;
 typedef struct ws_request_s ws_request_t;
 typedef struct ws_room_s ws_room_t;
 typedef struct ws_client_s ws_client_t;
+typedef struct ws_shared_room_s ws_shared_room_t;
+/* Names a server's connection from any thread (ws_conn_id()); 0 is none. */
+typedef uint64_t ws_conn_id_t;
 
 /* What a room broadcast does for a member whose queue is full (queued bytes
  * plus the message would pass max_queued_bytes). */
@@ -270,6 +284,17 @@ typedef struct {
    * message that can never fit) brings none. From the loop (never from
    * inside a ws_ call), only while the connection is open. */
   void (*on_drain)(ws_conn_t* conn);
+  /* A ws_post_send(), ws_post_ping() or ws_post_close() that was
+   * accepted (returned 0) could not be done when its loop got it: error
+   * is WS_ECLOSED (the connection had closed or was closing, or the
+   * server closed first), WS_EQUEUEFULL (the message did not fit under
+   * max_queued_bytes: nothing was queued, on_drain follows as for
+   * ws_conn_send()) or WS_ENOMEM. Called on the loop of the server the
+   * connection belongs (or belonged) to, once per such post, in the order
+   * they were posted; server is that loop's server. NULL: such posts are
+   * dropped silently. */
+  void (*on_post_dropped)(ws_server_t* server, ws_conn_id_t id,
+                          int error);
 } ws_server_callbacks_t;
 
 typedef void (*ws_server_close_cb)(ws_server_t* server);
@@ -315,6 +340,8 @@ WS_EXTERN int ws_server_port(const ws_server_t* server);
 /* Stops listening, closes every open connection with 1001 (each gets its
  * on_close), and calls cb once every handle is closed. The server's memory is
  * freed after cb returns. cb may be NULL. Calling it twice does nothing.
+ * A server on several loops closes on all of them (see ws_server_attach()):
+ * cb comes once, from the last loop to close.
  * Lifetimes from this call to cb: no connection is accepted or adopted any
  * more; connections still in their handshake are dropped (they were never
  * accepted: no on_close); open ones finish their close handshake, so
@@ -335,6 +362,10 @@ WS_EXTERN void ws_server_close(ws_server_t* server, ws_server_close_cb cb);
  * and cb follows once every handle is closed, as for ws_server_close().
  * A timeout_ms of 0 drops them at the loop's next timers, maybe before
  * their close frames are written; UINT64_MAX never drops them.
+ * A server on several loops (ws_server_attach()) shuts down on all of
+ * them, each from its own loop with the same timeout_ms (counted from when
+ * that loop gets the request), and cb comes once, as for
+ * ws_server_close().
  * Returns 0, WS_EINVAL (NULL server) or WS_ESHUTDOWN (closing already:
  * cb will not be called). */
 WS_EXTERN int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
@@ -347,6 +378,79 @@ WS_EXTERN void ws_server_set_data(ws_server_t* server, void* data);
  * algorithm off): what a loop iteration queues is written at its end, in
  * as few writes as it fits, and goes out at once. */
 WS_EXTERN size_t ws_server_connection_count(const ws_server_t* server);
+
+/* ---- One server on several loops ----
+ *
+ * A server spans N loops run by N threads of the application (uvws never
+ * runs a loop): ws_server_new() on the first loop, ws_server_listen() on
+ * it, then ws_server_attach() once for each other loop. The first server
+ * accepts every connection and hands them round robin to the loops (its
+ * own included) over one IPC pipe per attached loop, as libuv's own
+ * multi-loop servers do (uv_write2()): connection k of a burst goes to
+ * loop k mod N, whatever each loop's load, and a loop serves a
+ * connection from its accept to its close. Each loop's server calls the
+ * same callbacks, on its own thread, for its own connections:
+ * ws_conn_server() is the server of the connection's loop.
+ * max_connections counts every loop's connections. ws_server_close() on
+ * any of them (on its loop's thread) closes them all, each from its own
+ * loop, and the close callback is called once, when the last has closed,
+ * on that last loop's thread, with that loop's server.
+ * Unix only for now: ws_server_attach() returns UV_ENOTSUP on Windows. */
+
+/* Makes *server, a server on loop that serves connections the first
+ * server (from ws_server_new()) accepts. Call it on loop's thread, before
+ * or while loop runs; first's loop may be running on another thread.
+ * Options, callbacks and user data are first's (the data as it is now).
+ * An attached server may listen itself too: it keeps what it accepts.
+ * Returns 0, WS_EINVAL (NULL argument, or already 64 loops),
+ * WS_ESHUTDOWN (first is closing), WS_ENOMEM, or a libuv error. */
+WS_EXTERN int ws_server_attach(ws_server_t* first, uv_loop_t* loop,
+                               ws_server_t** server);
+
+/* ---- Sending from any thread ----
+ *
+ * A ws_conn_t is the loop's: it may be freed by the loop at any moment.
+ * To name a connection on another thread, take its id on the loop's
+ * thread (ws_conn_id()) and post to it: ws_post_send(), ws_post_ping()
+ * and ws_post_close() may be called from any thread, at any time, even
+ * after the connection or its server has closed. Each copies what it
+ * needs into one allocation and queues it to the loop of the connection
+ * (one uv_async_t per server and a short-locked queue, emptied once per
+ * wake-up of the loop); the loop then does ws_conn_send(), ws_conn_ping()
+ * or ws_conn_close() in the order the posts were made (the order of one
+ * thread's posts is kept; posts of different threads interleave).
+ * A post returns 0 once queued. What happens after is reported only if
+ * it fails: on_post_dropped(server, id, error) on the connection's loop,
+ * WS_ECLOSED if the connection had closed, WS_EQUEUEFULL if the message
+ * did not fit under max_queued_bytes (nothing queued, as for
+ * ws_conn_send()). A post that returns WS_ECLOSED found the id dead at
+ * once: its server is closing or closed (or the id is not one). */
+
+/* The connection's id, taken on its loop's thread: valid on any thread
+ * for as long as the process lives, never naming another connection.
+ * 0 for a client's connection, a closed one, or if out of memory. */
+WS_EXTERN ws_conn_id_t ws_conn_id(ws_conn_t* conn);
+/* Any thread. Returns 0 (queued), WS_EINVAL (id 0, another opcode, NULL
+ * data with len > 0), WS_ECLOSED (the server is closing or closed) or
+ * WS_ENOMEM. */
+WS_EXTERN int ws_post_send(ws_conn_id_t id, ws_opcode_t opcode,
+                           const void* data, size_t len);
+/* As ws_post_send(); len up to 125. */
+WS_EXTERN int ws_post_ping(ws_conn_id_t id, const void* data, size_t len);
+/* As ws_post_send(); code and reason are checked now as ws_conn_close()
+ * checks them (WS_EINVAL). */
+WS_EXTERN int ws_post_close(ws_conn_id_t id, uint16_t code,
+                            const char* reason, size_t reason_len);
+
+typedef void (*ws_post_call_cb)(ws_conn_t* conn, void* arg);
+/* Any thread: calls cb(conn, arg) on the connection's loop, in order with
+ * the other posts to that loop (ws_post_send(), shared room broadcasts),
+ * so it sees what was posted before it done, and nothing posted after.
+ * conn is NULL if the connection has closed, or its server closed first
+ * (then cb still comes, from that loop, to free arg). Returns 0 (cb will
+ * be called exactly once), WS_EINVAL (id 0, cb NULL), WS_ECLOSED (the
+ * server is closing or closed: cb is never called) or WS_ENOMEM. */
+WS_EXTERN int ws_post_call(ws_conn_id_t id, ws_post_call_cb cb, void* arg);
 
 /* ---- Adopting connections ----
  *
@@ -700,6 +804,48 @@ typedef struct {
   ws_room_stats_sized((room), (stats), sizeof(ws_room_stats_t))
 WS_EXTERN int ws_room_stats_sized(const ws_room_t* room,
                                   ws_room_stats_t* stats, size_t size);
+
+/* ---- Rooms across loops ----
+ *
+ * A shared room spans every loop of a server (ws_server_attach()): each
+ * connection joins and leaves it from its own loop's thread, and a
+ * broadcast may come from any thread. The frame is encoded once, in one
+ * allocation, and one reference to it is posted to each loop's mailbox
+ * (as ws_post_send() does); each loop then queues it to its members as
+ * ws_room_broadcast() does: the bytes shared by its members (a frame of
+ * up to 4 KiB copied once into the loop's buffer for the iteration, so
+ * that a burst takes one segment per member), the server's slow_policy
+ * for a member whose queue is full, no member left out silently. One
+ * thread's broadcasts reach each member in the order they were made.
+ * A member that closes leaves by itself. Shared rooms still alive when
+ * the server closes are freed after its close callback. */
+
+/* Any thread, while the server is open; server is any loop's server of
+ * the group. Returns 0, WS_EINVAL or WS_ENOMEM. */
+WS_EXTERN int ws_shared_room_new(ws_shared_room_t** room,
+                                 ws_server_t* server);
+/* Any thread: the members stay connected; each loop lets go of its part
+ * from its mailbox, after the broadcasts posted before. room must not be
+ * used after. NULL does nothing. */
+WS_EXTERN void ws_shared_room_destroy(ws_shared_room_t* room);
+/* On conn's loop's thread. Returns 0, WS_EINVAL (a connection of another
+ * server or a client's, or a member already), WS_ECLOSED (not open) or
+ * WS_ENOMEM. */
+WS_EXTERN int ws_shared_room_join(ws_shared_room_t* room, ws_conn_t* conn);
+/* On conn's loop's thread. Returns 0, or WS_EINVAL if conn is not a
+ * member. */
+WS_EXTERN int ws_shared_room_leave(ws_shared_room_t* room,
+                                   ws_conn_t* conn);
+/* On conn's loop's thread: 1 if conn is a member. */
+WS_EXTERN int ws_shared_room_contains(ws_shared_room_t* room,
+                                      const ws_conn_t* conn);
+/* Any thread: sends one message to every member that is open when its
+ * loop gets it, except the connection named by except (0 for none).
+ * Returns 0 (posted to every loop), WS_EINVAL, WS_ECLOSED (the server is
+ * closed) or WS_ENOMEM (nobody gets it). */
+WS_EXTERN int ws_shared_room_broadcast(ws_shared_room_t* room,
+                                       ws_opcode_t opcode, const void* data,
+                                       size_t len, ws_conn_id_t except);
 
 /* The request seen by on_handshake and on_http. Strings are NUL-terminated
  * and valid only during that callback. */

@@ -229,7 +229,7 @@ static int ws__conn_dialling(const ws_conn_t* conn) {
                                 conn->state == WS__CONN_HANDSHAKE);
 }
 
-static int ws__close_code_sendable(unsigned int code) {
+int ws__close_code_sendable(unsigned int code) {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
          (code >= 3000 && code <= 4999);
 }

@@ -11,6 +11,7 @@ ws__shared_t* ws__shared_new(size_t len) {
     return NULL;
   shared->refcount = 1;
   shared->len = len;
+  shared->release = NULL;
   return shared;
 }
 
@@ -19,7 +20,11 @@ void ws__shared_ref(ws__shared_t* shared) {
 }
 
 void ws__shared_unref(ws__shared_t* shared) {
-  if (--shared->refcount == 0)
+  if (--shared->refcount != 0)
+    return;
+  if (shared->release != NULL)
+    shared->release(shared);
+  else
     ws__free(shared);
 }
 

@@ -183,14 +183,49 @@ static void ws__room_count(ws_room_t* room, unsigned int opcode, size_t len,
 #endif
 }
 
+int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
+                     unsigned char* frame, size_t frame_len,
+                     const ws_conn_t* except) {
+  ws__frame_t header;
+  ws__list_t* node;
+  ws_conn_t* conn;
+  int queued;
+  int slow;
+
+  queued = 0;
+  slow = 0;
+  /* Nothing here calls back into user code, so the room and its members
+   * cannot change under this loop. */
+  for (node = room->members.next; node != &room->members; node = node->next) {
+    conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
+    if (conn == except || !ws__conn_is_open(conn))
+      continue;
+    if (!ws__conn_queue_has_room(conn, frame_len)) {
+      ws__conn_on_slow(conn);
+      slow++;
+      continue;
+    }
+    if (ws__outq_append_shared(ws__conn_data_queue(conn), shared, frame,
+                               frame_len) != 0) {
+      /* No member misses a message silently: this one is dropped. */
+      ws__conn_fail_later(conn, WS_ENOMEM);
+      continue;
+    }
+    ws__conn_mark_dirty(conn);
+    ws__conn_note_queued(conn);
+    queued++;
+  }
+  /* The frame is one of ours: its header parses. */
+  ws__frame_parse(frame, frame_len, &header);
+  ws__room_count(room, header.opcode, (size_t) header.payload_len, queued,
+                 slow);
+  return queued;
+}
+
 int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
                       size_t len, ws_conn_t* except) {
   unsigned char* frame;
-  ws__list_t* node;
-  ws_conn_t* conn;
   size_t frame_len;
-  int queued;
-  int slow;
 
   if (room == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
       (data == NULL && len > 0) || len > WS_MAX_LIMIT)
@@ -205,31 +240,21 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
     memcpy(frame + frame_len, data, len);
   frame_len += len;
   room->batch->len += frame_len;
-  queued = 0;
-  slow = 0;
-  /* Nothing here calls back into user code, so the room and its members
-   * cannot change under this loop. */
-  for (node = room->members.next; node != &room->members; node = node->next) {
-    conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
-    if (conn == except || !ws__conn_is_open(conn))
-      continue;
-    if (!ws__conn_queue_has_room(conn, frame_len)) {
-      ws__conn_on_slow(conn);
-      slow++;
-      continue;
-    }
-    if (ws__outq_append_shared(ws__conn_data_queue(conn), room->batch, frame,
-                               frame_len) != 0) {
-      /* No member misses a message silently: this one is dropped. */
-      ws__conn_fail_later(conn, WS_ENOMEM);
-      continue;
-    }
-    ws__conn_mark_dirty(conn);
-    ws__conn_note_queued(conn);
-    queued++;
-  }
-  ws__room_count(room, (unsigned int) opcode, len, queued, slow);
-  return queued;
+  return ws__room_deliver(room, room->batch, frame, frame_len, except);
+}
+
+int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,
+                             size_t frame_len, const ws_conn_t* except) {
+  unsigned char* copy;
+
+  if (room->count == 0)
+    return 0;
+  if (ws__room_reserve(room, frame_len) != 0)
+    return WS_ENOMEM;
+  copy = room->batch->data + room->batch->len;
+  memcpy(copy, frame, frame_len);
+  room->batch->len += frame_len;
+  return ws__room_deliver(room, room->batch, copy, frame_len, except);
 }
 
 void ws__server_end_batches(ws_server_t* server) {

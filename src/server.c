@@ -18,20 +18,40 @@ static int ws__server_closed(ws_conn_t* conn) {
   return 0;
 }
 
+/* Its id names it no more, and it leaves its rooms. */
+static void ws__server_conn_closing(ws_conn_t* conn) {
+  ws_server_t* server;
+
+  server = (ws_server_t*) conn->hub;
+  if (conn->id != 0)
+    ws__mailbox_forget(&server->mailbox, conn);
+  ws__conn_leave_rooms(conn);
+}
+
 static void ws__server_release(ws_conn_t* conn) {
-  (void) conn;
+  ws__group_uncount(conn, (ws_server_t*) conn->hub);
 }
 
 static void ws__server_flushed(ws__hub_t* hub) {
   ws__server_end_batches((ws_server_t*) hub);
 }
 
+/* The close callback comes once for the group, from the last of its
+ * loops to close. */
 static void ws__server_hub_closed(ws__hub_t* hub) {
+  ws_server_close_cb close_cb;
   ws_server_t* server;
+  ws__group_t* group;
 
   server = (ws_server_t*) hub;
-  if (server->close_cb != NULL)
-    server->close_cb(server);
+  group = server->group;
+  /* No group: an attached server that could not join one. */
+  if (group != NULL && ws__group_closed(server, &close_cb)) {
+    if (close_cb != NULL)
+      close_cb(server);
+    ws__shared_rooms_free(group);
+    ws__group_destroy(group);
+  }
   ws__server_destroy_rooms(server);
   ws__free(server);
 }
@@ -44,7 +64,7 @@ const ws__role_t ws__server_role = {
   wslay_event_context_server_init,
   ws__handshake_server,
   NULL, /* no masking keys */
-  ws__conn_leave_rooms,
+  ws__server_conn_closing,
   ws__server_closed,
   ws__server_release,
   ws__server_flushed,
@@ -75,6 +95,58 @@ void ws_server_options_init_sized(ws_server_options_t* options,
   ws__init_sized(options, size, &defaults, sizeof(defaults));
 }
 
+/* Undoes ws__server_make() once its handles exist: they close from the
+ * loop, then the server is freed, with no close callback. */
+static void ws__server_unmake(ws_server_t* server) {
+  ws__mailbox_close(&server->mailbox);
+  ws__group_close_channels(server);
+  ws__hub_close(&server->hub);
+}
+
+/* A server on loop with o and cb, and its mailbox; the first of a group
+ * (ws_server_new()) makes the group too. */
+static int ws__server_make(ws_server_t** pserver, uv_loop_t* loop,
+                           const ws_server_options_t* o,
+                           const ws_server_callbacks_t* cb, int first) {
+  ws_server_t* server;
+  int r;
+
+  server = ws__calloc(1, sizeof(*server));
+  if (server == NULL)
+    return WS_ENOMEM;
+  if (first && ws__group_new(server) != 0) {
+    ws__free(server);
+    return WS_ENOMEM;
+  }
+  r = ws__hub_init(&server->hub, loop, &ws__server_role, &ws__conn_io, o);
+  if (r != 0) {
+    if (server->group != NULL)
+      ws__group_destroy(server->group);
+    ws__free(server);
+    return r;
+  }
+  server->callbacks = *cb;
+  server->hub.callbacks.on_open = cb->on_open;
+  server->hub.callbacks.on_message = cb->on_message;
+  server->hub.callbacks.on_pong = cb->on_pong;
+  server->hub.callbacks.on_close = cb->on_close;
+  server->hub.callbacks.on_peer_close = cb->on_peer_close;
+  server->hub.callbacks.on_drain = cb->on_drain;
+  ws__list_init(&server->listeners);
+  ws__list_init(&server->rooms);
+  ws__list_init(&server->batching_rooms);
+  /* Fails only if the system cannot make a mutex or grow the registry
+   * (not through ws_replace_allocator()'s functions): the handles made
+   * already close from the loop. */
+  r = ws__mailbox_open(&server->mailbox, server);
+  if (r != 0) {
+    ws__server_unmake(server);
+    return r;
+  }
+  *pserver = server;
+  return 0;
+}
+
 int ws_server_new_sized(ws_server_t** pserver, uv_loop_t* loop,
                         const ws_server_options_t* options,
                         size_t options_size,
@@ -97,50 +169,42 @@ int ws_server_new_sized(ws_server_t** pserver, uv_loop_t* loop,
        ws__copy_sized(&cb, sizeof(cb), callbacks, callbacks_size,
                       WS__SERVER_CALLBACKS_MIN) != 0))
     return WS_EINVAL;
-  server = ws__calloc(1, sizeof(*server));
-  if (server == NULL)
-    return WS_ENOMEM;
-  r = ws__hub_init(&server->hub, loop, &ws__server_role, &ws__conn_io, &o);
-  if (r != 0) {
-    ws__free(server);
+  r = ws__server_make(&server, loop, &o, &cb, 1);
+  if (r != 0)
     return r;
-  }
-  server->callbacks = cb;
-  server->hub.callbacks.on_open = cb.on_open;
-  server->hub.callbacks.on_message = cb.on_message;
-  server->hub.callbacks.on_pong = cb.on_pong;
-  server->hub.callbacks.on_close = cb.on_close;
-  server->hub.callbacks.on_peer_close = cb.on_peer_close;
-  server->hub.callbacks.on_drain = cb.on_drain;
-  ws__list_init(&server->listeners);
-  ws__list_init(&server->rooms);
-  ws__list_init(&server->batching_rooms);
   *pserver = server;
   return 0;
 }
 
-static void ws__on_refused_closed(uv_handle_t* handle) {
-  ws__free(handle);
-}
+int ws_server_attach(ws_server_t* first, uv_loop_t* loop,
+                     ws_server_t** pserver) {
+  ws_server_t* server;
+  int r;
 
-/* More connections than max_connections (0: no limit). */
-static int ws__server_full(const ws_server_t* server) {
-  return server->hub.options.max_connections != 0 &&
-         server->hub.conn_count > server->hub.options.max_connections;
-}
-
-static void ws__server_refuse_full(ws_conn_t* conn) {
-  ws__stats_refused(conn->hub, 503, WS_HANDSHAKE_FULL);
-  WS__LOG(conn->hub, WS_LOG_WARN, conn, "handshake refused: 503 (%s)",
-          ws_handshake_failure_name(WS_HANDSHAKE_FULL));
-  ws__handshake_refuse(conn, 503);
+  if (pserver == NULL)
+    return WS_EINVAL;
+  *pserver = NULL;
+  if (first == NULL || loop == NULL)
+    return WS_EINVAL;
+  /* The options, the callbacks and the user data are the first server's;
+   * what its loop's thread may change later (the data) is read here
+   * once. */
+  r = ws__server_make(&server, loop, &first->hub.options, &first->callbacks,
+                      0);
+  if (r != 0)
+    return r;
+  server->hub.data = first->hub.data;
+  r = ws__group_attach(first, server);
+  if (r != 0) {
+    ws__server_unmake(server);
+    return r;
+  }
+  *pserver = server;
+  return 0;
 }
 
 static void ws__on_connection(uv_stream_t* listener, int status) {
   ws_server_t* server;
-  ws_conn_t* conn;
-  uv_tcp_t* spare;
-  int r;
 
   server = ((ws__listener_t*) listener)->server;
   if (status < 0) {
@@ -150,31 +214,7 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
             uv_strerror(status));
     return;
   }
-  conn = server->hub.closing ? NULL : ws__conn_new(&server->hub);
-  if (conn == NULL) {
-    WS__COUNT(&server->hub, connections_dropped);
-    WS__LOG(&server->hub, WS_LOG_WARN, NULL, "connection dropped: %s",
-            server->hub.closing ? "server closing" : "out of memory");
-    /* Take the connection off the backlog and drop it. */
-    spare = ws__malloc(sizeof(*spare));
-    if (spare == NULL)
-      return;
-    uv_tcp_init(server->hub.loop, spare);
-    uv_accept(listener, (uv_stream_t*) spare);
-    uv_close((uv_handle_t*) spare, ws__on_refused_closed);
-    return;
-  }
-  WS__COUNT(&server->hub, connections_accepted);
-  ws__stream_init_tcp(conn);
-  r = uv_accept(listener, conn->stream);
-  if (r == 0)
-    r = conn->transport->read_start(conn);
-  if (r != 0) {
-    ws__conn_abort(conn, r);
-    return;
-  }
-  if (ws__server_full(server))
-    ws__server_refuse_full(conn);
+  ws__group_accept(server, listener);
 }
 
 int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
@@ -200,8 +240,8 @@ int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
     return r;
   }
   WS__COUNT(&server->hub, connections_accepted);
-  if (ws__server_full(server))
-    ws__server_refuse_full(conn);
+  if (!ws__group_admit(conn, server))
+    ws__group_refuse_full(conn);
   return 0;
 }
 
@@ -367,6 +407,66 @@ int ws_server_port(const ws_server_t* server) {
       WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node));
 }
 
+/* Posted to the group's other servers by the first close: each closes
+ * (or shuts down, with the same deadline) from its own loop. */
+typedef struct {
+  ws__post_t post;
+  int shutdown;
+  uint64_t timeout_ms;
+} ws__close_post_t;
+
+static void ws__server_close_post_cb(ws__post_t* post, ws_server_t* server,
+                                     int status) {
+  ws__close_post_t* p;
+
+  p = (ws__close_post_t*) post;
+  if (status == 0 && (!p->shutdown ||
+                      ws_server_shutdown(server, p->timeout_ms, NULL) != 0))
+    ws_server_close(server, NULL);
+  ws__free(p);
+}
+
+/* Closes every other server of the group, from its own loop. */
+static void ws__server_close_group(ws_server_t* server, int shutdown,
+                                   uint64_t timeout_ms,
+                                   ws_server_close_cb cb) {
+  unsigned int slots[WS__GROUP_MAX];
+  ws__close_post_t* p;
+  unsigned int n;
+  unsigned int i;
+
+  n = ws__group_begin_close(server, cb, slots);
+  for (i = 0; i < n; i++) {
+    /* Without memory for the post, that loop's server stays open until
+     * its own ws_server_close(). */
+    p = ws__malloc(sizeof(*p));
+    if (p == NULL)
+      continue;
+    p->post.cb = ws__server_close_post_cb;
+    p->shutdown = shutdown;
+    p->timeout_ms = timeout_ms;
+    if (ws__post(slots[i], &p->post) != 0)
+      ws__free(p); /* closing already */
+  }
+}
+
+static void ws__server_close_local(ws_server_t* server, int shutdown,
+                                   uint64_t timeout_ms,
+                                   ws_server_close_cb cb) {
+  ws__listener_t* listener;
+
+  ws__server_close_group(server, shutdown, timeout_ms, cb);
+  ws__mailbox_close(&server->mailbox);
+  ws__group_close_channels(server);
+  while (!ws__list_empty(&server->listeners)) {
+    listener = WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node);
+    ws__list_remove(&listener->node);
+    uv_close((uv_handle_t*) &listener->tcp, ws__on_listener_closed);
+  }
+  ws__hub_close_conns(&server->hub);
+  ws__hub_close(&server->hub);
+}
+
 int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
                        ws_server_close_cb cb) {
   int r;
@@ -381,23 +481,14 @@ int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
   r = ws__hub_close_within(&server->hub, timeout_ms);
   if (r != 0)
     return r;
-  ws_server_close(server, cb);
+  ws__server_close_local(server, 1, timeout_ms, cb);
   return 0;
 }
 
 void ws_server_close(ws_server_t* server, ws_server_close_cb cb) {
-  ws__listener_t* listener;
-
   if (server == NULL || server->hub.closing)
     return;
-  server->close_cb = cb;
-  while (!ws__list_empty(&server->listeners)) {
-    listener = WS__CONTAINER_OF(server->listeners.next, ws__listener_t, node);
-    ws__list_remove(&listener->node);
-    uv_close((uv_handle_t*) &listener->tcp, ws__on_listener_closed);
-  }
-  ws__hub_close_conns(&server->hub);
-  ws__hub_close(&server->hub);
+  ws__server_close_local(server, 0, 0, cb);
 }
 
 uv_loop_t* ws_server_loop(const ws_server_t* server) {

@@ -32,6 +32,9 @@ int ws__list_linked(const ws__list_t* node);
 typedef struct ws__shared_s {
   size_t refcount;
   size_t len;
+  /* NULL: freed at the last unref. Else called instead: the bytes live
+   * elsewhere (a frame broadcast to several loops, shared.c). */
+  void (*release)(struct ws__shared_s* shared);
   unsigned char data[1];
 } ws__shared_t;
 
@@ -395,6 +398,8 @@ struct ws_conn_s {
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
+  ws_conn_id_t id;          /* 0 until ws_conn_id() (remote.c) */
+  unsigned int counted : 1; /* counts in its server group's connections */
 };
 
 /* The callbacks both roles give their connections. */
@@ -572,6 +577,9 @@ void ws__conn_service(ws_conn_t* conn);
 void ws__hub_flush_dirty(ws__hub_t* hub);
 /* Closes every connection of the hub: 1001 for open ones. */
 void ws__hub_close_conns(ws__hub_t* hub);
+/* Whether a close frame may carry code (1000-1003, 1007-1011,
+ * 3000-4999). */
+int ws__close_code_sendable(unsigned int code);
 
 /* ---- Frames in (recv.c) ---- */
 
@@ -622,6 +630,58 @@ size_t ws__handshake_client(ws_conn_t* conn, const unsigned char* data,
 /* Answers with an HTTP error status and closes. */
 void ws__handshake_refuse(ws_conn_t* conn, int status);
 
+/* ---- Posting to a server's loop from any thread (remote.c) ---- */
+
+typedef struct ws__post_s ws__post_t;
+
+struct ws__post_s {
+  ws__post_t* next;
+  /* On the mailbox's loop: status 0 to do the work, or WS_ECLOSED if the
+   * mailbox closed first (the server is closing). Frees the post. */
+  void (*cb)(ws__post_t* post, ws_server_t* server, int status);
+};
+
+typedef struct {
+  uv_async_t async;
+  uv_mutex_t lock;
+  ws__post_t* head;          /* guarded by lock */
+  ws__post_t** tail;
+  ws_server_t* server;
+  unsigned int slot;         /* in the process's registry */
+  int open;
+  /* The connections that have an id: open addressing on the id. */
+  ws_conn_t** ids;
+  size_t id_cap;
+  size_t id_count;
+} ws__mailbox_t;
+
+/* Registers the mailbox; on the loop's thread (or before the loop runs).
+ * Returns 0 or WS_ENOMEM. */
+int ws__mailbox_open(ws__mailbox_t* box, ws_server_t* server);
+/* Posts are refused from now on; those queued get status WS_ECLOSED from
+ * the loop, then the async handle closes (it counts in the hub's
+ * handles). */
+void ws__mailbox_close(ws__mailbox_t* box);
+/* Any thread: queues post to the mailbox in slot. WS_ECLOSED if it is
+ * closed (the post is still the caller's). */
+int ws__post(unsigned int slot, ws__post_t* post);
+/* The connection's id stops naming it (it is closing). */
+void ws__mailbox_forget(ws__mailbox_t* box, ws_conn_t* conn);
+/* The open connection id names on this mailbox's loop, or NULL. */
+ws_conn_t* ws__mailbox_find(const ws__mailbox_t* box, ws_conn_id_t id);
+/* The mailbox slot an id routes to. */
+#define WS__ID_SLOT(id) ((unsigned int) ((id) >> 48))
+/* A slot no mailbox ever has: posts to it fail. */
+#define WS__NO_SLOT 0x10000u
+
+/* ---- Servers on several loops (group.c) ---- */
+
+typedef struct ws__group_s ws__group_t;
+typedef struct ws__channel_s ws__channel_t;
+
+/* The most loops one server spans. */
+#define WS__GROUP_MAX 64
+
 /* ---- Servers (server.c) and clients (client.c) ---- */
 
 struct ws_server_s {
@@ -630,8 +690,48 @@ struct ws_server_s {
   ws__list_t listeners;
   ws__list_t rooms;
   ws__list_t batching_rooms;
-  ws_server_close_cb close_cb;
+  ws__mailbox_t mailbox;
+  ws__group_t* group;
+  unsigned int group_index;  /* 0: the server the others attached to */
+  /* Index 0: where accepted connections are handed over to the others
+   * (one per attached loop, index - 1). Index > 0: the one they come in
+   * through. */
+  ws__channel_t* channels[WS__GROUP_MAX];
+  unsigned int channel_count; /* index 0: the highest index attached */
+  unsigned int next_loop;    /* index 0: round robin over the loops */
 };
+
+/* group.c, for server.c and the shared rooms. */
+int ws__group_new(ws_server_t* first);
+int ws__group_attach(ws_server_t* first, ws_server_t* server);
+/* A listener (or a channel) has a connection for server's loop, or for
+ * another loop of its group. */
+void ws__group_accept(ws_server_t* server, uv_stream_t* listener);
+/* Counts a new connection in the group's: 0 if that takes them past
+ * max_connections (the connection is to be refused with 503). */
+int ws__group_admit(ws_conn_t* conn, ws_server_t* server);
+/* Answers 503 to a connection past max_connections, counted and logged. */
+void ws__group_refuse_full(ws_conn_t* conn);
+/* The connection is freed: it counts no more. */
+void ws__group_uncount(ws_conn_t* conn, ws_server_t* server);
+/* The first close of the group: records cb and fills slots with the
+ * mailboxes of the other loops' servers, to be closed too; returns how
+ * many (0 if the group was closing already). */
+unsigned int ws__group_begin_close(ws_server_t* server,
+                                   ws_server_close_cb cb,
+                                   unsigned int* slots);
+void ws__group_close_channels(ws_server_t* server);
+/* server's hub has closed: 1 if it was the group's last (then *cb is the
+ * group's close callback and the group is to be destroyed). */
+int ws__group_closed(ws_server_t* server, ws_server_close_cb* cb);
+void ws__group_destroy(ws__group_t* group);
+/* The mailbox slots and indexes of the servers not closed yet. */
+unsigned int ws__group_slots(ws__group_t* group, unsigned int* slots,
+                             unsigned int* indexes);
+/* The group's shared rooms (shared.c's), guarded by the group's lock. */
+ws__list_t* ws__group_shared_rooms(ws__group_t* group);
+void ws__group_lock(ws__group_t* group);
+void ws__group_unlock(ws__group_t* group);
 
 /* Listens on every IPv4 and IPv6 address of list, on port (0: the port
  * the first one gets), as ws_server_listen() does with a name's. */
@@ -692,6 +792,24 @@ struct ws_room_s {
 
 void ws__conn_leave_rooms(ws_conn_t* conn);
 void ws__server_destroy_rooms(ws_server_t* server);
+/* Queues frame_len bytes of shared at frame (one encoded frame) to every
+ * open member but except, as ws_room_broadcast() does; returns how many
+ * members got it. */
+int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
+                     unsigned char* frame, size_t frame_len,
+                     const ws_conn_t* except);
+/* Copies an encoded frame into this loop iteration's buffer of the room
+ * and delivers it from there, so that it shares a segment with the
+ * iteration's other broadcasts in each member's queue. */
+int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,
+                             size_t frame_len, const ws_conn_t* except);
+/* Frames up to this size are delivered that way. */
+#define WS__ROOM_COPY_MAX 4096
+
+/* ---- Rooms across the loops of a server (shared.c) ---- */
+
+/* The group's last server has closed: frees its shared rooms left. */
+void ws__shared_rooms_free(ws__group_t* group);
 /* The loop is about to poll: rooms let go of this iteration's buffers. */
 void ws__server_end_batches(ws_server_t* server);
 

@@ -6,11 +6,16 @@
  * that one echo, stops reading from the peer (ws_conn_pause()), and in
  * on_drain sends it and reads again. Opens and closes are logged to
  * stderr, and with --log LEVEL the library's log lines too. GET /metrics
- * answers the server's counters in the Prometheus text format.
+ * answers the counters of the loop that serves it, in the Prometheus text
+ * format.
  * SIGINT or SIGTERM stops it gracefully (ws_server_shutdown()): no more
  * connections are accepted, every open one gets its queued echoes then a
  * 1001 close, and once all have closed, or --drain-timeout has passed, the
  * process exits 0.
+ *
+ * --threads N serves on N loops, one per thread (default: one per core):
+ * the main thread's loop listens, and ws_server_attach() spreads the
+ * connections over the others.
  *
  * The interop tests read the port from the one line printed on stdout:
  *   listening on ws://127.0.0.1:8080/
@@ -34,7 +39,15 @@ typedef struct {
   size_t max_queued_bytes; /* 0: the library's default */
   int log_level;           /* 0: no library log lines */
   uint64_t drain_timeout;  /* ms a graceful stop waits for connections */
+  unsigned int threads;
 } echo_config_t;
+
+/* A loop of its own for each thread but the main one. */
+typedef struct {
+  uv_thread_t thread;
+  uv_loop_t loop;
+  int started;
+} echo_thread_t;
 
 /* An echo the send queue refused, kept until on_drain. While a connection
  * has one, it is paused, so it never has two. */
@@ -70,6 +83,8 @@ static void usage(FILE* out, const char* prog) {
           "  --drain-timeout MS    how long SIGTERM waits for connections to"
           " close\n"
           "                        (%d)\n"
+          "  --threads N           loops (threads) to serve on, 1 to 64"
+          " (one per core)\n"
           "  --help                show this help\n"
           "\n"
           "GET /metrics answers the counters in the Prometheus text"
@@ -125,6 +140,11 @@ static int parse_args(int argc, char** argv, echo_config_t* config,
       if (flags_parse_uint(value, UINT32_MAX, &v) != 0)
         goto bad;
       config->drain_timeout = v;
+    } else if ((value = flags_value(argc, argv, &i, "--threads",
+                                   &missing)) != NULL) {
+      if (flags_parse_uint(value, 64, &v) != 0 || v == 0)
+        goto bad;
+      config->threads = (unsigned int) v;
     } else {
       if (missing)
         fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
@@ -240,11 +260,11 @@ static void on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   }
 }
 
-/* /metrics; any other plain HTTP request is left unanswered, which uvws
- * answers with 426 Upgrade Required. */
+/* /metrics: the counters of the loop (thread) that serves the request;
+ * any other plain HTTP request is left unanswered, which uvws answers
+ * with 426 Upgrade Required. */
 static void on_http(ws_conn_t* conn, ws_request_t* request) {
-  (void) conn;
-  ops_metrics_serve(server, request);
+  ops_metrics_serve(ws_conn_server(conn), request);
 }
 
 static void on_signal(uv_signal_t* handle, int signum) {
@@ -260,10 +280,70 @@ static void on_signal(uv_signal_t* handle, int signum) {
   uv_close((uv_handle_t*) &sigterm_handle, NULL);
 }
 
+/* Another loop, attached to the server: it runs until the server closes
+ * (on every loop at once, from the main thread's signal). */
+static void run_attached(void* arg) {
+  echo_thread_t* t;
+  ws_server_t* attached;
+  int err;
+
+  t = arg;
+  err = ws_server_attach(server, &t->loop, &attached);
+  if (err != 0) {
+    fprintf(stderr, "ws_server_attach: %s\n", ws_strerror(err));
+    return;
+  }
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+}
+
+/* Starts config->threads - 1 loops; returns them (or NULL). */
+static echo_thread_t* start_threads(unsigned int n) {
+  echo_thread_t* threads;
+  unsigned int i;
+
+  threads = calloc(n, sizeof(*threads));
+  if (threads == NULL)
+    return NULL;
+  for (i = 0; i < n; i++) {
+    if (uv_loop_init(&threads[i].loop) != 0)
+      break;
+    if (uv_thread_create(&threads[i].thread, run_attached, &threads[i]) !=
+        0) {
+      uv_loop_close(&threads[i].loop);
+      break;
+    }
+    threads[i].started = 1;
+  }
+  if (i < n)
+    fprintf(stderr, "started %u threads of %u\n", i + 1, n + 1);
+  return threads;
+}
+
+static int join_threads(echo_thread_t* threads, unsigned int n) {
+  unsigned int i;
+  int status;
+  int err;
+
+  status = 0;
+  for (i = 0; threads != NULL && i < n; i++) {
+    if (!threads[i].started)
+      continue;
+    uv_thread_join(&threads[i].thread);
+    err = uv_loop_close(&threads[i].loop);
+    if (err != 0) {
+      fprintf(stderr, "uv_loop_close: %s\n", uv_strerror(err));
+      status = 1;
+    }
+  }
+  free(threads);
+  return status;
+}
+
 int main(int argc, char** argv) {
   ws_server_callbacks_t callbacks;
   ws_server_options_t options;
   echo_config_t config;
+  echo_thread_t* threads;
   uv_loop_t loop;
   int exit_now;
   int status;
@@ -276,6 +356,9 @@ int main(int argc, char** argv) {
   config.max_queued_bytes = 0;
   config.log_level = 0;
   config.drain_timeout = OPS_DRAIN_TIMEOUT_MS;
+  config.threads = uv_available_parallelism();
+  if (config.threads > 64)
+    config.threads = 64;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
@@ -345,6 +428,8 @@ int main(int argc, char** argv) {
   uv_signal_start(&sigint_handle, on_signal, SIGINT);
   uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
 
+  threads = start_threads(config.threads - 1);
+
   port = ws_server_port(server);
   if (strchr(config.host, ':') != NULL)
     printf("listening on ws://[%s]:%d/\n", config.host, port);
@@ -354,10 +439,11 @@ int main(int argc, char** argv) {
 
   uv_run(&loop, UV_RUN_DEFAULT);
 
+  status = join_threads(threads, config.threads - 1);
   err = uv_loop_close(&loop);
   if (err != 0) {
     fprintf(stderr, "uv_loop_close: %s\n", uv_strerror(err));
     return 1;
   }
-  return 0;
+  return status;
 }

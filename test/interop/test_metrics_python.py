@@ -77,7 +77,14 @@ def check(cond, why):
 
 
 def start(binary, log):
-    proc = subprocess.Popen([binary, "--port", "0", "--log", "debug"],
+    # One loop (where the sample has --threads): /metrics shows the
+    # counters of the loop that serves it, and these checks count one
+    # server's events exactly.
+    help_text = subprocess.run([binary, "--help"], stdout=subprocess.PIPE,
+                               text=True).stdout
+    threads = ["--threads", "1"] if "--threads" in help_text else []
+    proc = subprocess.Popen([binary, "--port", "0", "--log", "debug"] +
+                            threads,
                             stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.stdout.readline()
     m = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/", line)

@@ -112,7 +112,8 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(
-        [sys.argv[1], "--port", "0", "--drain-timeout",
+        # One loop: /metrics shows the counters of the loop serving it.
+        [sys.argv[1], "--port", "0", "--threads", "1", "--drain-timeout",
          str(DRAIN_TIMEOUT_MS)],
         stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.stdout.readline()
