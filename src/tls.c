@@ -508,11 +508,14 @@ static int ws__tls_shutdown(ws_conn_t* conn) {
 
 static void ws__tls_on_alloc(uv_handle_t* handle, size_t suggested,
                              uv_buf_t* buf) {
+  ws__hub_t* hub;
   uv_buf_t whole;
 
   (void) suggested;
-  whole = ws__hub_read_buf(((ws_conn_t*) handle->data)->hub);
+  hub = ((ws_conn_t*) handle->data)->hub;
+  whole = ws__hub_read_buf(hub);
   if (whole.len <= WS__TLS_RESERVE) {
+    ws__hub_return_read_buf(hub, whole.base);
     *buf = uv_buf_init(NULL, 0);
     return;
   }
