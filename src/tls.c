@@ -547,6 +547,12 @@ static int ws__tls_decrypt(ws__tls_t* tls, unsigned char* base,
     r = SSL_read_ex(tls->ssl, base + produced, room, &n);
     if (r == 1) {
       produced += n;
+      /* All read and nothing decrypted waiting: another call would only
+       * say so. */
+      if (tls->in_len == 0 && SSL_pending(tls->ssl) == 0) {
+        r = 0;
+        break;
+      }
       continue;
     }
     r = SSL_get_error(tls->ssl, r);
