@@ -170,8 +170,9 @@ typedef struct {
   int clean;
   /* 0, or why the connection ended early: WS_EPROTO, WS_ETOOBIG (we failed
    * the connection with 1002/1007 or 1009), WS_ETIMEDOUT (handshake, pong,
-   * idle or close timeout), WS_EEOF, WS_EQUEUEFULL, WS_ESHUTDOWN, or a libuv
-   * I/O error. */
+   * idle or close timeout), WS_EEOF, WS_EQUEUEFULL, WS_ESHUTDOWN, WS_ETLS
+   * (a TLS connection's alert, bad record or renegotiation attempt), or a
+   * libuv I/O error. */
   int error;
 } ws_close_info_t;
 
@@ -931,8 +932,10 @@ typedef struct {
    * (ws_conn_http_status() tells which), WS_EBADACCEPT, WS_EBADRESPONSE
    * (not HTTP, a 101 in a version other than HTTP/1.1, no Upgrade or
    * Connection, an extension, or a Sec-WebSocket-Protocol that is not
-   * exactly one of the offered tokens), WS_ESHUTDOWN (ws_client_close()
-   * came first) or WS_ECANCELED (ws_conn_close() came first). Always
+   * exactly one of the offered tokens), WS_ECERT (wss://: the server's
+   * certificate was not verified, or is not for the URL's host), WS_ETLS
+   * (any other TLS failure), WS_ESHUTDOWN (ws_client_close() came first)
+   * or WS_ECANCELED (ws_conn_close() came first). Always
    * from the loop, never from inside a ws_ call. conn must not be used
    * after this returns. */
   void (*on_connect_error)(ws_conn_t* conn, int error);
