@@ -243,12 +243,19 @@ int ws__tls_client_ctx_new(ws__tls_ctx_t** pctx, const char* ca_file,
 
 /* ---- Errors ---- */
 
-/* Why OpenSSL failed: the certificate, or the rest of TLS. */
+/* Why OpenSSL failed: the certificate, or the rest of TLS (logged). */
 static int ws__tls_error(ws__tls_t* tls) {
+  const char* reason;
   long verify;
 
   tls->failed = 1;
   verify = SSL_get_verify_result(tls->ssl);
+  if (verify != X509_V_OK)
+    reason = X509_verify_cert_error_string(verify);
+  else
+    reason = ERR_reason_error_string(ERR_peek_last_error());
+  WS__LOG(tls->conn->hub, WS_LOG_WARN, tls->conn, "TLS failed: %s",
+          reason != NULL ? reason : "the peer closed or sent no TLS");
   ERR_clear_error();
   return verify != X509_V_OK ? WS_ECERT : WS_ETLS;
 }
@@ -564,8 +571,11 @@ static int ws__tls_decrypt(ws__tls_t* tls, unsigned char* base,
       r = ws__tls_error(tls);
     break;
   }
-  if (r == 0 && tls->renegotiating)
+  if (r == 0 && tls->renegotiating) {
+    WS__LOG(tls->conn->hub, WS_LOG_WARN, tls->conn,
+            "TLS renegotiation refused: dropping");
     r = WS_ETLS;
+  }
   tls->in = NULL;
   tls->in_len = 0;
   *plain_len = produced;
