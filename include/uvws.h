@@ -1043,7 +1043,9 @@ WS_EXTERN void ws_tls_options_init_sized(ws_tls_options_t* options,
                                          size_t size);
 
 /* As ws_server_listen(), for a listener whose connections speak TLS. A
- * server may have plaintext and TLS listeners both. Returns what
+ * server may have plaintext and TLS listeners both. A TLS listener's
+ * connections are served on its own loop: they are not handed to the
+ * loops attached with ws_server_attach(). Returns what
  * ws_server_listen() does, or WS_ENOTSUP (no TLS in this build), WS_EINVAL
  * (neither ssl_ctx nor both files) or WS_ETLS (the certificate or key
  * could not be loaded, or do not match). */
