@@ -37,6 +37,8 @@ static void usage(FILE* out) {
 "                     the outstanding window allows)\n"
 "  --server-publishes broadcast: no publisher; the server's timer publishes\n"
 "  --origin O         send Origin: O\n"
+"  --tls-ca FILE      wss:// URLs: trust this CA file (PEM) instead of the\n"
+"                     system's\n"
 "  --server-pid PID   read that process's CPU time and RSS for the window\n"
 "  --drain S          seconds to wait for missing answers at the end (5)\n"
 "  --json FILE        write the results as JSON\n"
@@ -196,6 +198,9 @@ int parse_args(int argc, char** argv) {
     } else if (FLAG("--rate")) {
       NEED();
       o.rate = atof(v);
+    } else if (FLAG("--tls-ca")) {
+      NEED();
+      o.tls_ca = v;
     } else if (FLAG("--origin")) {
       NEED();
       o.origin = v;

@@ -53,6 +53,7 @@ typedef struct {
   double rate;          /* broadcast: publications per second, 0: closed */
   int server_publishes;
   const char* origin;
+  const char* tls_ca;         /* wss://: the CA file (NULL: the system's) */
   const char* json;
   const char* plot;
   const char* label;

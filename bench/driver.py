@@ -80,6 +80,16 @@ class Env:
             "node": {"cmd": ["node", os.path.join(HERE, "peers", "node",
                                                   "server.mjs"),
                              "0", "{host}"]},
+            # Over TLS (the tls pass): certificates from make_certs().
+            "uvws-tls": {"cmd": [os.path.join(self.bin, "samples", "echo",
+                                              "uvws-echo"), "--host",
+                                 "{host}", "--port", "0", "--tls-cert",
+                                 "{cert}", "--tls-key", "{key}"],
+                         "client": ["--tls-ca", "{ca}"]},
+            "node-tls": {"cmd": ["node", os.path.join(HERE, "peers", "node",
+                                                      "server.mjs"),
+                                 "0", "{host}", "{cert}", "{key}"],
+                         "client": ["--tls-ca", "{ca}"]},
             "uvws-bcast": {"cmd": [os.path.join(self.bin, "bench",
                                                 "uvws-bcast-server"),
                                    "--host", "{host}", "--port", "0"]},
@@ -147,6 +157,30 @@ class Env:
         # The servers each pass runs, in the order of the report's columns.
         self.echo_servers = [s for s in echo if s in self.servers]
         self.bcast_servers = [s for s in bcast if s in self.servers]
+        self.tls_servers = [s for s in TLS_SERVERS if s in self.servers]
+        self.make_certs()
+
+    def make_certs(self):
+        """A throwaway CA and certificate for the TLS servers, put in their
+        command lines and their clients'."""
+        d = os.path.join(self.work, "cert")
+        try:
+            subprocess.run([os.path.join(HERE, "..", "scripts",
+                                         "make-test-cert.sh"), d,
+                            # the memory pass spreads over 127.0.0.1-4
+                            "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,"
+                            "IP:127.0.0.3,IP:127.0.0.4"],
+                           check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        except (OSError, subprocess.CalledProcessError):
+            self.tls_servers = []
+            return
+        files = {"{cert}": os.path.join(d, "cert.pem"),
+                 "{key}": os.path.join(d, "key.pem"),
+                 "{ca}": os.path.join(d, "ca.pem")}
+        for spec in self.servers.values():
+            for k in ("cmd", "client"):
+                spec[k] = [files.get(a, a) for a in spec.get(k, [])]
 
 
 class Server:
@@ -169,7 +203,7 @@ class Server:
         deadline = time.time() + 20
         while time.time() < deadline:
             with open(self.out) as f:
-                m = re.search(r"listening on (ws://\S+/)", f.read())
+                m = re.search(r"listening on (wss?://\S+/)", f.read())
             if m:
                 self.url = m.group(1)
                 break
@@ -262,6 +296,14 @@ ECHO = [
 # The rows of issue 5's targets: binary, one message in flight.
 ECHO_SINGLE = [e for e in ECHO if e[3] == 1 and e[4] == "binary"]
 ECHO_SERVERS = ["uvws", "raw", "go-article", "gorilla", "node"]
+# The tls pass: uvws over TLS against its own plaintext and Node's ws over
+# TLS; the load client (uvws-bench) does TLS too, so compare the server's
+# CPU per message, not rates.
+TLS_ECHO = [
+    ("20 B, 100 conns", 100, 20, 1),
+    ("4 KiB, 100 conns", 100, 4096, 1),
+]
+TLS_SERVERS = ["uvws", "uvws-tls", "node-tls"]
 
 
 def picked(names):
@@ -439,7 +481,7 @@ def fd_hard_limit():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 
 
-def memory_pass(env, cfg, results):
+def memory_pass(env, cfg, results, servers=None, steps=None):
     """RSS per idle connection: RSS differences between steps of idle
     clients, each holding its share until the step after it is measured."""
     hard = fd_hard_limit()
@@ -450,15 +492,17 @@ def memory_pass(env, cfg, results):
                            f"{hard - 50} connections here; {top:,} is not"
                            " measurable")
         top = (hard - 1000) // 1000 * 1000
-    steps = [1000, 10000, top] if not cfg.quick else [1000, 5000]
-    servers = env.echo_servers
-    if cfg.quick:
-        servers = [s for s in servers if s not in ECHO_SERVERS[2:]]
+    if steps is None:
+        steps = [1000, 10000, top] if not cfg.quick else [1000, 5000]
+    if servers is None:
+        servers = env.echo_servers
+        if cfg.quick:
+            servers = [s for s in servers if s not in ECHO_SERVERS[2:]]
     for s in servers:
         # Spread destinations over 127.0.0.1-4 (the server listens on every
         # address) to pass the ephemeral port limit of one address pair.
         srv = Server(env, s, host="0.0.0.0")
-        srv.url = f"ws://{HOST}:{srv.port}/"
+        srv.url = f"{srv.url.split(':')[0]}://{HOST}:{srv.port}/"
         clients = []
         row = {"steps": []}
         try:
@@ -509,8 +553,8 @@ def memory_pass(env, cfg, results):
         results[s] = row
 
 
-def connect_rounds(env, cfg, results):
-    servers = env.echo_servers
+def connect_rounds(env, cfg, results, servers=None):
+    servers = servers or env.echo_servers
     n = cfg.connect_conns
     for rnd in range(max(1, cfg.rounds - 2)):
         order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
@@ -604,6 +648,91 @@ def bytes_section(byt, env):
             w(f"| {size // 1024} KiB | {data} | " + " | ".join(cells) + " |")
     w("")
     return "\n".join(out)
+
+
+def tls_rounds(env, cfg, results):
+    """TLS echo, each uvws-over-TLS run side by side with uvws plaintext
+    and Node's ws over TLS; then bytes per idle TLS connection (uvws over
+    TLS and plaintext, RSS per connection between steps) and new TLS
+    connections per second."""
+    servers = env.tls_servers
+    echo = results.setdefault("echo", {})
+    for rnd in range(cfg.rounds):
+        order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
+        for name, conns, size, k in TLS_ECHO:
+            for s in order:
+                srv = Server(env, s)
+                try:
+                    res = run_client(
+                        env, srv, "echo",
+                        ["-c", conns, "-s", size, "-k", k, "-d", cfg.duration,
+                         "--warmup", cfg.warmup],
+                        f"tls-echo-{s}-{conns}-{size}-r{rnd}")
+                finally:
+                    srv.stop()
+                echo.setdefault(name, {}).setdefault(s, []).append(res)
+                log(f"round {rnd + 1}/{cfg.rounds} tls echo {name} {s}: "
+                    f"{res.get('rate_per_s', 0):.0f} msgs/s, "
+                    f"{res.get('server_cpu_us_per_msg', float('nan')):.3f} "
+                    f"us/msg")
+    steps = cfg.tls_mem_steps
+    memory_pass(env, cfg, results.setdefault("memory", {}),
+                [s for s in ("uvws-tls", "uvws") if s in servers], steps)
+    connect_rounds(env, cfg, results.setdefault("connect", {}),
+                   [s for s in ("uvws-tls", "node-tls") if s in servers])
+
+
+def tls_section(tls):
+    """The report's TLS section, from tls_rounds()'s results."""
+    out = ["## TLS (wss://)", "",
+           "Server CPU per message (median over rounds, µs), and per-round "
+           "ratios (median, range). The load client does TLS as well, on "
+           "its own core; only the server's CPU per message is compared.",
+           ""]
+    echo = tls.get("echo", {})
+    out.append("| scenario | uvws | uvws TLS | Node ws TLS | uvws TLS ÷ "
+               "uvws | Node TLS ÷ uvws TLS |")
+    out.append("| --- | --- | --- | --- | --- | --- |")
+    for name, _, _, _ in TLS_ECHO:
+        runs = echo.get(name, {})
+        cells = [name]
+        for s in TLS_SERVERS:
+            xs = [r.get("server_cpu_us_per_msg") for r in runs.get(s, [])
+                  if r.get("ok")]
+            cells.append(f"{med(xs):.2f}" if xs else "-")
+        for a, b in (("uvws-tls", "uvws"), ("node-tls", "uvws-tls")):
+            rs = [x.get("server_cpu_us_per_msg") / y.get(
+                      "server_cpu_us_per_msg")
+                  for x, y in zip(runs.get(a, []), runs.get(b, []))
+                  if x.get("ok") and y.get("ok") and
+                  y.get("server_cpu_us_per_msg")]
+            cells.append(f"{med(rs):.2f} ({min(rs):.2f}-{max(rs):.2f})"
+                         if rs else "-")
+        out.append("| " + " | ".join(cells) + " |")
+    mem = tls.get("memory", {})
+    if mem:
+        out += ["", "Bytes per idle connection (server RSS between steps "
+                "of idle clients, after the handshake):", "",
+                "| server | connections | RSS | bytes per connection |",
+                "| --- | --- | --- | --- |"]
+        for s, row in mem.items():
+            if not isinstance(row, dict):
+                continue
+            prev_n, prev_kb = 0, row.get("base_kb", 0)
+            for st in row.get("steps", []):
+                per = ((st["rss_kb"] - prev_kb) * 1024 /
+                       max(1, st["conns"] - prev_n))
+                out.append(f"| {s} | {st['conns']:,} | {st['rss_kb']:,} KiB"
+                           f" | {per:,.0f} (from {prev_n:,}) |")
+                prev_n, prev_kb = st["conns"], st["rss_kb"]
+    conn = tls.get("connect", {})
+    if conn:
+        out += ["", "New connections per second (TCP, TLS and upgrade; "
+                "median over rounds):", ""]
+        for s, runs in conn.items():
+            xs = [r.get("rate_per_s") for r in runs if r.get("ok")]
+            out.append(f"- {s}: {med(xs):,.0f}/s" if xs else f"- {s}: -")
+    return "\n".join(out) + "\n"
 
 
 # ---- Report ----
@@ -1194,7 +1323,12 @@ def main():
     ap.add_argument("--duration", type=float)
     ap.add_argument("--warmup", type=float)
     ap.add_argument("--only",
-                    default="echo,syscalls,broadcast,memory,connect,bytes")
+                    default="echo,syscalls,broadcast,memory,connect,bytes",
+                    help="passes, of echo,syscalls,broadcast,memory,connect,"
+                    "bytes and tls (not run by default: TLS echo, memory and "
+                    "handshakes)")
+    ap.add_argument("--tls-mem-steps", default="1000,5000,10000",
+                    help="the tls pass's idle connection counts")
     ap.add_argument("--bcast-members", type=int)
     ap.add_argument("--bcast-inflight", type=int, default=16)
     ap.add_argument("--loops", type=int, default=1,
@@ -1224,22 +1358,26 @@ def main():
                     help="rewrite the report (and the plots) from --results")
     cfg = ap.parse_args()
     q = cfg.quick
-    # A quick run or a comparison leaves bench/ as it is unless told.
-    scratch = q or cfg.compare_bin_dir
+    # A quick run, a comparison, or a run of the tls pass alone leaves
+    # bench/ as it is unless told.
+    only = set(cfg.only.split(","))
+    scratch = (q or cfg.compare_bin_dir or
+               not only & {"echo", "syscalls", "broadcast", "memory",
+                           "connect", "bytes"})
     cfg.go_dir = cfg.go_dir or os.path.join(cfg.bin_dir, "go")
     cfg.rounds = cfg.rounds or (1 if q else 5)
     cfg.duration = cfg.duration or (1.0 if q else 3.0)
     cfg.warmup = cfg.warmup if cfg.warmup is not None else (0.5 if q else 1.0)
     cfg.bcast_members = cfg.bcast_members or (1000 if q else 10000)
     cfg.connect_conns = cfg.connect_conns or (2000 if q else 10000)
-    only = set(cfg.only.split(","))
     env = Env(cfg)
     home = env.work if scratch else HERE
     out_given = cfg.out is not None
     cfg.out = cfg.out or os.path.join(home, "RESULTS.md")
     cfg.results = cfg.results or os.path.join(home, "results.json")
     started = time.time()
-    echo, sysc, bcast, mem, conn, byt = {}, {}, {}, {}, {}, {}
+    echo, sysc, bcast, mem, conn, byt, tls = {}, {}, {}, {}, {}, {}, {}
+    cfg.tls_mem_steps = [int(x) for x in cfg.tls_mem_steps.split(",")]
     info = machine_info()
     info["bin_commit"] = build_commit(cfg.bin_dir)
     if env.compare:
@@ -1250,6 +1388,7 @@ def main():
         echo, sysc, bcast = d["echo"], d["syscalls"], d["broadcast"]
         mem, conn, info = d["memory"], d["connect"], d["machine"]
         byt = d.get("bytes", {})
+        tls = d.get("tls", {})
         cfg.command = d.get("command", cfg.command)
         started, elapsed = d.get("started", started), d.get("elapsed", 0)
         for k, v in d.get("config", {}).items():
@@ -1266,6 +1405,8 @@ def main():
             make_plots(cfg, env, echo, bcast, mem)
         report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
                               started, elapsed, byt)
+        if tls:
+            report += "\n" + tls_section(tls)
         os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
         with open(cfg.out, "w") as f:
             f.write(report)
@@ -1285,11 +1426,14 @@ def main():
         connect_rounds(env, cfg, conn)
     if "bytes" in only:
         bytes_pass(env, cfg, byt)
+    if "tls" in only:
+        tls_rounds(env, cfg, tls)
     elapsed = time.time() - started
     os.makedirs(os.path.dirname(os.path.abspath(cfg.results)), exist_ok=True)
     with open(cfg.results, "w") as f:
         json.dump({"echo": echo, "syscalls": sysc, "broadcast": bcast,
                    "memory": mem, "connect": conn, "bytes": byt,
+                   "tls": tls,
                    "machine": info,
                    "command": cfg.command, "started": started,
                    "elapsed": elapsed, "compare": env.compare,
@@ -1304,6 +1448,8 @@ def main():
         make_plots(cfg, env, echo, bcast, mem)
     report = write_report(cfg, env, echo, sysc, bcast, mem, conn, info,
                           started, elapsed, byt)
+    if tls:
+        report += "\n" + tls_section(tls)
     with open(cfg.out, "w") as f:
         f.write(report)
     log(f"wrote {cfg.out}")

@@ -341,6 +341,7 @@ int worker_run(int index, uint64_t first_id, unsigned count,
                                  ? o.max_size + 1024
                                  : 16 * 1024 * 1024;
     copts.connect_timeout = 30000;
+    copts.tls_ca_file = o.tls_ca;
     transport_ws_callbacks(&cb);
     err = ws_client_new(&w->client, &w->loop, &copts, &cb);
     if (err != 0) {

@@ -88,7 +88,10 @@ WS_EXTERN const char* ws_version_string(void);
   XX(EBADSTATUS, -30011, "server answered the upgrade with a status not 101")\
   XX(EBADACCEPT, -30012, "server sent a wrong Sec-WebSocket-Accept")         \
   XX(EBADRESPONSE, -30013, "malformed or unacceptable upgrade response")      \
-  XX(ECANCELED, -30014, "connection attempt canceled by ws_conn_close()")
+  XX(ECANCELED, -30014, "connection attempt canceled by ws_conn_close()")  \
+  XX(ENOTSUP, -30015, "not supported by this build (TLS without OpenSSL)")   \
+  XX(ETLS, -30016, "TLS failed: handshake, alert, or a bad record")         \
+  XX(ECERT, -30017, "the peer's TLS certificate could not be verified")
 
 typedef enum {
 #define WS__ERR_ENUM(name, value, msg) WS_##name = value,
@@ -167,8 +170,9 @@ typedef struct {
   int clean;
   /* 0, or why the connection ended early: WS_EPROTO, WS_ETOOBIG (we failed
    * the connection with 1002/1007 or 1009), WS_ETIMEDOUT (handshake, pong,
-   * idle or close timeout), WS_EEOF, WS_EQUEUEFULL, WS_ESHUTDOWN, or a libuv
-   * I/O error. */
+   * idle or close timeout), WS_EEOF, WS_EQUEUEFULL, WS_ESHUTDOWN, WS_ETLS
+   * (a TLS connection's alert, bad record or renegotiation attempt), or a
+   * libuv I/O error. */
   int error;
 } ws_close_info_t;
 
@@ -883,7 +887,8 @@ WS_EXTERN int ws_request_respond(ws_request_t* request, int status,
  * used exactly as a server's: ws_conn_send(), ws_conn_ping(),
  * ws_conn_close(), user data, and the same on_open, on_message, on_pong
  * and on_close callbacks. Every frame it sends is masked with a fresh key
- * from a ChaCha20 stream seeded by uv_random(). Plain ws:// only (no TLS).
+ * from a ChaCha20 stream seeded by uv_random(). ws:// and, with TLS,
+ * wss://.
  */
 
 typedef struct {
@@ -900,6 +905,14 @@ typedef struct {
   size_t drain_low_water;    /* 0: max_queued_bytes / 4, as for servers */
   ws_log_cb log_cb;          /* NULL (off), as for servers */
   ws_log_level_t log_level;  /* WS_LOG_INFO, as for servers */
+  /* wss:// only. The CA certificates (PEM) that verify servers, or NULL
+   * for the system's store. */
+  const char* tls_ca_file;
+  /* wss:// only: an SSL_CTX* the application configured (verification
+   * included), used instead of ours; it must outlive the client, which
+   * takes a reference. The host name is still checked if the context
+   * verifies peers, and sent as SNI. */
+  void* tls_ctx;
 } ws_client_options_t;
 
 #define ws_client_options_init(options)                                      \
@@ -919,8 +932,10 @@ typedef struct {
    * (ws_conn_http_status() tells which), WS_EBADACCEPT, WS_EBADRESPONSE
    * (not HTTP, a 101 in a version other than HTTP/1.1, no Upgrade or
    * Connection, an extension, or a Sec-WebSocket-Protocol that is not
-   * exactly one of the offered tokens), WS_ESHUTDOWN (ws_client_close()
-   * came first) or WS_ECANCELED (ws_conn_close() came first). Always
+   * exactly one of the offered tokens), WS_ECERT (wss://: the server's
+   * certificate was not verified, or is not for the URL's host), WS_ETLS
+   * (any other TLS failure), WS_ESHUTDOWN (ws_client_close() came first)
+   * or WS_ECANCELED (ws_conn_close() came first). Always
    * from the loop, never from inside a ws_ call. conn must not be used
    * after this returns. */
   void (*on_connect_error)(ws_conn_t* conn, int error);
@@ -962,11 +977,15 @@ WS_EXTERN int ws_client_new_sized(ws_client_t** client, uv_loop_t* loop,
                                   size_t options_size,
                                   const ws_client_callbacks_t* callbacks,
                                   size_t callbacks_size);
-/* Connects to url, "ws://host[:port][/path][?query]" (host a name, an IPv4
- * address or a bracketed IPv6 one). options may be NULL. data becomes the
- * connection's user data; *conn (if conn is not NULL) gets the connection,
+/* Connects to url, "ws://host[:port][/path][?query]" or "wss://..." (host a
+ * name, an IPv4 address or a bracketed IPv6 one). wss:// (port 443 by
+ * default) verifies the server's certificate (tls_ca_file, or the system's
+ * CA store) and its host name, sends the name as SNI, and fails with
+ * on_connect_error(WS_ECERT) if verification fails, WS_ETLS for any other
+ * TLS failure; without TLS in this build, it returns WS_ENOTSUP. options
+ * may be NULL. data becomes the connection's user data; *conn (if conn is not NULL) gets the connection,
  * which ends in on_open then on_close, or in on_connect_error. Returns 0,
- * WS_EINVAL (a bad URL, wss://, or bad options: among them a local_addr
+ * WS_EINVAL (a bad URL or bad options: among them a local_addr
  * that is not IPv4 or IPv6, or not of the family of the URL's address
  * literal), WS_ENOMEM, or a libuv error from binding local_addr
  * (UV_EADDRNOTAVAIL: not an address of this host), from connecting to an
@@ -988,6 +1007,59 @@ WS_EXTERN void* ws_client_get_data(const ws_client_t* client);
 WS_EXTERN void ws_client_set_data(ws_client_t* client, void* data);
 /* The HTTP status of the upgrade response, 0 before it arrived. */
 WS_EXTERN int ws_conn_http_status(const ws_conn_t* conn);
+
+/* ---- TLS: wss:// ----
+ *
+ * With OpenSSL (built with UVWS_WITH_TLS), a server's listener may speak
+ * TLS and a client may dial wss:// URLs; the WebSocket side is the same.
+ * Contexts uvws makes take TLS 1.2 or newer, refuse renegotiation, and
+ * let go of OpenSSL's record buffers while a connection is idle. The TLS
+ * handshake counts against handshake_timeout (connect_timeout for
+ * clients). A TLS failure ends that connection: a client's with
+ * on_connect_error(WS_ETLS or WS_ECERT), an open one's with on_close
+ * (error WS_ETLS). Without OpenSSL, the calls below return WS_ENOTSUP. */
+
+/* 1 if this build of uvws has TLS, 0 if not. */
+WS_EXTERN int ws_tls_available(void);
+
+/* What a TLS listener serves. Everything is copied. */
+typedef struct {
+  const char* cert_file;     /* PEM: the certificate, then its chain */
+  const char* key_file;      /* PEM: its private key */
+  /* Or an SSL_CTX* the application configured, used instead of the two
+   * files; the server takes a reference. */
+  void* ssl_ctx;
+  /* SNI: called during each handshake with the server name the client
+   * asked for (NULL if none); returns the SSL_CTX* to serve it with, or
+   * NULL for the listener's own. Contexts returned must live as long as
+   * the server. NULL: no SNI callback. */
+  void* (*select_context)(void* arg, const char* server_name);
+  void* select_arg;
+} ws_tls_options_t;
+
+#define ws_tls_options_init(options)                                         \
+  ws_tls_options_init_sized((options), sizeof(ws_tls_options_t))
+WS_EXTERN void ws_tls_options_init_sized(ws_tls_options_t* options,
+                                         size_t size);
+
+/* As ws_server_listen(), for a listener whose connections speak TLS. A
+ * server may have plaintext and TLS listeners both. A TLS listener's
+ * connections are served on its own loop: they are not handed to the
+ * loops attached with ws_server_attach(). Returns what
+ * ws_server_listen() does, or WS_ENOTSUP (no TLS in this build), WS_EINVAL
+ * (neither ssl_ctx nor both files) or WS_ETLS (the certificate or key
+ * could not be loaded, or do not match). */
+#define ws_server_listen_tls(server, host, port, tls)                       \
+  ws_server_listen_tls_sized((server), (host), (port), (tls),               \
+                             sizeof(ws_tls_options_t))
+WS_EXTERN int ws_server_listen_tls_sized(ws_server_t* server,
+                                         const char* host, int port,
+                                         const ws_tls_options_t* tls,
+                                         size_t tls_size);
+/* The local port of the first TLS listener, or WS_EINVAL if none. */
+WS_EXTERN int ws_server_tls_port(const ws_server_t* server);
+/* 1 if the connection speaks TLS. */
+WS_EXTERN int ws_conn_is_tls(const ws_conn_t* conn);
 
 #ifdef __cplusplus
 }

@@ -205,6 +205,11 @@ if /usr/bin/python3 -c 'import websockets' 2>/dev/null; then
   /usr/bin/python3 test/interop/test_chat_python.py /usr/bin/uvws-chat
   /usr/bin/python3 test/interop/test_cat_echo.py /usr/bin/uvws-cat \
     /usr/bin/uvws-echo
+  # wss:// (the packages build with TLS): certificates from the openssl
+  # command.
+  if command -v openssl >/dev/null 2>&1; then
+    /usr/bin/python3 test/interop/test_echo_python_tls.py /usr/bin/uvws-echo
+  fi
 else
   echo "debian.sh: no python3-websockets: the samples' interop tests" \
     "are skipped"

@@ -22,6 +22,7 @@ packages=(
   clang
   libclang-rt-dev        # clang's ASan/UBSan runtimes (only recommended)
   redis-server           # the Redis bus tests start their own (no service)
+  openssl                # scripts/make-test-cert.sh, for the TLS tests
 )
 
 apt_install_missing setup "${packages[@]}" || exit 1

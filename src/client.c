@@ -13,6 +13,8 @@ struct ws_client_s {
   ws_client_callbacks_t callbacks;
   ws__rng_t rng; /* handshake nonces and masking keys */
   ws_client_close_cb close_cb;
+  ws__tls_ctx_t* tls; /* made for the first wss:// URL, unless options
+                         made it from the start */
 };
 
 static ws_client_t* ws__client_of(const ws_conn_t* conn) {
@@ -67,6 +69,7 @@ static void ws__client_hub_closed(ws__hub_t* hub) {
   client = (ws_client_t*) hub;
   if (client->close_cb != NULL)
     client->close_cb(client);
+  ws__tls_ctx_unref(client->tls);
   ws__free(client);
 }
 
@@ -161,10 +164,14 @@ int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
   if (client == NULL)
     return WS_ENOMEM;
   r = ws__rng_init(&client->rng);
+  /* TLS settings are checked now, even if no wss:// URL comes. */
+  if (r == 0 && (o.tls_ca_file != NULL || o.tls_ctx != NULL))
+    r = ws__tls_client_ctx_new(&client->tls, o.tls_ca_file, o.tls_ctx);
   if (r == 0)
     r = ws__hub_init(&client->hub, loop, &ws__client_role, &ws__conn_io,
                      &limits);
   if (r != 0) {
+    ws__tls_ctx_unref(client->tls);
     ws__free(client);
     return r;
   }
@@ -205,7 +212,7 @@ static int ws__is_text(const char* s) {
   return 1;
 }
 
-/* Splits "ws://host[:port][/path][?query]". */
+/* Splits "ws://host[:port][/path][?query]" or "wss://...". */
 static int ws__parse_url(const char* url, ws__dial_t* dial,
                          const char** host, size_t* host_len,
                          const char** target, int* port) {
@@ -213,9 +220,15 @@ static int ws__parse_url(const char* url, ws__dial_t* dial,
   const char* end;
   long value;
 
-  if (url == NULL || strncmp(url, "ws://", 5) != 0 || !ws__is_text(url))
+  if (url == NULL || !ws__is_text(url))
     return WS_EINVAL;
-  p = url + 5;
+  if (strncmp(url, "ws://", 5) == 0)
+    p = url + 5;
+  else if (strncmp(url, "wss://", 6) == 0)
+    p = url + 6;
+  else
+    return WS_EINVAL;
+  dial->tls = p == url + 6;
   if (*p == '[') {
     end = strchr(p, ']');
     if (end == NULL)
@@ -235,7 +248,7 @@ static int ws__parse_url(const char* url, ws__dial_t* dial,
     return WS_ENOMEM;
   if (dial->host[0] == '\0')
     return WS_EINVAL;
-  *port = 80;
+  *port = dial->tls ? 443 : 80;
   if (*p == ':') {
     value = strtol(p + 1, (char**) &end, 10);
     if (end == p + 1 || value < 1 || value > 65535 ||
@@ -318,7 +331,7 @@ static int ws__build_request(ws__dial_t* dial, ws_client_t* client,
   ws__str_puts(&req, target);
   ws__str_puts(&req, " HTTP/1.1\r\nHost: ");
   ws__str_add(&req, host, host_len); /* an IPv6 address keeps its [] */
-  if (port != 80) {
+  if (port != (dial->tls ? 443 : 80)) {
     snprintf(port_text, sizeof(port_text), ":%d", port);
     ws__str_puts(&req, port_text);
   }
@@ -470,6 +483,17 @@ static int ws__dial_bind(ws__dial_t* dial) {
                      0);
 }
 
+static int ws__client_start_tls(ws_client_t* client, ws_conn_t* conn) {
+  int r;
+
+  if (client->tls == NULL) {
+    r = ws__tls_client_ctx_new(&client->tls, NULL, NULL);
+    if (r != 0)
+      return r;
+  }
+  return ws__tls_start(conn, client->tls, conn->dial->host);
+}
+
 int ws_client_connect_sized(ws_client_t* client, const char* url,
                             const ws_connect_options_t* options,
                             size_t options_size, void* data,
@@ -516,7 +540,9 @@ int ws_client_connect_sized(ws_client_t* client, const char* url,
   dial->conn = conn;
   ws__stream_init_tcp(conn);
   ws__dial_set_local(dial, options);
-  r = ws__dial_bind(dial);
+  r = dial->tls ? ws__client_start_tls(client, conn) : 0;
+  if (r == 0)
+    r = ws__dial_bind(dial);
   if (r != 0) {
     dial->silent = 1;
     ws__conn_abort(conn, r);

@@ -104,8 +104,10 @@ void ws__group_refuse_full(ws_conn_t* conn) {
   ws__handshake_refuse(conn, 503);
 }
 
-/* Takes the connection from stream and serves it on server's loop. */
-static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
+/* Takes the connection from stream and serves it on server's loop, over
+ * TLS with tls (NULL: plaintext). */
+static void ws__group_take(ws_server_t* server, uv_stream_t* stream,
+                           ws__tls_ctx_t* tls) {
   ws_conn_t* conn;
   uv_tcp_t* spare;
   int admitted;
@@ -129,6 +131,8 @@ static void ws__group_take(ws_server_t* server, uv_stream_t* stream) {
   admitted = ws__group_admit(conn, server);
   ws__stream_init_tcp(conn);
   r = uv_accept(stream, conn->stream);
+  if (r == 0 && tls != NULL)
+    r = ws__tls_start(conn, tls, NULL);
   if (r == 0)
     r = conn->transport->read_start(conn);
   if (r != 0) {
@@ -238,7 +242,7 @@ static void ws__channel_read(uv_stream_t* stream, ssize_t nread,
       ws__channel_close(channel);
       return;
     }
-    ws__group_take(channel->server, stream);
+    ws__group_take(channel->server, stream, NULL);
   }
 }
 #endif
@@ -312,7 +316,8 @@ static void ws__group_open_pending(ws_server_t* server) {
   }
 }
 
-void ws__group_accept(ws_server_t* server, uv_stream_t* listener) {
+void ws__group_accept(ws_server_t* server, uv_stream_t* listener,
+                      ws__tls_ctx_t* tls) {
   ws__channel_t* channel;
   unsigned int n;
   unsigned int i;
@@ -321,8 +326,10 @@ void ws__group_accept(ws_server_t* server, uv_stream_t* listener) {
     ws__group_open_pending(server);
   /* Round robin over this loop (0) and the loops attached to it (1 ..
    * channel_count), skipping channels that broke. Only the first server
-   * hands over: an attached one that listens keeps what it accepts. */
-  for (n = 0; server->group_index == 0 && n <= server->channel_count;
+   * hands over: an attached one that listens keeps what it accepts, and
+   * so does a TLS listener (its contexts stay on its loop's thread). */
+  for (n = 0; server->group_index == 0 && tls == NULL &&
+              n <= server->channel_count;
        n++) {
     i = server->next_loop++ % (server->channel_count + 1);
     if (i == 0 || server->hub.closing)
@@ -332,7 +339,7 @@ void ws__group_accept(ws_server_t* server, uv_stream_t* listener) {
         ws__group_hand_over(server, listener, channel) == 0)
       return;
   }
-  ws__group_take(server, listener);
+  ws__group_take(server, listener, tls);
 }
 
 /* ---- The group ---- */

@@ -10,6 +10,7 @@ typedef struct {
   uv_tcp_t tcp;
   ws_server_t* server;
   ws__list_t node;
+  ws__tls_ctx_t* tls;   /* NULL: plaintext */
 } ws__listener_t;
 
 /* Refused or dropped before the 101: nobody to tell. */
@@ -214,7 +215,7 @@ static void ws__on_connection(uv_stream_t* listener, int status) {
             uv_strerror(status));
     return;
   }
-  ws__group_accept(server, listener);
+  ws__group_accept(server, listener, ((ws__listener_t*) listener)->tls);
 }
 
 int ws_server_adopt(ws_server_t* server, uv_stream_t* stream,
@@ -249,6 +250,7 @@ static void ws__on_listener_closed(uv_handle_t* handle) {
   ws_server_t* server;
 
   server = ((ws__listener_t*) handle)->server;
+  ws__tls_ctx_unref(((ws__listener_t*) handle)->tls);
   ws__free(handle);
   server->hub.handle_count--;
   ws__hub_maybe_closed(&server->hub);
@@ -280,7 +282,8 @@ static int ws__listener_port(const ws__listener_t* listener) {
 /* Binds and listens on addr; on failure the handle is closing already. */
 static int ws__listener_open(ws_server_t* server,
                              const struct sockaddr_storage* addr,
-                             unsigned int flags, ws__listener_t** plistener) {
+                             unsigned int flags, ws__tls_ctx_t* tls,
+                             ws__listener_t** plistener) {
   ws__listener_t* listener;
   int r;
 
@@ -288,6 +291,10 @@ static int ws__listener_open(ws_server_t* server,
   if (listener == NULL)
     return WS_ENOMEM;
   listener->server = server;
+  if (tls != NULL) {
+    ws__tls_ctx_ref(tls);
+    listener->tls = tls;
+  }
   uv_tcp_init(server->hub.loop, &listener->tcp);
   server->hub.handle_count++;
   r = uv_tcp_bind(&listener->tcp, (const struct sockaddr*) addr, flags);
@@ -313,8 +320,8 @@ static int ws__addr_repeated(const struct addrinfo* list,
   return 0;
 }
 
-int ws__server_listen_addrs(ws_server_t* server, const struct addrinfo* list,
-                            int port) {
+static int ws__listen_addrs(ws_server_t* server, const struct addrinfo* list,
+                            int port, ws__tls_ctx_t* tls) {
   struct sockaddr_storage addr;
   const struct addrinfo* ai;
   ws__listener_t* listener;
@@ -335,7 +342,7 @@ int ws__server_listen_addrs(ws_server_t* server, const struct addrinfo* list,
     /* IPv6-only, so that the name's IPv4 addresses can take the port. */
     r = ws__listener_open(server, &addr,
                           ai->ai_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0,
-                          &listener);
+                          tls, &listener);
     if (r == UV_EADDRNOTAVAIL || r == UV_EAFNOSUPPORT) {
       if (skipped == 0)
         skipped = r;
@@ -370,7 +377,13 @@ int ws__server_listen_addrs(ws_server_t* server, const struct addrinfo* list,
   return 0;
 }
 
-int ws_server_listen(ws_server_t* server, const char* host, int port) {
+int ws__server_listen_addrs(ws_server_t* server, const struct addrinfo* list,
+                            int port) {
+  return ws__listen_addrs(server, list, port, NULL);
+}
+
+static int ws__server_listen(ws_server_t* server, const char* host, int port,
+                             ws__tls_ctx_t* tls) {
   struct sockaddr_storage addr;
   struct addrinfo hints;
   ws__listener_t* listener;
@@ -383,7 +396,7 @@ int ws_server_listen(ws_server_t* server, const char* host, int port) {
   /* An address literal: exactly that address (dual-stack for "::"). */
   if (uv_ip4_addr(host, port, (struct sockaddr_in*) &addr) == 0 ||
       uv_ip6_addr(host, port, (struct sockaddr_in6*) &addr) == 0) {
-    r = ws__listener_open(server, &addr, 0, &listener);
+    r = ws__listener_open(server, &addr, 0, tls, &listener);
     if (r == 0)
       ws__list_insert_tail(&server->listeners, &listener->node);
     return r;
@@ -395,8 +408,44 @@ int ws_server_listen(ws_server_t* server, const char* host, int port) {
   r = uv_getaddrinfo(server->hub.loop, &req, NULL, host, NULL, &hints);
   if (r != 0)
     return r;
-  r = ws__server_listen_addrs(server, req.addrinfo, port);
+  r = ws__listen_addrs(server, req.addrinfo, port, tls);
   uv_freeaddrinfo(req.addrinfo);
+  return r;
+}
+
+int ws_server_listen(ws_server_t* server, const char* host, int port) {
+  return ws__server_listen(server, host, port, NULL);
+}
+
+void ws_tls_options_init_sized(ws_tls_options_t* options, size_t size) {
+  ws_tls_options_t defaults;
+
+  if (options == NULL)
+    return;
+  memset(&defaults, 0, sizeof(defaults));
+  ws__init_sized(options, size, &defaults, sizeof(defaults));
+}
+
+int ws_server_listen_tls_sized(ws_server_t* server, const char* host,
+                               int port, const ws_tls_options_t* options,
+                               size_t options_size) {
+  ws_tls_options_t o;
+  ws__tls_ctx_t* tls;
+  int r;
+
+  if (options == NULL)
+    return WS_EINVAL;
+  ws_tls_options_init(&o);
+  if (ws__copy_sized(&o, sizeof(o), options, options_size,
+                     WS__TLS_OPTIONS_MIN) != 0)
+    return WS_EINVAL;
+  if (server == NULL || server->hub.closing)
+    return WS_EINVAL;
+  r = ws__tls_server_ctx_new(&tls, &o);
+  if (r != 0)
+    return r;
+  r = ws__server_listen(server, host, port, tls);
+  ws__tls_ctx_unref(tls); /* the listeners hold it */
   return r;
 }
 
@@ -483,6 +532,21 @@ int ws_server_shutdown(ws_server_t* server, uint64_t timeout_ms,
     return r;
   ws__server_close_local(server, 1, timeout_ms, cb);
   return 0;
+}
+
+int ws_server_tls_port(const ws_server_t* server) {
+  const ws__list_t* node;
+  const ws__listener_t* listener;
+
+  if (server == NULL)
+    return WS_EINVAL;
+  for (node = server->listeners.next; node != &server->listeners;
+       node = node->next) {
+    listener = WS__CONTAINER_OF(node, ws__listener_t, node);
+    if (listener->tls != NULL)
+      return ws__listener_port(listener);
+  }
+  return WS_EINVAL;
 }
 
 void ws_server_close(ws_server_t* server, ws_server_close_cb cb) {

@@ -240,6 +240,8 @@ typedef struct ws__pong_s ws__pong_t;
 typedef struct ws__held_s ws__held_t;
 typedef struct ws__dial_s ws__dial_t;
 typedef struct ws__adopted_s ws__adopted_t;
+typedef struct ws__tls_s ws__tls_t;
+typedef struct ws__tls_ctx_s ws__tls_ctx_t;
 
 typedef enum {
   WS__CONN_CONNECTING = 0, /* a client's DNS lookup and TCP connect */
@@ -287,6 +289,26 @@ void ws__stream_init_tcp(ws_conn_t* conn);
  * the stream is untouched. */
 int ws__stream_adopt(ws_conn_t* conn, uv_stream_t* stream, const void* data,
                      size_t len, uv_close_cb close_cb);
+
+/* ---- The TLS transport (tls.c, or tls_off.c without OpenSSL) ---- */
+
+extern const ws__transport_t ws__tls_transport;
+
+/* A server's TLS settings from a listener's options; WS_EINVAL, WS_ETLS
+ * (files that do not load), WS_ENOMEM or WS_ENOTSUP. */
+int ws__tls_server_ctx_new(ws__tls_ctx_t** ctx, const ws_tls_options_t* o);
+/* A client's: verifies servers against ca_file, or the system's store
+ * (both NULL), or takes the application's SSL_CTX* ssl_ctx. */
+int ws__tls_client_ctx_new(ws__tls_ctx_t** ctx, const char* ca_file,
+                           void* ssl_ctx);
+void ws__tls_ctx_ref(ws__tls_ctx_t* ctx);
+/* NULL does nothing. */
+void ws__tls_ctx_unref(ws__tls_ctx_t* ctx);
+/* Puts TLS between conn and its TCP socket (ws__stream_init_tcp() made
+ * it): host is the name a client asks for and checks, NULL for a
+ * server's connection. Returns 0, WS_ENOMEM or WS_ETLS; the connection is
+ * left on the stream transport then. */
+int ws__tls_start(ws_conn_t* conn, ws__tls_ctx_t* ctx, const char* host);
 
 /* What the layers below a connection (the transport, the wheel, the
  * hub's flush) call back into, registered with the hub by its owner, so
@@ -345,7 +367,10 @@ struct ws_conn_s {
   ws__hub_t* hub;
   const ws__transport_t* transport;
   uv_stream_t* stream;      /* the transport's: &tcp, or an adopted one */
-  ws__adopted_t* adopted;   /* what the transport keeps of an adopted one */
+  union {                   /* what the transport keeps, if anything: */
+    ws__adopted_t* adopted; /* the stream's, of an adopted stream */
+    ws__tls_t* tls;         /* TLS's (never adopted) */
+  };
   void* data;
   ws__list_t node;          /* hub->conns */
   ws__list_t timeout_node;  /* a wheel slot */
@@ -705,8 +730,10 @@ struct ws_server_s {
 int ws__group_new(ws_server_t* first);
 int ws__group_attach(ws_server_t* first, ws_server_t* server);
 /* A listener (or a channel) has a connection for server's loop, or for
- * another loop of its group. */
-void ws__group_accept(ws_server_t* server, uv_stream_t* listener);
+ * another loop of its group; a TLS listener's (tls not NULL) stays on
+ * server's loop. */
+void ws__group_accept(ws_server_t* server, uv_stream_t* listener,
+                      ws__tls_ctx_t* tls);
 /* Counts a new connection in the group's: 0 if that takes them past
  * max_connections (the connection is to be refused with 503). */
 int ws__group_admit(ws_conn_t* conn, ws_server_t* server);
@@ -757,6 +784,7 @@ struct ws__dial_s {
   char accept[29];     /* the Sec-WebSocket-Accept we expect */
   int dns_busy;
   int silent;          /* failed inside ws_client_connect(): no callback */
+  int tls;             /* wss:// */
   /* The address to bind before connecting; family AF_UNSPEC for none. */
   struct sockaddr_storage local;
 };
@@ -824,6 +852,7 @@ void ws__server_end_batches(ws_server_t* server);
 #define WS__CLIENT_CALLBACKS_MIN                                              \
   WS__SIZE_TO(ws_client_callbacks_t, on_connect_error)
 #define WS__CONNECT_OPTIONS_MIN WS__SIZE_TO(ws_connect_options_t, header_count)
+#define WS__TLS_OPTIONS_MIN WS__SIZE_TO(ws_tls_options_t, select_arg)
 
 /* Copies src_size bytes of a program's struct over dst, which holds the
  * defaults: WS_EINVAL if src_size is below min_size, or if the program's

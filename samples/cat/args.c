@@ -22,8 +22,9 @@ static void cat__usage(FILE* out) {
 "of standard input goes to every client connected, and what clients send\n"
 "is printed.\n"
 "\n"
-"URL is ws://host[:port][/path][?query]. wss:// needs TLS, which this\n"
-"build does not have.\n"
+"URL is ws://host[:port][/path][?query], or wss://... (with TLS in uvws:\n"
+"the server's certificate is checked against the system's CAs, or\n"
+"--tls-ca's, and its name against the URL's).\n"
 "\n"
 "Options:\n"
 "  -b, --binary             send lines as binary messages, not text (a\n"
@@ -44,6 +45,8 @@ static void cat__usage(FILE* out) {
 "                           the default for the client; 30000 for --listen)\n"
 "      --connect-timeout MS\n"
 "                           give up connecting after MS ms (10000)\n"
+"      --tls-ca FILE        wss://: trust the CA certificates in FILE\n"
+"                           (PEM) instead of the system's\n"
 "  -w, --wait MS            after standard input ends, wait MS ms for\n"
 "                           answers before the close frame (0); the\n"
 "                           server closing first ends the wait\n"
@@ -85,7 +88,8 @@ static void cat__usage(FILE* out) {
 "  1   a local failure: standard input or output, memory, a line longer\n"
 "      than --max-message-size, a port that cannot be listened on\n"
 "  2   usage: a bad option or URL\n"
-"  3   no connection: DNS, TCP connect or timeout\n"
+"  3   no connection: DNS, TCP connect, TLS (a certificate not trusted)\n"
+"      or timeout\n"
 "  4   the server refused the upgrade (an HTTP status, or a bad answer)\n"
 "  5   closed cleanly with another code (printed on standard error)\n"
 "  6   the peer broke the protocol: uvws-cat closed with 1002, 1007 or\n"
@@ -226,6 +230,9 @@ int cat_parse_args(int argc, char** argv, cat_config_t* config) {
       if (flags_parse_uint(value, UINT32_MAX, &v) != 0 || v == 0)
         goto bad;
       config->connect_timeout = v;
+    } else if ((value = cat__value(argc, argv, &i, "--tls-ca", NULL,
+                                   &missing)) != NULL) {
+      config->tls_ca = value;
     } else if ((value = cat__value(argc, argv, &i, "--wait", "-w",
                                    &missing)) != NULL) {
       if (flags_parse_uint(value, UINT32_MAX, &v) != 0)

@@ -45,6 +45,7 @@ typedef struct {
   uint64_t ping_interval;     /* 0: off */
   int ping_interval_set;      /* else the library's default */
   uint64_t connect_timeout;   /* 0: the library's default */
+  const char* tls_ca;         /* --tls-ca: wss:// trusts this CA file */
   uint64_t wait;              /* --wait: ms from stdin's end to the close */
   uint16_t close_code;        /* sent when stdin ends (1000) */
   const char* close_reason;

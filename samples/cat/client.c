@@ -32,14 +32,14 @@ typedef struct {
   int status;
 } cat_client_t;
 
-/* The URL schemes this build connects to. wss:// comes with TLS: then its
- * entry says 1. */
+/* The URL schemes uvws-cat connects to; wss:// needs TLS in the library
+ * (ws_tls_available()). */
 static const struct {
   const char* prefix;
-  int supported;
+  int needs_tls;
 } cat__schemes[] = {
-  { "ws://", 1 },
-  { "wss://", 0 },
+  { "ws://", 0 },
+  { "wss://", 1 },
 };
 
 /* Returns 0 if url has a scheme this build takes, else says why not and
@@ -52,7 +52,7 @@ static int cat__check_scheme(const char* url) {
     n = strlen(cat__schemes[i].prefix);
     if (strncmp(url, cat__schemes[i].prefix, n) != 0)
       continue;
-    if (cat__schemes[i].supported)
+    if (!cat__schemes[i].needs_tls || ws_tls_available())
       return 0;
     cat_error("%s: %s needs TLS, which this build of uvws does not have",
               url, cat__schemes[i].prefix);
@@ -384,6 +384,7 @@ int cat_client_run(uv_loop_t* loop, const cat_config_t* config) {
     options.ping_interval = config->ping_interval;
   if (config->connect_timeout != 0)
     options.connect_timeout = config->connect_timeout;
+  options.tls_ca_file = config->tls_ca;
   memset(&callbacks, 0, sizeof(callbacks));
   callbacks.on_open = cat__client_on_open;
   callbacks.on_message = cat__client_on_message;

@@ -14,9 +14,9 @@
  * stops it gracefully (ws_server_shutdown()): no more connections are
  * accepted, every member gets what was queued for it then a 1001 close,
  * and once all have closed, or --drain-timeout has passed, the process
- * exits 0. The tests read the port
- * from the one line printed on stdout:
- *   listening on ws://127.0.0.1:8080/
+ * exits 0. With --tls-cert and --tls-key it serves https:// and wss://
+ * instead. The tests read the port from the one line printed on stdout:
+ *   listening on ws://127.0.0.1:8080/   (or wss://)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +30,7 @@
 #include "shared_port.h"
 #include "flags.h"
 #include "ops.h"
+#include "listen.h"
 #include "uvws.h"
 
 typedef struct {
@@ -40,6 +41,8 @@ typedef struct {
   const char* redis_url;   /* NULL: one node */
   uint64_t presence_ttl_ms;
   int reuseport;          /* share the port with other processes */
+  const char* tls_cert;    /* with tls_key: https:// and wss:// */
+  const char* tls_key;
 } chat_config_t;
 
 static ws_server_t* server;
@@ -78,6 +81,10 @@ static void usage(FILE* out, const char* prog) {
           "  --reuseport          share the port with other uvws-chat\n"
           "                       processes (SO_REUSEPORT; with --redis they\n"
           "                       share their rooms too)\n"
+          "  --tls-cert FILE      serve https:// and wss:// with this"
+          " certificate chain\n"
+          "                       (PEM)...\n"
+          "  --tls-key FILE       ... and this private key (PEM)\n"
           "  --help               show this help\n"
           "\n"
           "GET /metrics answers the counters in the Prometheus text"
@@ -146,6 +153,12 @@ static int parse_args(int argc, char** argv, chat_config_t* config,
       if (flags_parse_uint(value, 24ULL * 3600 * 1000, &v) != 0 || v < 3)
         goto bad;
       config->presence_ttl_ms = v;
+    } else if ((value = flags_value(argc, argv, &i, "--tls-cert",
+                                   &missing)) != NULL) {
+      config->tls_cert = value;
+    } else if ((value = flags_value(argc, argv, &i, "--tls-key",
+                                   &missing)) != NULL) {
+      config->tls_key = value;
     } else {
       if (missing)
         fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
@@ -155,6 +168,14 @@ static int parse_args(int argc, char** argv, chat_config_t* config,
       *exit_now = 1;
       return 2;
     }
+  }
+  if ((config->tls_cert == NULL) != (config->tls_key == NULL) ||
+      (config->tls_cert != NULL && config->reuseport)) {
+    fprintf(stderr, "%s: --tls-cert and --tls-key go together, and not "
+                    "with --reuseport\n", argv[0]);
+    usage(stderr, argv[0]);
+    *exit_now = 1;
+    return 2;
   }
   return 0;
 
@@ -252,6 +273,8 @@ int main(int argc, char** argv) {
   config.redis_url = NULL;
   config.presence_ttl_ms = 10000;
   config.reuseport = 0;
+  config.tls_cert = NULL;
+  config.tls_key = NULL;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
@@ -324,12 +347,14 @@ int main(int argc, char** argv) {
     err = shared_port_listen(&shared_port, &loop, server, config.host,
                              config.port);
     shared = err == 0;
+    if (err != 0)
+      fprintf(stderr, "listen on %s port %d: %s\n", config.host,
+              config.port, ws_strerror(err));
   } else {
-    err = ws_server_listen(server, config.host, config.port);
+    err = sample_listen(server, config.host, config.port, config.tls_cert,
+                        config.tls_key);
   }
   if (err != 0) {
-    fprintf(stderr, "listen on %s port %d: %s\n", config.host, config.port,
-            ws_strerror(err));
     ws_server_close(server, on_server_closed);
     uv_run(&loop, UV_RUN_DEFAULT);
     chat_free(chat);
@@ -343,11 +368,7 @@ int main(int argc, char** argv) {
   uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
 
   port = shared ? shared_port_port(&shared_port) : ws_server_port(server);
-  if (strchr(config.host, ':') != NULL)
-    printf("listening on ws://[%s]:%d/\n", config.host, port);
-  else
-    printf("listening on ws://%s:%d/\n", config.host, port);
-  fflush(stdout);
+  sample_print_listening(config.host, port, config.tls_cert != NULL);
 
   uv_run(&loop, UV_RUN_DEFAULT);
   chat_free(chat);

@@ -15,10 +15,11 @@
  *
  * --threads N serves on N loops, one per thread (default: one per core):
  * the main thread's loop listens, and ws_server_attach() spreads the
- * connections over the others.
+ * connections over the others (a TLS listener's stay on the main loop).
  *
- * The interop tests read the port from the one line printed on stdout:
- *   listening on ws://127.0.0.1:8080/
+ * With --tls-cert and --tls-key it serves wss:// instead. The interop
+ * tests read the port from the one line printed on stdout:
+ *   listening on ws://127.0.0.1:8080/   (or wss://)
  */
 #include <limits.h>
 #include <signal.h>
@@ -30,6 +31,7 @@
 
 #include "flags.h"
 #include "ops.h"
+#include "listen.h"
 #include "uvws.h"
 
 typedef struct {
@@ -40,6 +42,8 @@ typedef struct {
   int log_level;           /* 0: no library log lines */
   uint64_t drain_timeout;  /* ms a graceful stop waits for connections */
   unsigned int threads;
+  const char* tls_cert;    /* with tls_key: listen with TLS */
+  const char* tls_key;
 } echo_config_t;
 
 /* A loop of its own for each thread but the main one. */
@@ -85,6 +89,9 @@ static void usage(FILE* out, const char* prog) {
           "                        (%d)\n"
           "  --threads N           loops (threads) to serve on, 1 to 64"
           " (one per core)\n"
+          "  --tls-cert FILE       serve wss:// with this certificate"
+          " chain (PEM)...\n"
+          "  --tls-key FILE        ... and this private key (PEM)\n"
           "  --help                show this help\n"
           "\n"
           "GET /metrics answers the counters in the Prometheus text"
@@ -145,6 +152,12 @@ static int parse_args(int argc, char** argv, echo_config_t* config,
       if (flags_parse_uint(value, 64, &v) != 0 || v == 0)
         goto bad;
       config->threads = (unsigned int) v;
+    } else if ((value = flags_value(argc, argv, &i, "--tls-cert",
+                                   &missing)) != NULL) {
+      config->tls_cert = value;
+    } else if ((value = flags_value(argc, argv, &i, "--tls-key",
+                                   &missing)) != NULL) {
+      config->tls_key = value;
     } else {
       if (missing)
         fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
@@ -154,6 +167,12 @@ static int parse_args(int argc, char** argv, echo_config_t* config,
       *exit_now = 1;
       return 2;
     }
+  }
+  if ((config->tls_cert == NULL) != (config->tls_key == NULL)) {
+    fprintf(stderr, "%s: --tls-cert and --tls-key go together\n", argv[0]);
+    usage(stderr, argv[0]);
+    *exit_now = 1;
+    return 2;
   }
   return 0;
 
@@ -347,7 +366,6 @@ int main(int argc, char** argv) {
   uv_loop_t loop;
   int exit_now;
   int status;
-  int port;
   int err;
 
   config.host = "127.0.0.1";
@@ -359,6 +377,8 @@ int main(int argc, char** argv) {
   config.threads = uv_available_parallelism();
   if (config.threads > 64)
     config.threads = 64;
+  config.tls_cert = NULL;
+  config.tls_key = NULL;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
@@ -413,10 +433,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  err = ws_server_listen(server, config.host, config.port);
+  err = sample_listen(server, config.host, config.port, config.tls_cert,
+                      config.tls_key);
   if (err != 0) {
-    fprintf(stderr, "listen on %s port %d: %s\n", config.host, config.port,
-            ws_strerror(err));
     ws_server_close(server, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
@@ -430,12 +449,8 @@ int main(int argc, char** argv) {
 
   threads = start_threads(config.threads - 1);
 
-  port = ws_server_port(server);
-  if (strchr(config.host, ':') != NULL)
-    printf("listening on ws://[%s]:%d/\n", config.host, port);
-  else
-    printf("listening on ws://%s:%d/\n", config.host, port);
-  fflush(stdout);
+  sample_print_listening(config.host, ws_server_port(server),
+                         config.tls_cert != NULL);
 
   uv_run(&loop, UV_RUN_DEFAULT);
 

@@ -5,11 +5,15 @@
 // already taken is refused with the reason shown on the page.
 //
 // Usage: node test_chat_browser.mjs PATH/TO/uvws-chat [CHROMIUM]
-//          [--screenshot FILE.png]
+//          [--screenshot FILE.png] [--tls]
 // --screenshot saves the page of one of two members chatting (800x600),
 // as used in the README.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join as joinPath } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const TOTAL_TIMEOUT = 60000;
@@ -21,6 +25,22 @@ const shot = args.indexOf('--screenshot');
 if (shot >= 0) {
   screenshot = args[shot + 1];
   args.splice(shot, 2);
+}
+// --tls: the server serves https:// and wss:// with a throwaway CA's
+// certificate (scripts/make-test-cert.sh), which the browser is told to
+// accept.
+const tlsAt = args.indexOf('--tls');
+const tls = tlsAt >= 0;
+if (tls) args.splice(tlsAt, 1);
+const serverArgs = ['--port', '0'];
+let certDir = null;
+if (tls) {
+  certDir = mkdtempSync(joinPath(tmpdir(), 'uvws-browser-tls-'));
+  execFileSync(joinPath(dirname(fileURLToPath(import.meta.url)), '..', '..',
+                    'scripts', 'make-test-cert.sh'), [certDir]);
+  serverArgs.push('--tls-cert', joinPath(certDir, 'cert.pem'),
+                  '--tls-key', joinPath(certDir, 'key.pem'));
+  process.on('exit', () => rmSync(certDir, { recursive: true, force: true }));
 }
 const [serverPath, chromiumPath = '/usr/bin/chromium'] = args;
 if (!serverPath || (shot >= 0 && !screenshot)) {
@@ -50,7 +70,7 @@ async function step(what, fn) {
   }
 }
 
-const server = spawn(serverPath, ['--port', '0'], {
+const server = spawn(serverPath, serverArgs, {
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let serverLog = '';
@@ -74,12 +94,12 @@ const timer = setTimeout(() => {
 const port = await new Promise((resolve, reject) => {
   const lines = createInterface({ input: server.stdout });
   lines.on('line', (line) => {
-    const m = /^listening on ws:\/\/[^ ]*:(\d+)\/$/.exec(line);
+    const m = /^listening on wss?:\/\/[^ ]*:(\d+)\/$/.exec(line);
     if (m) resolve(Number(m[1]));
   });
   server.on('exit', () => reject(new Error('server exited early')));
 });
-const url = `http://127.0.0.1:${port}/`;
+const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
 console.log(`server at ${url}`);
 
 // A page, with the WebSocket frames it receives counted, and any script
@@ -133,10 +153,12 @@ try {
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu',
            '--disable-background-networking', '--disable-quic',
-           '--no-first-run', '--disable-component-update', '--disable-sync'],
+           '--no-first-run', '--disable-component-update', '--disable-sync',
+           ...(tls ? ['--ignore-certificate-errors'] : [])],
   });
   context = await browser.newContext({
     viewport: { width: 800, height: 600 },
+    ignoreHTTPSErrors: tls,
   });
   context.setDefaultTimeout(STEP_TIMEOUT);
   const alice = await openPage('alice');
@@ -159,6 +181,9 @@ try {
   });
   check((await alice.locator('#title').textContent()).includes('lobby'),
         'the room name is shown');
+  check(alice.sockets.length === 1 &&
+        alice.sockets[0].url().startsWith(tls ? 'wss://' : 'ws://'),
+        `the page's WebSocket is ${tls ? 'wss' : 'ws'}://`);
 
   await join(bob, 'lobby', 'bob');
   await step('bob joins; both member lists show alice and bob', async () => {

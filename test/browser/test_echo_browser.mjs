@@ -2,13 +2,36 @@
 // and binary messages of many sizes are echoed byte-exact, and a close with
 // a code and reason is seen the same by the page and by the server.
 //
-// Usage: node test_echo_browser.mjs PATH/TO/uvws-echo [CHROMIUM]
-import { spawn } from 'node:child_process';
+// With --tls, the same over wss:// (a throwaway CA's certificate, which
+// the browser is told to accept).
+//
+// Usage: node test_echo_browser.mjs PATH/TO/uvws-echo [CHROMIUM] [--tls]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const [serverPath, chromiumPath = '/usr/bin/chromium'] =
-    process.argv.slice(2);
+const args = process.argv.slice(2);
+// --tls: the server serves https:// and wss:// with a throwaway CA's
+// certificate (scripts/make-test-cert.sh), which the browser is told to
+// accept.
+const tlsAt = args.indexOf('--tls');
+const tls = tlsAt >= 0;
+if (tls) args.splice(tlsAt, 1);
+const serverArgs = ['--port', '0'];
+let certDir = null;
+if (tls) {
+  certDir = mkdtempSync(join(tmpdir(), 'uvws-browser-tls-'));
+  execFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..',
+                    'scripts', 'make-test-cert.sh'), [certDir]);
+  serverArgs.push('--tls-cert', join(certDir, 'cert.pem'),
+                  '--tls-key', join(certDir, 'key.pem'));
+  process.on('exit', () => rmSync(certDir, { recursive: true, force: true }));
+}
+const [serverPath, chromiumPath = '/usr/bin/chromium'] = args;
 let passed = 0;
 let failed = 0;
 function check(cond, what) {
@@ -20,7 +43,7 @@ function check(cond, what) {
   }
 }
 
-const server = spawn(serverPath, ['--port', '0'], {
+const server = spawn(serverPath, serverArgs, {
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let serverLog = '';
@@ -35,7 +58,7 @@ const timer = setTimeout(async () => {
 
 const port = await new Promise((resolve, reject) => {
   createInterface({ input: server.stdout }).on('line', (line) => {
-    const m = /^listening on ws:\/\/[^ ]*:(\d+)\//.exec(line);
+    const m = /^listening on wss?:\/\/[^ ]*:(\d+)\//.exec(line);
     if (m) resolve(Number(m[1]));
   });
   server.on('exit', () => reject(new Error('server exited early')));
@@ -45,9 +68,10 @@ browser = await chromium.launch({
   executablePath: chromiumPath,
   args: ['--headless', '--no-sandbox', '--disable-gpu',
          '--disable-background-networking', '--disable-quic',
-         '--no-first-run', '--disable-component-update', '--disable-sync'],
+         '--no-first-run', '--disable-component-update', '--disable-sync',
+         ...(tls ? ['--ignore-certificate-errors'] : [])],
 });
-const page = await browser.newPage();
+const page = await browser.newPage({ ignoreHTTPSErrors: tls });
 page.on('console', (m) => console.error(`page: ${m.text()}`));
 
 // Everything below runs inside the page, with the browser's WebSocket.
@@ -85,7 +109,7 @@ const results = await page.evaluate(async (url) => {
   out.push([e.code === 4002 && e.reason === 'chromium says bye' && e.wasClean,
             `page saw close ${e.code} "${e.reason}" clean=${e.wasClean}`]);
   return out;
-}, `ws://127.0.0.1:${port}/browser`);
+}, `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/browser`);
 for (const [ok, what] of results) check(ok, what);
 
 await browser.close();

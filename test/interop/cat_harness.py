@@ -70,16 +70,16 @@ async def run_cat_async(cat, args, stdin=b""):
 class EchoServer:
     """The uvws-echo sample on a free port, its log (stderr) kept."""
 
-    def __init__(self, echo):
-        self.proc = subprocess.Popen([echo, "--port", "0"],
+    def __init__(self, echo, args=()):
+        self.proc = subprocess.Popen([echo, "--port", "0", *args],
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
-        m = re.search(r":(\d+)/", line)
+        m = re.search(r"(wss?)://[^ ]*:(\d+)/", line)
         if not m:
             self.proc.kill()
             raise RuntimeError(f"uvws-echo printed {line!r}")
-        self.url = f"ws://127.0.0.1:{m.group(1)}/"
+        self.url = f"{m.group(1)}://127.0.0.1:{m.group(2)}/"
 
     def stop(self):
         """SIGTERM; returns the server's log."""

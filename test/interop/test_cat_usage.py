@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """uvws-cat's command line: --help (with the exit status table) and
---version exit 0; a bad option, a bad value, no URL, two modes at once and
-a wss:// URL (no TLS in this build) each exit 2 with a line on stderr,
-before any connection is tried."""
+--version exit 0; a bad option, a bad value, no URL, two modes at once and,
+without TLS in uvws (UVWS_TLS=OFF in the environment), a wss:// URL each
+exit 2 with a line on stderr, before any connection is tried. With TLS, a
+wss:// URL is tried: a port that refuses is exit 3."""
 
-from cat_harness import main, programs, run_cat
+import os
+
+from cat_harness import free_port_refusing, main, programs, run_cat
 
 
 def test(checks):
@@ -35,9 +38,15 @@ def test(checks):
         code, out, err = run_cat(cat, args)
         checks.eq(code, 2, f"exit status of uvws-cat {args}")
         checks.check(err.startswith("uvws-cat: "), f"stderr of {args}")
-    code, _, err = run_cat(cat, ["wss://127.0.0.1:1/"])
-    checks.eq(code, 2, "exit status for wss://")
-    checks.check("needs TLS" in err, f"stderr for wss://: {err!r}")
+    if os.environ.get("UVWS_TLS", "ON") == "OFF":
+        code, _, err = run_cat(cat, ["wss://127.0.0.1:1/"])
+        checks.eq(code, 2, "exit status for wss:// without TLS")
+        checks.check("needs TLS" in err, f"stderr for wss://: {err!r}")
+    else:
+        sock, port = free_port_refusing()
+        with sock:
+            code, _, err = run_cat(cat, [f"wss://127.0.0.1:{port}/"])
+        checks.eq(code, 3, "exit status for wss:// to a refusing port")
 
 
 main(test)

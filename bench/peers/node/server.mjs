@@ -1,17 +1,34 @@
 // An echo server on Node's `ws`, without permessage-deflate: every message
-// goes back with the same type. Usage: node server.mjs [PORT [HOST]].
+// goes back with the same type. Usage: node server.mjs [PORT [HOST [CERT
+// KEY]]]: with a certificate chain and key (PEM files), it serves wss://.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
 import { WebSocketServer } from 'ws';
 
 const port = Number(process.argv[2] ?? 8080);
 const host = process.argv[3] ?? '127.0.0.1';
-const wss = new WebSocketServer({ port, host, perMessageDeflate: false,
-                                  maxPayload: 64 * 1024 * 1024 });
+const [cert, key] = process.argv.slice(4, 6);
+const options = { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 };
+let https = null;
+if (cert && key) {
+  https = createServer({ cert: readFileSync(cert), key: readFileSync(key) });
+  options.server = https;
+} else {
+  options.port = port;
+  options.host = host;
+}
+const wss = new WebSocketServer(options);
 wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
   ws.on('error', () => {});
 });
-wss.on('listening', () => {
-  const a = wss.address();
-  console.log(`listening on ws://${a.address}:${a.port}/`);
-});
+function listening() {
+  const a = (https ?? wss).address();
+  console.log(`listening on ${https ? 'wss' : 'ws'}://${a.address}:${a.port}/`);
+}
+if (https) {
+  https.listen(port, host, listening);
+} else {
+  wss.on('listening', listening);
+}
 process.on('SIGTERM', () => process.exit(0));
