@@ -242,6 +242,21 @@ typedef struct {
                                 see "Operations: logs" below */
   ws_log_level_t log_level;  /* WS_LOG_INFO: the most verbose level given
                                 to log_cb (0 means WS_LOG_INFO) */
+  /* permessage-deflate (RFC 7692), see "Compression" below. Every value
+   * out of range fails ws_server_new() with WS_EINVAL. */
+  int deflate;               /* 0 (off): never negotiated; 1: accepted
+                                when a client offers it */
+  int deflate_window_bits;   /* 0: 15; 8..15, the largest LZ77 window (in
+                                bits) used to compress and, for
+                                connections that keep their context,
+                                asked of the peer */
+  int deflate_mem_level;     /* 0: 8; 1..9, zlib's memLevel (compression
+                                memory: 2^(level+9) bytes) */
+  size_t deflate_threshold;  /* 0: 64; messages shorter than this many
+                                bytes are sent uncompressed */
+  unsigned int deflate_max_takeover; /* 0: no connection keeps a
+                                compression context between messages;
+                                up to this many connections may */
 } ws_server_options_t;
 
 /* Fills options with the defaults. */
@@ -913,6 +928,12 @@ typedef struct {
    * takes a reference. The host name is still checked if the context
    * verifies peers, and sent as SNI. */
   void* tls_ctx;
+  /* permessage-deflate, as for servers; deflate = 1 offers it. */
+  int deflate;
+  int deflate_window_bits;
+  int deflate_mem_level;
+  size_t deflate_threshold;
+  unsigned int deflate_max_takeover;
 } ws_client_options_t;
 
 #define ws_client_options_init(options)                                      \
