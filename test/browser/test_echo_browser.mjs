@@ -1,6 +1,8 @@
-// Interop: headless Chromium's own WebSocket against the echo sample. Text
-// and binary messages of many sizes are echoed byte-exact, and a close with
-// a code and reason is seen the same by the page and by the server.
+// Interop: headless Chromium's own WebSocket against the echo sample. The
+// browser offers permessage-deflate, which the sample accepts: text and
+// binary messages of many sizes go compressed both ways and are echoed
+// byte-exact, and a close with a code and reason is seen the same by the
+// page and by the server.
 //
 // With --tls, the same over wss:// (a throwaway CA's certificate, which
 // the browser is told to accept).
@@ -83,6 +85,9 @@ const results = await page.evaluate(async (url) => {
     ws.onopen = resolve;
     ws.onerror = () => reject(new Error('open failed'));
   });
+  const wanted = 'permessage-deflate; server_no_context_takeover; ' +
+                 'client_no_context_takeover';
+  out.push([ws.extensions === wanted, `negotiated "${ws.extensions}"`]);
   const queue = [];
   ws.onmessage = (e) => queue.shift()(e.data);
   const roundTrip = (data) => new Promise((resolve) => {
