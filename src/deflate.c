@@ -347,11 +347,12 @@ static int ws__inflate_piece(ws_conn_t* conn, ws__zstream_t* s,
   size_t produced;
   int r;
 
+  /* Input left by a piece that failed (inflateReset() keeps it) is not
+   * this piece's. */
   s->z.next_in = (Bytef*) in;
+  s->z.avail_in = 0;
   while (!s->ended) {
-    if (s->z.avail_in == 0) {
-      if (len == 0)
-        return 0;
+    if (s->z.avail_in == 0 && len > 0) {
       s->z.avail_in = (uInt) (len > 0x40000000u ? 0x40000000u : len);
       len -= s->z.avail_in;
     }
@@ -359,20 +360,20 @@ static int ws__inflate_piece(ws_conn_t* conn, ws__zstream_t* s,
     s->z.avail_out = sizeof(chunk);
     r = inflate(&s->z, Z_SYNC_FLUSH);
     produced = sizeof(chunk) - s->z.avail_out;
-    if (r == Z_STREAM_END) {
+    if (r == Z_STREAM_END)
       s->ended = 1;
-    } else if (r == Z_MEM_ERROR) {
+    else if (r == Z_MEM_ERROR)
       return WS_ENOMEM;
-    } else if (r != Z_OK && !(r == Z_BUF_ERROR && produced == 0)) {
+    else if (r != Z_OK && !(r == Z_BUF_ERROR && produced == 0))
       return WS_EPROTO;
-    }
     if (produced > 0) {
       r = sink(conn, chunk, produced);
       if (r != 0)
         return r;
-    } else if (s->z.avail_in == 0 && len == 0) {
-      return 0;
     }
+    /* All input taken, and room left: nothing is pending in zlib. */
+    if (s->z.avail_in == 0 && len == 0 && s->z.avail_out > 0)
+      return 0;
   }
   /* What follows a final block is ignored, up to the message's end. */
   return 0;
