@@ -5,6 +5,7 @@
  * calls. */
 #include "raw_client.h"
 
+#ifdef UVWS_HAVE_ZLIB
 #define MESSAGES 20
 
 static ws_server_t* server;
@@ -55,6 +56,7 @@ static void client_on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   ASSERT_EQ(0, info->error);
   closed[(int) (intptr_t) ws_conn_get_data(conn)]++;
 }
+#endif
 
 int main(void) {
 #ifndef UVWS_HAVE_ZLIB

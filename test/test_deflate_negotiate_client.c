@@ -4,7 +4,8 @@
  * for) opens the connection with those settings; anything else fails it
  * with WS_EBADRESPONSE: an extension never offered, a second
  * permessage-deflate, a parameter unknown, repeated or with a bad value,
- * a window larger than asked for, server_no_context_takeover missing. */
+ * a window larger than asked for, server_no_context_takeover missing.
+ * Built without zlib, a client never offers it. */
 #include "fake_server.h"
 
 #define UPGRADED                                                              \
@@ -20,6 +21,7 @@ typedef struct {
   int rx_bits;
 } answer_case_t;
 
+#ifdef UVWS_HAVE_ZLIB
 static const answer_case_t offered[] = {
   { "", 0, 0, 0 },
   { PMD "\r\n", 0, 15, 15 },
@@ -53,6 +55,9 @@ static const answer_case_t small_window[] = {
   { PMD "; server_max_window_bits=11\r\n", WS_EBADRESPONSE, 0, 0 },
 };
 
+#endif
+
+/* Nothing offered (deflate off, or no zlib): any answer with it fails. */
 static const answer_case_t not_offered[] = {
   { "", 0, 0, 0 },
   { PMD "\r\n", WS_EBADRESPONSE, 0, 0 },
@@ -146,9 +151,7 @@ static void run_cases(int deflate, int bits, const answer_case_t* cases,
 }
 
 int main(void) {
-#ifndef UVWS_HAVE_ZLIB
-  return test_skip("built without zlib");
-#else
+#ifdef UVWS_HAVE_ZLIB
   run_cases(1, 0, offered, sizeof(offered) / sizeof(offered[0]),
             "\r\nSec-WebSocket-Extensions: permessage-deflate; "
             "server_no_context_takeover; client_max_window_bits\r\n");
@@ -158,6 +161,10 @@ int main(void) {
             "server_max_window_bits=10\r\n");
   run_cases(0, 0, not_offered, sizeof(not_offered) / sizeof(not_offered[0]),
             NULL);
-  return 0;
+#else
+  /* Built without zlib, deflate = 1 offers nothing. */
+  run_cases(1, 0, not_offered, sizeof(not_offered) / sizeof(not_offered[0]),
+            NULL);
 #endif
+  return 0;
 }
