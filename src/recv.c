@@ -434,6 +434,8 @@ static void ws__conn_handle_compressed(ws_conn_t* conn, unsigned int opcode,
   }
   m = conn->message;
   conn->message = NULL;
+  WS__COUNT(conn->hub, messages_in);
+  WS__COUNT_N(conn->hub, message_bytes_in, m->len);
   on_message = conn->hub->callbacks.on_message;
   if (on_message != NULL)
     on_message(conn, (ws_opcode_t) opcode, m->data, m->len);
