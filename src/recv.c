@@ -399,7 +399,8 @@ static unsigned char* ws__frame_payload(const ws__frame_t* f,
 
   payload = frame + f->header_len;
   len = (size_t) f->payload_len;
-  if (f->opcode == WS__OP_TEXT) {
+  /* A compressed text's UTF-8 is checked once it is inflated. */
+  if (f->opcode == WS__OP_TEXT && f->rsv == 0) {
     utf8 = f->masked ? ws__utf8_unmask(0, payload, payload, len, payload - 4,
                                        0)
                      : ws__utf8_scan(0, payload, len);
