@@ -179,7 +179,8 @@ int main(int argc, char** argv) {
       (redis_url != NULL && loops > 1)) {
     fprintf(stderr, "usage: %s [--host H] [--port P] [--rate R] [--size N"
                     " (16 or more)] [--slow close|skip] [--redis URL"
-                    " [--key KEY]] [--loops 1-64] [--deflate 0|1]\n", argv[0]);
+                    " [--key KEY]] [--loops 1-64] [--deflate 0|1]\n",
+            argv[0]);
     return 2;
   }
 #ifndef UVWS_BENCH_REDIS
