@@ -39,6 +39,9 @@ static void usage(FILE* out) {
 "  --origin O         send Origin: O\n"
 "  --tls-ca FILE      wss:// URLs: trust this CA file (PEM) instead of the\n"
 "                     system's\n"
+"  --deflate          offer permessage-deflate (RFC 7692)\n"
+"  --payload P        random (printable bytes) or json (JSON-like text that\n"
+"                     compresses as chat or dashboard traffic does) (random)\n"
 "  --server-pid PID   read that process's CPU time and RSS for the window\n"
 "  --drain S          seconds to wait for missing answers at the end (5)\n"
 "  --json FILE        write the results as JSON\n"
@@ -128,6 +131,16 @@ int parse_args(int argc, char** argv) {
   } while (0)
     if (FLAG("--raw")) {
       o.raw = 1;
+    } else if (FLAG("--deflate")) {
+      o.deflate = 1;
+    } else if (FLAG("--payload")) {
+      NEED();
+      if (strcmp(v, "json") == 0) {
+        o.json_payload = 1;
+      } else if (strcmp(v, "random") != 0) {
+        fprintf(stderr, "uvws-bench: bad --payload %s\n", v);
+        return -1;
+      }
     } else if (FLAG("--any-opcode")) {
       o.any_opcode = 1;
     } else if (FLAG("--server-publishes")) {

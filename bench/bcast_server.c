@@ -14,7 +14,9 @@
  *
  * Usage: uvws-bcast-server [--host H] [--port P] [--rate R] [--size N]
  *                          [--slow close|skip] [--redis URL [--key KEY]]
- *                          [--loops N]
+ *                          [--loops N] [--deflate 0|1]
+ * --deflate 1 accepts permessage-deflate: each broadcast is compressed
+ * once for every member that negotiated it.
  * Prints "listening on ws://H:P/"; SIGINT or SIGTERM stops it. */
 #include <signal.h>
 #include <stdio.h>
@@ -167,6 +169,8 @@ int main(int argc, char** argv) {
     else if (strcmp(argv[i], "--slow") == 0)
       options.slow_policy = strcmp(argv[i + 1], "skip") == 0 ? WS_SLOW_SKIP
                                                              : WS_SLOW_CLOSE;
+    else if (strcmp(argv[i], "--deflate") == 0)
+      options.deflate = atoi(argv[i + 1]) != 0;
     else
       break;
   }
@@ -175,7 +179,8 @@ int main(int argc, char** argv) {
       (redis_url != NULL && loops > 1)) {
     fprintf(stderr, "usage: %s [--host H] [--port P] [--rate R] [--size N"
                     " (16 or more)] [--slow close|skip] [--redis URL"
-                    " [--key KEY]] [--loops 1-64]\n", argv[0]);
+                    " [--key KEY]] [--loops 1-64] [--deflate 0|1]\n",
+            argv[0]);
     return 2;
   }
 #ifndef UVWS_BENCH_REDIS

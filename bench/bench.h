@@ -59,6 +59,8 @@ typedef struct {
   const char* label;
   int server_pid;
   int quiet;
+  int deflate;          /* offer permessage-deflate */
+  int json_payload;     /* messages are JSON-like text */
   double drain;         /* seconds to wait for answers after the end */
 } opts_t;
 

@@ -2,6 +2,7 @@
  * connection and the sequence number, so that every echo can be checked. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 
@@ -28,6 +29,27 @@ void pool_init(size_t max_size) {
     exit(1);
   }
   x = 6455;
+  if (o.json_payload) {
+    /* Records of a feed: the same keys, values that change. */
+    for (i = 0; i < max_size + POOL_SPAN + 16;) {
+      char record[160];
+      size_t n;
+
+      x = mix64(x);
+      n = (size_t) snprintf(record, sizeof(record),
+                            "{\"id\":%u,\"user\":\"user%u\",\"price\":%u.%02u,"
+                            "\"side\":\"%s\",\"ok\":true},",
+                            (unsigned) (x % 100000), (unsigned) (x >> 20) % 500,
+                            (unsigned) (x >> 32) % 1000,
+                            (unsigned) (x >> 48) % 100,
+                            (x >> 60) & 1 ? "buy" : "sell");
+      if (n > max_size + POOL_SPAN + 16 - i)
+        n = max_size + POOL_SPAN + 16 - i;
+      memcpy(pool + i, record, n);
+      i += n;
+    }
+    return;
+  }
   for (i = 0; i < max_size + POOL_SPAN + 16; i++) {
     x = mix64(x);
     pool[i] = (unsigned char) (' ' + x % 95);

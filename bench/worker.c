@@ -342,6 +342,7 @@ int worker_run(int index, uint64_t first_id, unsigned count,
                                  : 16 * 1024 * 1024;
     copts.connect_timeout = 30000;
     copts.tls_ca_file = o.tls_ca;
+    copts.deflate = o.deflate;
     transport_ws_callbacks(&cb);
     err = ws_client_new(&w->client, &w->loop, &copts, &cb);
     if (err != 0) {

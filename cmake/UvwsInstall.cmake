@@ -39,9 +39,11 @@ install(EXPORT uvwsTargets
 set(UVWS_CONFIG_NEEDS_WSLAY OFF)
 set(UVWS_CONFIG_NEEDS_LLHTTP OFF)
 set(UVWS_CONFIG_NEEDS_OPENSSL OFF)
+set(UVWS_CONFIG_NEEDS_ZLIB OFF)
 if(UVWS_BUILD_STATIC)
   set(UVWS_CONFIG_NEEDS_WSLAY ON)
   set(UVWS_CONFIG_NEEDS_OPENSSL ${UVWS_TLS})
+  set(UVWS_CONFIG_NEEDS_ZLIB ${UVWS_HAVE_ZLIB})
   if(NOT TARGET uvws_llhttp)
     set(UVWS_CONFIG_NEEDS_LLHTTP ON)
   endif()
@@ -91,10 +93,13 @@ foreach(_uvws_dir LIBDIR INCLUDEDIR)
 endforeach()
 # With the shared library installed, wslay is its own business (and
 # --static adds it); a static-only install needs it on every link.
-# OpenSSL likewise, with TLS.
+# OpenSSL likewise, with TLS; zlib with permessage-deflate.
 set(_uvws_pc_deps " -lwslay")
 if(UVWS_TLS)
   string(APPEND _uvws_pc_deps " -lssl -lcrypto")
+endif()
+if(UVWS_HAVE_ZLIB)
+  string(APPEND _uvws_pc_deps " -lz")
 endif()
 if(UVWS_BUILD_SHARED)
   set(UVWS_PC_LIBS "")

@@ -242,7 +242,65 @@ typedef struct {
                                 see "Operations: logs" below */
   ws_log_level_t log_level;  /* WS_LOG_INFO: the most verbose level given
                                 to log_cb (0 means WS_LOG_INFO) */
+  /* permessage-deflate (RFC 7692), see "Compression" below. Every value
+   * out of range fails ws_server_new() with WS_EINVAL. */
+  int deflate;               /* 0 (off): never negotiated; 1: accepted
+                                when a client offers it */
+  int deflate_window_bits;   /* 0: 15; 8..15, the largest LZ77 window (in
+                                bits) used to compress and, for
+                                connections that keep their context,
+                                asked of the peer */
+  int deflate_mem_level;     /* 0: 8; 1..9, zlib's memLevel (compression
+                                memory: 2^(level+9) bytes) */
+  size_t deflate_threshold;  /* 0: 64; messages shorter than this many
+                                bytes are sent uncompressed */
+  unsigned int deflate_max_takeover; /* 0: no connection keeps a
+                                compression context between messages;
+                                up to this many connections may */
 } ws_server_options_t;
+
+/* ---- Compression: permessage-deflate (RFC 7692) ----
+ *
+ * With deflate = 1 (and a library built with zlib: CMake's
+ * UVWS_WITH_ZLIB, AUTO by default), a server accepts the first
+ * permessage-deflate offer it can in the request's
+ * Sec-WebSocket-Extensions, declining bad ones (an unknown or repeated
+ * parameter, a window outside 8..15) as RFC 7692 section 7 says; a client
+ * offers "permessage-deflate; server_no_context_takeover;
+ * client_max_window_bits" and fails a connection whose answer it did not
+ * ask for (on_connect_error(WS_EBADRESPONSE)). It is invisible to the
+ * application: on_message gets inflated messages; ws_conn_send() and
+ * ws_room_broadcast() compress messages of deflate_threshold bytes or more
+ * (those that do not get smaller go as they are), while the pieces of
+ * ws_conn_send_fragment() go uncompressed.
+ *
+ * Memory. By default neither side keeps a compression context between
+ * messages (the server answers server_no_context_takeover and
+ * client_no_context_takeover): a zlib stream is lent by the server or
+ * client to a connection only while one message is compressed or
+ * inflated, as wslay contexts are, so an idle connection with deflate
+ * costs exactly what one without costs. deflate_max_takeover lets that
+ * many connections keep their contexts, for better compression of small
+ * similar messages: each then holds its own streams, about
+ * 2^(window_bits+2) + 2^(mem_level+9) bytes to compress (256 KiB with
+ * the defaults) and 2^window_bits + 7 KiB to inflate, from its first
+ * compressed message until it closes. deflate_window_bits and
+ * deflate_mem_level make those smaller. A peer that asks for a window of
+ * 8 bits, which zlib cannot make, gets run-length-only data (valid in
+ * any window).
+ *
+ * Broadcast. ws_room_broadcast() compresses a message once for all the
+ * members that keep no context and use the server's window, and shares
+ * those bytes as it shares the plain frame; members without deflate get
+ * the plain frame, the others their own compression.
+ *
+ * Limits. A compressed message counts against max_message_size twice:
+ * its compressed frames as they arrive, and its inflated bytes as they
+ * are produced, so a "zip bomb" is closed with 1009 (WS_ETOOBIG) after
+ * inflating at most max_message_size bytes. Data that does not inflate,
+ * or text that inflates to bad UTF-8, is closed with 1007; RSV1 on a
+ * control or continuation frame, or without deflate negotiated, with
+ * 1002. */
 
 /* Fills options with the defaults. */
 #define ws_server_options_init(options)                                      \
@@ -913,6 +971,12 @@ typedef struct {
    * takes a reference. The host name is still checked if the context
    * verifies peers, and sent as SNI. */
   void* tls_ctx;
+  /* permessage-deflate, as for servers; deflate = 1 offers it. */
+  int deflate;
+  int deflate_window_bits;
+  int deflate_mem_level;
+  size_t deflate_threshold;
+  unsigned int deflate_max_takeover;
 } ws_client_options_t;
 
 #define ws_client_options_init(options)                                      \
@@ -931,7 +995,8 @@ typedef struct {
    * (UV_ECONNREFUSED, UV_EAI_NONAME, ...), WS_ETIMEDOUT, WS_EBADSTATUS
    * (ws_conn_http_status() tells which), WS_EBADACCEPT, WS_EBADRESPONSE
    * (not HTTP, a 101 in a version other than HTTP/1.1, no Upgrade or
-   * Connection, an extension, or a Sec-WebSocket-Protocol that is not
+   * Connection, an extension not offered or a permessage-deflate answer
+   * RFC 7692 does not allow, or a Sec-WebSocket-Protocol that is not
    * exactly one of the offered tokens), WS_ECERT (wss://: the server's
    * certificate was not verified, or is not for the URL's host), WS_ETLS
    * (any other TLS failure), WS_ESHUTDOWN (ws_client_close() came first)

@@ -86,10 +86,12 @@ passed=0
 failed=0
 for target in "${targets[@]}"; do
   t0=$SECONDS
+  # permessage-deflate: on zlib for Windows (libz-mingw-w64-dev, from
+  # scripts/setup-cross.sh); macOS builds go without (zig has no zlib).
   case "$target" in
-    windows) toolchain=mingw-w64-x86_64.cmake ;;
-    macos-x86_64) toolchain=zig-macos-x86_64.cmake ;;
-    macos-arm64) toolchain=zig-macos-arm64.cmake ;;
+    windows) toolchain=mingw-w64-x86_64.cmake; zlib=ON ;;
+    macos-x86_64) toolchain=zig-macos-x86_64.cmake; zlib=OFF ;;
+    macos-arm64) toolchain=zig-macos-arm64.cmake; zlib=OFF ;;
   esac
   dir=$out/$target
   echo "== cross: $target ($toolchain)"
@@ -100,6 +102,7 @@ for target in "${targets[@]}"; do
         -DUVWS_LIBUV_SOURCE_DIR="$libuv_src" \
         -DUVWS_LLHTTP_SOURCE_DIR="$out/src/llhttp" \
         -DUVWS_CROSS_WSLAY_INCLUDE_DIR="$out/src/wslay-include" \
+        -DUVWS_WITH_ZLIB="$zlib" \
         -DFETCHCONTENT_FULLY_DISCONNECTED=ON \
         >"$dir.configure.log" 2>&1; then
     cat "$dir.configure.log" >&2

@@ -4,8 +4,9 @@
 # starting from its seed corpus in fuzz/corpus/.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
-#   (default: 20 s each; every fuzz/fuzz_*.c: chat, conn, handshake, utf8,
-#   chat being the chat sample's JSON reader and request-target parser)
+#   (default: 20 s each; every fuzz/fuzz_*.c: chat, conn, handshake,
+#   inflate, utf8; chat being the chat sample's JSON reader and
+#   request-target parser, inflate permessage-deflate's inflate path)
 #
 # Crashes are written to build-fuzz/crashes/; make each one a regression
 # test. New inputs found go to a scratch copy, not to fuzz/corpus/.

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building uvws and running its samples need on Debian 12:
-# a C compiler, CMake, pkg-config, libuv, wslay, OpenSSL (TLS) and hiredis
-# (optional). llhttp's C sources come from Debian's node-llhttp; when it is
-# not installed, its files are unpacked into build-deps/node-llhttp/
-# instead of installing it, since the package depends on Node.js
-# (scripts/echo.sh then points CMake there).
+# a C compiler, CMake, pkg-config, libuv, wslay, OpenSSL (TLS), zlib
+# (permessage-deflate) and hiredis (optional). llhttp's C sources come
+# from Debian's node-llhttp; when it is not installed, its files are
+# unpacked into build-deps/node-llhttp/ instead of installing it, since
+# the package depends on Node.js (scripts/echo.sh then points CMake there).
 # Does nothing when everything is there already; without root (and without
 # password-less sudo) it only says what is missing.
 #
@@ -24,6 +24,7 @@ packages=(
   libwslay-dev
   libhiredis-dev         # optional: uvws_redis, the Redis room bus
   libssl-dev             # OpenSSL, for wss:// (UVWS_WITH_TLS=AUTO finds it)
+  zlib1g-dev             # optional: permessage-deflate
 )
 
 apt_install_missing setup-build "${packages[@]}" || exit 1

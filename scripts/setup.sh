@@ -27,5 +27,5 @@ packages=(
 
 apt_install_missing setup "${packages[@]}" || exit 1
 
-# The compiler, CMake, libuv and wslay (llhttp is installed by now).
+# The compiler, CMake, libuv, wslay and zlib (llhttp is installed by now).
 bash "$(dirname "$0")/setup-build.sh"

@@ -160,6 +160,11 @@ int ws_client_new_sized(ws_client_t** pclient, uv_loop_t* loop,
   limits.drain_low_water = o.drain_low_water;
   limits.log_cb = o.log_cb;
   limits.log_level = o.log_level;
+  limits.deflate = o.deflate;
+  limits.deflate_window_bits = o.deflate_window_bits;
+  limits.deflate_mem_level = o.deflate_mem_level;
+  limits.deflate_threshold = o.deflate_threshold;
+  limits.deflate_max_takeover = o.deflate_max_takeover;
   client = ws__calloc(1, sizeof(*client));
   if (client == NULL)
     return WS_ENOMEM;
@@ -348,6 +353,12 @@ static int ws__build_request(ws__dial_t* dial, ws_client_t* client,
     ws__str_puts(&req, "Sec-WebSocket-Protocol: ");
     ws__str_add(&req, offered.data, offered.len);
     ws__str_puts(&req, "\r\n");
+  }
+  if (client->hub.options.deflate && ws__deflate_available()) {
+    ws__str_puts(&req, "Sec-WebSocket-Extensions: ");
+    ws__str_puts(&req, ws__pmd_client_offer(&client->hub));
+    ws__str_puts(&req, "\r\n");
+    dial->deflate_offered = 1;
   }
   if (o != NULL && o->origin != NULL) {
     ws__str_puts(&req, "Origin: ");

@@ -48,6 +48,7 @@ void ws__conn_free(ws_conn_t* conn) {
     ws__engine_discard(conn->engine);
     WS__COUNT_N(hub, wslay_contexts_in_use, -1);
   }
+  ws__deflate_conn_free(conn);
   ws__free(conn->partial);
   ws__free(conn->message);
   ws__free(conn->pong);
@@ -79,8 +80,13 @@ int ws__conn_is_open(const ws_conn_t* conn) {
 }
 
 ws__engine_t* ws__conn_engine(ws_conn_t* conn) {
-  if (conn->engine == NULL)
+  if (conn->engine == NULL) {
     conn->engine = ws__engine_lend(conn->hub, conn);
+    /* RSV1 marks a compressed message, once deflate is negotiated. */
+    if (conn->engine != NULL)
+      wslay_event_config_set_allowed_rsv_bits(
+          conn->engine->ctx, conn->pmd ? WSLAY_RSV1_BIT : WSLAY_RSV_NONE);
+  }
   return conn->engine;
 }
 

@@ -84,6 +84,8 @@ static void ws__handshake_answer_http(ws_conn_t* conn) {
 
 static void ws__handshake_accept(ws_conn_t* conn) {
   const ws_server_callbacks_t* cb;
+  ws__pmd_params_t pmd;
+  int deflate;
   int status;
 
   cb = &ws__server_of(conn)->callbacks;
@@ -99,12 +101,16 @@ static void ws__handshake_accept(ws_conn_t* conn) {
   /* Accepted: from here on_close is owed, even if on_open never comes. */
   conn->opened = 1;
   WS__COUNT(conn->hub, handshakes);
-  status = ws__request_write_response(conn->request, 101, NULL, NULL, 0,
-                                      &conn->out);
+  deflate = ws__pmd_server_negotiate(conn->hub, conn->request, &pmd);
+  status = deflate < 0 ? deflate
+                       : ws__request_write_response(conn->request, 101, NULL,
+                                                    NULL, 0, &conn->out);
   if (status != 0) {
     ws__conn_abort(conn, status);
     return;
   }
+  if (deflate)
+    ws__deflate_conn_start(conn, &pmd);
   conn->subprotocol = conn->request->subprotocol;
   conn->request->subprotocol = NULL;
   ws__conn_open(conn);
@@ -172,8 +178,10 @@ static int ws__offered(const char* offered, const char* proto) {
 }
 
 static int ws__check_response(ws_conn_t* conn) {
+  ws__pmd_params_t pmd;
   ws_request_t* res;
   const char* value;
+  int deflate;
 
   res = conn->request;
   if (conn->http_status != 101)
@@ -182,22 +190,30 @@ static int ws__check_response(ws_conn_t* conn) {
   if (res->parser.http_major != 1 || res->parser.http_minor != 1)
     return WS_EBADRESPONSE;
   if (!ws__request_has_token(res, "Upgrade", "websocket", 0) ||
-      !ws__request_has_token(res, "Connection", "upgrade", 0) ||
-      ws_request_header(res, "Sec-WebSocket-Extensions") != NULL)
+      !ws__request_has_token(res, "Connection", "upgrade", 0))
     return WS_EBADRESPONSE;
+  /* No extension but the one we offered, if we did. */
+  deflate = ws__pmd_client_check(conn->hub, res, conn->dial->deflate_offered,
+                                 &pmd);
+  if (deflate < 0)
+    return deflate;
   value = ws_request_header(res, "Sec-WebSocket-Accept");
   if (value == NULL ||
       ws__request_occurrences(res, "Sec-WebSocket-Accept") != 1 ||
       strcmp(value, conn->dial->accept) != 0)
     return WS_EBADACCEPT;
   value = ws_request_header(res, "Sec-WebSocket-Protocol");
-  if (value == NULL)
-    return 0;
-  if (ws__request_occurrences(res, "Sec-WebSocket-Protocol") != 1 ||
-      !ws__offered(conn->dial->offered, value))
-    return WS_EBADRESPONSE;
-  conn->subprotocol = ws__strndup(value, strlen(value));
-  return conn->subprotocol != NULL ? 0 : WS_ENOMEM;
+  if (value != NULL) {
+    if (ws__request_occurrences(res, "Sec-WebSocket-Protocol") != 1 ||
+        !ws__offered(conn->dial->offered, value))
+      return WS_EBADRESPONSE;
+    conn->subprotocol = ws__strndup(value, strlen(value));
+    if (conn->subprotocol == NULL)
+      return WS_ENOMEM;
+  }
+  if (deflate)
+    ws__deflate_conn_start(conn, &pmd);
+  return 0;
 }
 
 size_t ws__handshake_client(ws_conn_t* conn, const unsigned char* data,

@@ -62,6 +62,7 @@ void ws__request_free(ws_request_t* req) {
   ws__free(req->headers);
   ws__free(req->extra);
   ws__free(req->subprotocol);
+  ws__free(req->extensions);
   memset(req, 0, sizeof(*req));
 }
 
@@ -330,6 +331,11 @@ int ws__request_write_response(ws_request_t* req, int status,
     if (req->subprotocol != NULL) {
       parts[i++] = "Sec-WebSocket-Protocol: ";
       parts[i++] = req->subprotocol;
+      parts[i++] = "\r\n";
+    }
+    if (req->extensions != NULL) {
+      parts[i++] = "Sec-WebSocket-Extensions: ";
+      parts[i++] = req->extensions;
       parts[i++] = "\r\n";
     }
     body_len = 0;

@@ -16,7 +16,11 @@ static int ws__options_valid(const ws_server_options_t* o) {
          o->max_queued_bytes > 0 && o->max_queued_bytes <= WS_MAX_LIMIT &&
          o->max_header_size >= 64 &&
          o->backlog > 0 && (o->ping_interval == 0 || o->pong_timeout > 0) &&
-         o->drain_low_water < o->max_queued_bytes;
+         o->drain_low_water < o->max_queued_bytes &&
+         (o->deflate == 0 || o->deflate == 1) &&
+         (o->deflate_window_bits == 0 ||
+          (o->deflate_window_bits >= 8 && o->deflate_window_bits <= 15)) &&
+         o->deflate_mem_level >= 0 && o->deflate_mem_level <= 9;
 }
 
 /* A tick a tenth of the shortest timeout keeps each within 10% of its value
@@ -162,6 +166,7 @@ void ws__hub_maybe_closed(ws__hub_t* hub) {
   if (hub->handle_count > 0)
     return;
   ws__engine_pool_free(hub);
+  ws__deflate_pool_free(hub);
   ws__outq_free_spare(&hub->spare_seg);
   ws__free(hub->read_buf);
   hub->read_buf = NULL;

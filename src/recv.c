@@ -86,18 +86,71 @@ static uint32_t ws__message_utf8_end(const ws_conn_t* conn) {
   return state;
 }
 
+/* ---- Compressed messages (permessage-deflate) ---- */
+
+/* Inflated bytes count against max_message_size as they come. */
+static int ws__message_sink(ws_conn_t* conn, const unsigned char* data,
+                            size_t len) {
+  if (len > conn->hub->options.max_message_size - conn->message->len)
+    return WS_ETOOBIG;
+  return ws__message_append(conn, data, len);
+}
+
+/* The close code for what inflating found; 0 for no memory. */
+static uint16_t ws__inflate_close_code(int err) {
+  switch (err) {
+    case WS_ETOOBIG:
+      return WS_CLOSE_TOO_BIG;
+    case WS_EPROTO:
+      return WS_CLOSE_INVALID_DATA;
+    default:
+      return 0;
+  }
+}
+
+/* Inflating failed while wslay reads: it reads no further, and the
+ * connection fails once wslay returns (ws__conn_engine_feed()). */
+static void ws__conn_inflate_failed(ws_conn_t* conn, int err) {
+  conn->inflate_fail = ws__inflate_close_code(err);
+  if (conn->inflate_fail == 0)
+    ws__conn_fail_later(conn, err);
+  else
+    wslay_event_shutdown_read(conn->engine->ctx);
+}
+
+/* Ends the compressed message assembled in conn->message: the rest of
+ * the data, then its text checked. Returns 0 or an error. */
+static int ws__message_inflate_end(ws_conn_t* conn, unsigned int opcode,
+                                   const unsigned char* data, size_t len) {
+  int r;
+
+  conn->inflating = 0;
+  r = ws__inflate(conn, data, len, 1, ws__message_sink);
+  ws__inflate_done(conn);
+  if (r == 0 && opcode == WS__OP_TEXT &&
+      !ws__utf8_valid(conn->message->data, conn->message->len))
+    r = WS_EPROTO;
+  return r;
+}
+
 static void ws__conn_on_wslay_chunk(ws_conn_t* conn,
                                     const unsigned char* data, size_t len) {
-  if (conn->message == NULL || conn->state != WS__CONN_OPEN)
+  int r;
+
+  if (conn->message == NULL || conn->state != WS__CONN_OPEN ||
+      conn->inflate_fail != 0)
     return;
-  if (ws__message_append(conn, data, len) != 0)
-    ws__conn_fail_later(conn, WS_ENOMEM);
+  r = conn->inflating ? ws__inflate(conn, data, len, 0, ws__message_sink)
+                      : ws__message_append(conn, data, len);
+  if (r != 0)
+    ws__conn_inflate_failed(conn, r);
 }
 
 static void ws__conn_on_wslay_message(
     ws_conn_t* conn, const struct wslay_event_on_msg_recv_arg* arg) {
   const ws__conn_callbacks_t* cb;
   ws__message_t* m;
+  int r;
 
   cb = &conn->hub->callbacks;
   if (conn->state != WS__CONN_OPEN)
@@ -105,6 +158,14 @@ static void ws__conn_on_wslay_message(
   switch (arg->opcode) {
     case WSLAY_TEXT_FRAME:
     case WSLAY_BINARY_FRAME:
+      if (conn->inflating && conn->message != NULL &&
+          conn->inflate_fail == 0) {
+        r = ws__message_inflate_end(conn, arg->opcode, NULL, 0);
+        if (r != 0)
+          ws__conn_inflate_failed(conn, r);
+      }
+      if (conn->inflate_fail != 0)
+        break;
       m = conn->message;
       conn->message = NULL;
       if (m != NULL) {
@@ -256,9 +317,18 @@ static int ws__conn_mask_ok(const ws_conn_t* conn, const ws__frame_t* f) {
   return f->masked == conn->hub->role->peer_masks_frames;
 }
 
+/* Only RSV1 on a message's first frame, once deflate is negotiated:
+ * wslay fails the rest with 1002. */
+static int ws__conn_rsv_ok(const ws_conn_t* conn, const ws__frame_t* f) {
+  return f->rsv == 0 ||
+         (f->rsv == WSLAY_RSV1_BIT && conn->pmd &&
+          (f->opcode == WS__OP_TEXT || f->opcode == WS__OP_BINARY));
+}
+
 static ws__route_t ws__conn_route(const ws_conn_t* conn,
                                   const ws__frame_t* f) {
-  if (f->rsv != 0 || !ws__conn_mask_ok(conn, f) || conn->close_queued)
+  if (!ws__conn_rsv_ok(conn, f) || !ws__conn_mask_ok(conn, f) ||
+      conn->close_queued)
     return WS__ROUTE_ENGINE;
   if (f->opcode == WS__OP_PING || f->opcode == WS__OP_PONG)
     return WS__ROUTE_CONTROL;
@@ -297,8 +367,11 @@ static int ws__conn_track(ws_conn_t* conn, const ws__frame_t* f) {
       r = ws__message_start(conn, f->payload_len);
       if (r != 0)
         return r;
+      ws__inflate_done(conn);
+      conn->inflating = f->rsv != 0 && ws__conn_rsv_ok(conn, f);
       conn->in_fragment = !f->fin;
-      conn->fragment_text = !f->fin && f->opcode == WS__OP_TEXT;
+      conn->fragment_text =
+          !f->fin && f->opcode == WS__OP_TEXT && !conn->inflating;
       return 0;
     case WS__OP_CONTINUATION:
       if (!conn->in_fragment)
@@ -326,7 +399,8 @@ static unsigned char* ws__frame_payload(const ws__frame_t* f,
 
   payload = frame + f->header_len;
   len = (size_t) f->payload_len;
-  if (f->opcode == WS__OP_TEXT) {
+  /* A compressed text's UTF-8 is checked once it is inflated. */
+  if (f->opcode == WS__OP_TEXT && f->rsv == 0) {
     utf8 = f->masked ? ws__utf8_unmask(0, payload, payload, len, payload - 4,
                                        0)
                      : ws__utf8_scan(0, payload, len);
@@ -335,6 +409,38 @@ static unsigned char* ws__frame_payload(const ws__frame_t* f,
   if (f->masked)
     ws__mask_copy(payload, payload, len, payload - 4);
   return payload;
+}
+
+/* A whole compressed message, inflated from where it lies. */
+static void ws__conn_handle_compressed(ws_conn_t* conn, unsigned int opcode,
+                                       const unsigned char* payload,
+                                       size_t len) {
+  void (*on_message)(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
+                     size_t len);
+  ws__message_t* m;
+  uint16_t code;
+  int r;
+
+  r = ws__message_start(conn, len);
+  if (r == 0)
+    r = ws__message_inflate_end(conn, opcode, payload, len);
+  if (r != 0) {
+    ws__message_free(conn);
+    code = ws__inflate_close_code(r);
+    if (code != 0)
+      ws__conn_fail(conn, code);
+    else
+      ws__conn_abort(conn, r);
+    return;
+  }
+  m = conn->message;
+  conn->message = NULL;
+  WS__COUNT(conn->hub, messages_in);
+  WS__COUNT_N(conn->hub, message_bytes_in, m->len);
+  on_message = conn->hub->callbacks.on_message;
+  if (on_message != NULL)
+    on_message(conn, (ws_opcode_t) opcode, m->data, m->len);
+  ws__free(m);
 }
 
 /* Handles a whole frame that is not bound for wslay: a message delivered
@@ -354,6 +460,10 @@ static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
     return;
   }
   len = (size_t) f->payload_len;
+  if (f->rsv != 0) {
+    ws__conn_handle_compressed(conn, f->opcode, payload, len);
+    return;
+  }
   switch (f->opcode) {
     case WS__OP_TEXT:
     case WS__OP_BINARY:
@@ -394,6 +504,11 @@ static void ws__conn_engine_feed(ws_conn_t* conn, const unsigned char* frames,
   engine->in_len = 0;
   if (conn->state != WS__CONN_OPEN)
     return; /* a callback closed it */
+  if (conn->inflate_fail != 0) {
+    ws__message_free(conn);
+    ws__conn_fail(conn, conn->inflate_fail);
+    return;
+  }
   if (r != 0) {
     ws__conn_abort(conn, r == WSLAY_ERR_NOMEM ? WS_ENOMEM : WS_EINTERNAL);
     return;

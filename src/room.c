@@ -222,25 +222,155 @@ int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
   return queued;
 }
 
+/* How a member gets a broadcast of len bytes. */
+typedef enum {
+  WS__SHARE_PLAIN,      /* the uncompressed frame */
+  WS__SHARE_COMPRESSED, /* the frame compressed once for every member */
+  WS__SHARE_OWN         /* its own: it keeps its compression context, or
+                           compresses with a smaller window */
+} ws__share_t;
+
+static ws__share_t ws__member_share(const ws_conn_t* conn, size_t len) {
+  const ws__hub_t* hub;
+  int bits;
+
+  if (!ws__deflate_wanted(conn, len))
+    return WS__SHARE_PLAIN;
+  hub = conn->hub;
+  bits = hub->options.deflate_window_bits != 0
+             ? hub->options.deflate_window_bits
+             : 15;
+  return !conn->pmd_tx_keep && conn->pmd_tx_bits == bits
+             ? WS__SHARE_COMPRESSED
+             : WS__SHARE_OWN;
+}
+
+/* Whether a member (but except) takes the frame compressed once. */
+static int ws__room_wants_compressed(const ws_room_t* room, size_t len,
+                                     const ws_conn_t* except) {
+  const ws__list_t* node;
+  const ws_conn_t* conn;
+
+  if (!room->server->hub.options.deflate)
+    return 0;
+  for (node = room->members.next; node != &room->members; node = node->next) {
+    conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
+    if (conn != except && ws__conn_is_open(conn) &&
+        ws__member_share(conn, len) == WS__SHARE_COMPRESSED)
+      return 1;
+  }
+  return 0;
+}
+
+/* Writes a server's frame at out; returns its length. */
+static size_t ws__room_frame(unsigned char* out, unsigned int opcode,
+                             const void* data, size_t len) {
+  size_t n;
+
+  n = ws__frame_header(out, opcode, len, NULL);
+  out[0] |= opcode & WS__FRAME_RSV1;
+  if (len > 0)
+    memcpy(out + n, data, len);
+  return n + len;
+}
+
+/* Queues the broadcast on one member: the shared frame, or with frame
+ * NULL a frame of its own made from data. 1 if queued, -1 if the member
+ * is slow, 0 if it is dropped for lack of memory. */
+static int ws__room_queue(ws_room_t* room, ws_conn_t* conn,
+                          unsigned char* frame, size_t frame_len,
+                          const void* data, size_t len,
+                          unsigned int opcode) {
+  ws__outq_t* q;
+  int r;
+
+  if (!ws__conn_queue_has_room(conn, frame_len)) {
+    ws__conn_on_slow(conn);
+    return -1;
+  }
+  q = ws__conn_data_queue(conn);
+  if (frame == NULL)
+    r = ws__conn_queue_message(conn, q, opcode, data, len);
+  else
+    r = ws__outq_append_shared(q, room->batch, frame, frame_len);
+  if (r != 0) {
+    /* No member misses a message silently: this one is dropped. */
+    ws__conn_fail_later(conn, WS_ENOMEM);
+    return 0;
+  }
+  ws__conn_mark_dirty(conn);
+  ws__conn_note_queued(conn);
+  return 1;
+}
+
 int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
                       size_t len, ws_conn_t* except) {
+  const unsigned char* z;
   unsigned char* frame;
+  unsigned char* zframe;
+  ws__list_t* node;
+  ws_conn_t* conn;
+  ws__share_t share;
   size_t frame_len;
+  size_t zframe_len;
+  size_t zlen;
+  int queued;
+  int slow;
+  int r;
 
   if (room == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
       (data == NULL && len > 0) || len > WS_MAX_LIMIT)
     return WS_EINVAL;
   if (room->count == 0)
     return 0;
-  if (ws__room_reserve(room, WS__MAX_HEADER + len) != 0)
+  /* Compressed once, for every member that resets its context. */
+  zlen = 0;
+  z = NULL;
+  if (ws__room_wants_compressed(room, len, except)) {
+    r = ws__deflate_message(&room->server->hub, NULL, data, len, &z, &zlen);
+    if (r < 0)
+      return WS_ENOMEM;
+    if (r > 0)
+      z = NULL; /* no smaller: every member gets the plain frame */
+  }
+  if (ws__room_reserve(room, WS__MAX_HEADER + len +
+                                 (z != NULL ? WS__MAX_HEADER + zlen : 0)) !=
+      0)
     return WS_ENOMEM;
   frame = room->batch->data + room->batch->len;
-  frame_len = ws__frame_header(frame, (unsigned int) opcode, len, NULL);
-  if (len > 0)
-    memcpy(frame + frame_len, data, len);
-  frame_len += len;
+  frame_len = ws__room_frame(frame, (unsigned int) opcode, data, len);
   room->batch->len += frame_len;
-  return ws__room_deliver(room, room->batch, frame, frame_len, except);
+  zframe = NULL;
+  zframe_len = 0;
+  if (z != NULL) {
+    zframe = room->batch->data + room->batch->len;
+    zframe_len = ws__room_frame(zframe, (unsigned int) opcode | WS__FRAME_RSV1,
+                                z, zlen);
+    room->batch->len += zframe_len;
+  }
+  queued = 0;
+  slow = 0;
+  /* Nothing here calls back into user code, so the room and its members
+   * cannot change under this loop. */
+  for (node = room->members.next; node != &room->members; node = node->next) {
+    conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
+    if (conn == except || !ws__conn_is_open(conn))
+      continue;
+    share = ws__member_share(conn, len);
+    if (share == WS__SHARE_OWN)
+      r = ws__room_queue(room, conn, NULL, WS__MAX_HEADER + len, data, len,
+                         (unsigned int) opcode);
+    else if (share == WS__SHARE_COMPRESSED && zframe != NULL)
+      r = ws__room_queue(room, conn, zframe, zframe_len, NULL, 0, 0);
+    else
+      r = ws__room_queue(room, conn, frame, frame_len, NULL, 0, 0);
+    if (r > 0)
+      queued++;
+    else if (r < 0)
+      slow++;
+  }
+  ws__room_count(room, (unsigned int) opcode, len, queued, slow);
+  return queued;
 }
 
 int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,

@@ -24,6 +24,7 @@ static int ws__conn_queue_frame(ws_conn_t* conn, ws__outq_t* q, int fin,
   } else {
     hlen = ws__frame_header(header, opcode, len, NULL);
   }
+  header[0] |= opcode & WS__FRAME_RSV1;
   if (!fin)
     header[0] &= 0x7f;
   if (conn->hub->role->masks_frames)
@@ -40,6 +41,24 @@ static int ws__conn_queue_frame(ws_conn_t* conn, ws__outq_t* q, int fin,
 int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
                         const void* data, size_t len) {
   return ws__conn_queue_frame(conn, &conn->out, 1, opcode, data, len);
+}
+
+int ws__conn_queue_message(ws_conn_t* conn, ws__outq_t* q,
+                           unsigned int opcode, const void* data,
+                           size_t len) {
+  const unsigned char* z;
+  size_t zlen;
+  int r;
+
+  if (ws__deflate_wanted(conn, len)) {
+    r = ws__deflate_message(conn->hub, conn, data, len, &z, &zlen);
+    if (r < 0)
+      return r;
+    if (r == 0)
+      return ws__conn_queue_frame(conn, q, 1, opcode | WS__FRAME_RSV1, z,
+                                  zlen);
+  }
+  return ws__conn_queue_frame(conn, q, 1, opcode, data, len);
 }
 
 ws__outq_t* ws__conn_data_queue(ws_conn_t* conn) {
@@ -229,8 +248,8 @@ int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
   if (len > SIZE_MAX - WS__MAX_HEADER ||
       !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER))
     return ws__conn_refuse(conn);
-  r = ws__conn_queue_frame(conn, ws__conn_data_queue(conn), 1,
-                           (unsigned int) opcode, data, len);
+  r = ws__conn_queue_message(conn, ws__conn_data_queue(conn),
+                             (unsigned int) opcode, data, len);
   if (r != 0) {
     ws__conn_fail_later(conn, r);
     return r;

@@ -92,6 +92,9 @@ void ws__outq_clear(ws__outq_t* q);
 /* Largest header: 2 bytes, 8 length bytes and a 4-byte masking key. */
 #define WS__MAX_HEADER 14
 
+/* RSV1 with an opcode, for the send functions: a compressed message. */
+#define WS__FRAME_RSV1 0x40
+
 /* Writes a final frame's header, masked with mask_key unless it is NULL;
  * returns its length. */
 size_t ws__frame_header(unsigned char* out, unsigned int opcode,
@@ -158,6 +161,8 @@ struct ws_request_s {
   size_t extra_len;
   size_t extra_cap;
   char* subprotocol;
+  char* extensions;      /* the Sec-WebSocket-Extensions we answer, or
+                            NULL */
   int in_on_http;
   int responded;
   void* response;        /* ws__outq_t* the on_http answer goes to */
@@ -242,6 +247,7 @@ typedef struct ws__dial_s ws__dial_t;
 typedef struct ws__adopted_s ws__adopted_t;
 typedef struct ws__tls_s ws__tls_t;
 typedef struct ws__tls_ctx_s ws__tls_ctx_t;
+typedef struct ws__zstream_s ws__zstream_t;
 
 typedef enum {
   WS__CONN_CONNECTING = 0, /* a client's DNS lookup and TCP connect */
@@ -420,6 +426,17 @@ struct ws_conn_s {
   unsigned int fragment_sent : 1; /* ... and its first frame is queued */
   unsigned int send_opcode : 4;   /* ... with this opcode */
   unsigned int close_counted : 1; /* our close frame is in the counters */
+  /* permessage-deflate, once negotiated (deflate.c). */
+  ws__zstream_t* inflater;  /* lent while a compressed message is read;
+                               kept if the peer keeps its context */
+  ws__zstream_t* deflater;  /* kept if we keep our context */
+  uint8_t pmd_tx_bits;      /* the window we compress with, 8..15 */
+  uint8_t pmd_rx_bits;      /* the window the peer compresses with */
+  uint16_t inflate_fail;    /* a close code for what inflating found */
+  unsigned int pmd : 1;           /* permessage-deflate negotiated */
+  unsigned int pmd_tx_keep : 1;   /* we keep our context */
+  unsigned int pmd_rx_keep : 1;   /* the peer keeps its context */
+  unsigned int inflating : 1;     /* the message being read is compressed */
   uint16_t close_code;
   uint8_t close_reason_len;
   char close_reason[123];
@@ -453,6 +470,12 @@ struct ws__hub_s {
   size_t conn_count;
   size_t drain_low_water;    /* options.drain_low_water, 0 resolved */
   uint64_t header_parses;    /* frame headers parsed: work per byte */
+  uint64_t deflate_calls;    /* messages compressed: one per broadcast */
+  size_t takeover_count;     /* connections keeping deflate contexts */
+  ws__zstream_t* free_deflaters; /* streams lent per message (deflate.c) */
+  ws__zstream_t* free_inflaters;
+  unsigned char* zbuf;       /* a compressed message being sent */
+  size_t zbuf_cap;
   size_t handle_count;       /* our handles not yet closed */
   ws__wheel_t wheel;
   uv_prepare_t flush;
@@ -631,6 +654,11 @@ static inline int ws__conn_queue_has_room(const ws_conn_t* conn,
   limit = conn->hub->options.max_queued_bytes;
   return n <= limit && conn->out.bytes <= limit - n;
 }
+/* Queues a whole message on q, compressed if conn negotiated deflate and
+ * it is long enough; 0 or WS_ENOMEM. */
+int ws__conn_queue_message(ws_conn_t* conn, ws__outq_t* q,
+                           unsigned int opcode, const void* data,
+                           size_t len);
 /* Where a data frame goes: after the fragmented message being sent, if
  * there is one. */
 ws__outq_t* ws__conn_data_queue(ws_conn_t* conn);
@@ -781,6 +809,7 @@ struct ws__dial_s {
   char* request;       /* the upgrade request, sent once connected */
   size_t request_len;
   char* offered;       /* the Sec-WebSocket-Protocol we sent, or NULL */
+  int deflate_offered; /* we offered permessage-deflate */
   char accept[29];     /* the Sec-WebSocket-Accept we expect */
   int dns_busy;
   int silent;          /* failed inside ws_client_connect(): no callback */
@@ -840,6 +869,63 @@ int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,
 void ws__shared_rooms_free(ws__group_t* group);
 /* The loop is about to poll: rooms let go of this iteration's buffers. */
 void ws__server_end_batches(ws_server_t* server);
+
+/* ---- permessage-deflate (RFC 7692): negotiation (extensions.c) ---- */
+
+/* What the response to an offer settles (the window sizes in bits). */
+typedef struct {
+  uint8_t tx_bits;      /* the window we compress with */
+  uint8_t rx_bits;      /* the window the peer compresses with */
+  uint8_t tx_keep;      /* we keep our context between messages */
+  uint8_t rx_keep;      /* the peer keeps its context */
+} ws__pmd_params_t;
+
+/* A server picks the first permessage-deflate offer it can accept from
+ * the request's Sec-WebSocket-Extensions, and sets the value to answer
+ * (req->extensions). Returns 1 if one was accepted, 0 if none (bad offers
+ * are declined), or WS_ENOMEM. */
+int ws__pmd_server_negotiate(ws__hub_t* hub, ws_request_t* req,
+                             ws__pmd_params_t* params);
+/* The client's offer: a Sec-WebSocket-Extensions value (static). */
+const char* ws__pmd_client_offer(const ws__hub_t* hub);
+/* Checks a response's Sec-WebSocket-Extensions against the offer (offered:
+ * whether we made one): 1 if deflate was accepted (params set), 0 if the
+ * response has no extension, WS_EBADRESPONSE if it is not acceptable. */
+int ws__pmd_client_check(const ws__hub_t* hub, const ws_request_t* res,
+                         int offered, ws__pmd_params_t* params);
+
+/* ---- permessage-deflate: compressing and inflating (deflate.c) ---- */
+
+/* Whether the library was built with zlib. */
+int ws__deflate_available(void);
+/* The connection negotiated params: it compresses and inflates from now
+ * on. A connection that keeps a context counts against
+ * deflate_max_takeover from here. */
+void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params);
+/* Frees the connection's streams (kept or lent). */
+void ws__deflate_conn_free(ws_conn_t* conn);
+void ws__deflate_pool_free(ws__hub_t* hub);
+/* Whether a message of len bytes goes compressed to conn. */
+int ws__deflate_wanted(const ws_conn_t* conn, size_t len);
+/* Compresses a message for conn (NULL: for every connection that keeps
+ * no context and uses the hub's window, as a broadcast does). *out points
+ * to the hub's buffer until the next call. Returns 0, 1 if the message
+ * is better sent as it is (never for a connection that keeps its
+ * context), or WS_ENOMEM. */
+int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
+                        size_t len, const unsigned char** out,
+                        size_t* out_len);
+/* Where inflated bytes go; returns 0 or an error that stops inflating. */
+typedef int (*ws__inflate_sink_t)(ws_conn_t* conn, const unsigned char* data,
+                                  size_t len);
+/* Inflates the next len bytes of the compressed message being read; last:
+ * the message ends with them. Returns 0, the sink's error, WS_EPROTO
+ * (invalid data: 1007) or WS_ENOMEM. */
+int ws__inflate(ws_conn_t* conn, const unsigned char* in, size_t len,
+                int last, ws__inflate_sink_t sink);
+/* The compressed message being read is over (or abandoned): a lent
+ * inflater goes back to the hub. */
+void ws__inflate_done(ws_conn_t* conn);
 
 /* ---- Structs passed with their size (sized.c) ---- */
 

@@ -307,6 +307,9 @@ int main(int argc, char** argv) {
     options.log_cb = ops_log_to_stderr;
     options.log_level = (ws_log_level_t) config.log_level;
   }
+  /* Browsers offer permessage-deflate: chat traffic (JSON) shrinks, and
+   * each broadcast is compressed once for the whole room. */
+  options.deflate = 1;
 
   memset(&callbacks, 0, sizeof(callbacks));
   chat_set_callbacks(&callbacks);

@@ -44,6 +44,7 @@ typedef struct {
   unsigned int threads;
   const char* tls_cert;    /* with tls_key: listen with TLS */
   const char* tls_key;
+  int deflate;             /* accept permessage-deflate */
 } echo_config_t;
 
 /* A loop of its own for each thread but the main one. */
@@ -92,6 +93,8 @@ static void usage(FILE* out, const char* prog) {
           "  --tls-cert FILE       serve wss:// with this certificate"
           " chain (PEM)...\n"
           "  --tls-key FILE        ... and this private key (PEM)\n"
+          "  --no-deflate          refuse permessage-deflate (accepted by"
+          " default)\n"
           "  --help                show this help\n"
           "\n"
           "GET /metrics answers the counters in the Prometheus text"
@@ -117,6 +120,10 @@ static int parse_args(int argc, char** argv, echo_config_t* config,
       usage(stdout, argv[0]);
       *exit_now = 1;
       return 0;
+    }
+    if (strcmp(argv[i], "--no-deflate") == 0) {
+      config->deflate = 0;
+      continue;
     }
     if ((value = flags_value(argc, argv, &i, "--host", &missing)) != NULL) {
       if (*value == '\0')
@@ -379,6 +386,7 @@ int main(int argc, char** argv) {
     config.threads = 64;
   config.tls_cert = NULL;
   config.tls_key = NULL;
+  config.deflate = 1;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
@@ -396,6 +404,9 @@ int main(int argc, char** argv) {
   }
 
   ws_server_options_init(&options);
+  /* Compressed messages are inflated and echoed compressed (RFC 7692),
+   * each on its own: no connection keeps a compression context. */
+  options.deflate = config.deflate;
   if (config.max_message_size != 0)
     options.max_message_size = config.max_message_size;
   /* A kept echo must fit once the queue is down to its low water (a

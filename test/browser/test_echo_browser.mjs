@@ -1,11 +1,17 @@
-// Interop: headless Chromium's own WebSocket against the echo sample. Text
-// and binary messages of many sizes are echoed byte-exact, and a close with
-// a code and reason is seen the same by the page and by the server.
+// Interop: headless Chromium's own WebSocket against the echo sample. The
+// browser offers permessage-deflate, which the sample accepts: text and
+// binary messages of many sizes go compressed both ways and are echoed
+// byte-exact, and a close with a code and reason is seen the same by the
+// page and by the server.
 //
 // With --tls, the same over wss:// (a throwaway CA's certificate, which
 // the browser is told to accept).
 //
+// With --deflate, uvws was built with zlib: the browser's offer of
+// permessage-deflate must be accepted (else it must be declined).
+//
 // Usage: node test_echo_browser.mjs PATH/TO/uvws-echo [CHROMIUM] [--tls]
+//        [--deflate]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +37,9 @@ if (tls) {
                   '--tls-key', join(certDir, 'key.pem'));
   process.on('exit', () => rmSync(certDir, { recursive: true, force: true }));
 }
+const deflateAt = args.indexOf('--deflate');
+const deflate = deflateAt >= 0;
+if (deflate) args.splice(deflateAt, 1);
 const [serverPath, chromiumPath = '/usr/bin/chromium'] = args;
 let passed = 0;
 let failed = 0;
@@ -75,7 +84,7 @@ const page = await browser.newPage({ ignoreHTTPSErrors: tls });
 page.on('console', (m) => console.error(`page: ${m.text()}`));
 
 // Everything below runs inside the page, with the browser's WebSocket.
-const results = await page.evaluate(async (url) => {
+const results = await page.evaluate(async ({ url, wanted }) => {
   const out = [];
   const ws = new WebSocket(url);
   ws.binaryType = 'arraybuffer';
@@ -83,6 +92,7 @@ const results = await page.evaluate(async (url) => {
     ws.onopen = resolve;
     ws.onerror = () => reject(new Error('open failed'));
   });
+  out.push([ws.extensions === wanted, `negotiated "${ws.extensions}"`]);
   const queue = [];
   ws.onmessage = (e) => queue.shift()(e.data);
   const roundTrip = (data) => new Promise((resolve) => {
@@ -109,7 +119,11 @@ const results = await page.evaluate(async (url) => {
   out.push([e.code === 4002 && e.reason === 'chromium says bye' && e.wasClean,
             `page saw close ${e.code} "${e.reason}" clean=${e.wasClean}`]);
   return out;
-}, `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/browser`);
+}, {
+  url: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/browser`,
+  wanted: deflate ? 'permessage-deflate; ' +
+      'server_no_context_takeover; client_no_context_takeover' : '',
+});
 for (const [ok, what] of results) check(ok, what);
 
 await browser.close();

@@ -1,0 +1,448 @@
+/* permessage-deflate (RFC 7692) on zlib: compressing messages and
+ * inflating them. A connection whose peer resets its context after each
+ * message (and ours, which resets by default) borrows a stream from the
+ * hub for one message, as it borrows a wslay context: an idle connection
+ * holds none. A connection that keeps a context (up to
+ * deflate_max_takeover of them) keeps its streams until it is freed.
+ * Built without zlib (UVWS_WITH_ZLIB=OFF), nothing is ever negotiated and
+ * these functions are never reached. */
+#include "uvws_int.h"
+
+#include <string.h>
+
+#ifdef UVWS_HAVE_ZLIB
+
+#include <zlib.h>
+
+struct ws__zstream_s {
+  z_stream z;
+  struct ws__zstream_s* next; /* the hub's free list */
+  int bits;                   /* the window it was made with */
+  int ended;                  /* inflating: the data had a final block */
+};
+
+/* Free streams a hub keeps; only one of each is in use at a time. */
+#define WS__ZPOOL_MAX 2
+/* The hub's buffer for a compressed message stays allocated up to this. */
+#define WS__ZBUF_KEEP (64 * 1024)
+/* Inflated bytes are handed to the sink in pieces of this size. */
+#define WS__INFLATE_CHUNK (16 * 1024)
+
+static const unsigned char ws__deflate_tail[4] = { 0x00, 0x00, 0xff, 0xff };
+
+int ws__deflate_available(void) {
+  return 1;
+}
+
+static voidpf ws__zalloc(voidpf opaque, uInt items, uInt size) {
+  (void) opaque;
+  if (size != 0 && items > (size_t) -1 / size)
+    return Z_NULL;
+  return ws__malloc((size_t) items * size);
+}
+
+static void ws__zfree(voidpf opaque, voidpf p) {
+  (void) opaque;
+  ws__free(p);
+}
+
+static int ws__hub_window_bits(const ws__hub_t* hub) {
+  return hub->options.deflate_window_bits != 0
+             ? hub->options.deflate_window_bits
+             : 15;
+}
+
+static int ws__hub_mem_level(const ws__hub_t* hub) {
+  return hub->options.deflate_mem_level != 0 ? hub->options.deflate_mem_level
+                                             : 8;
+}
+
+/* zlib's raw deflate has no 256-byte window: a peer that asked for one
+ * (8 bits) gets 9-bit streams with no back reference but to the byte
+ * before (run-length only), which any window holds. */
+static ws__zstream_t* ws__deflater_new(const ws__hub_t* hub, int bits) {
+  ws__zstream_t* s;
+
+  s = ws__calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  s->z.zalloc = ws__zalloc;
+  s->z.zfree = ws__zfree;
+  s->bits = bits;
+  if (deflateInit2(&s->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+                   -(bits < 9 ? 9 : bits), ws__hub_mem_level(hub),
+                   bits < 9 ? Z_RLE : Z_DEFAULT_STRATEGY) != Z_OK) {
+    ws__free(s);
+    return NULL;
+  }
+  return s;
+}
+
+static ws__zstream_t* ws__inflater_new(int bits) {
+  ws__zstream_t* s;
+
+  s = ws__calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  s->z.zalloc = ws__zalloc;
+  s->z.zfree = ws__zfree;
+  s->bits = bits;
+  if (inflateInit2(&s->z, -bits) != Z_OK) {
+    ws__free(s);
+    return NULL;
+  }
+  return s;
+}
+
+static void ws__deflater_free(ws__zstream_t* s) {
+  if (s == NULL)
+    return;
+  deflateEnd(&s->z);
+  ws__free(s);
+}
+
+static void ws__inflater_free(ws__zstream_t* s) {
+  if (s == NULL)
+    return;
+  inflateEnd(&s->z);
+  ws__free(s);
+}
+
+static size_t ws__pool_count(const ws__zstream_t* s) {
+  size_t n;
+
+  for (n = 0; s != NULL; s = s->next)
+    n++;
+  return n;
+}
+
+void ws__deflate_pool_free(ws__hub_t* hub) {
+  ws__zstream_t* s;
+
+  while ((s = hub->free_deflaters) != NULL) {
+    hub->free_deflaters = s->next;
+    ws__deflater_free(s);
+  }
+  while ((s = hub->free_inflaters) != NULL) {
+    hub->free_inflaters = s->next;
+    ws__inflater_free(s);
+  }
+  ws__free(hub->zbuf);
+  hub->zbuf = NULL;
+  hub->zbuf_cap = 0;
+}
+
+void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params) {
+  conn->pmd = 1;
+  conn->pmd_tx_bits = params->tx_bits;
+  conn->pmd_rx_bits = params->rx_bits;
+  conn->pmd_tx_keep = params->tx_keep;
+  conn->pmd_rx_keep = params->rx_keep;
+  if (conn->pmd_tx_keep || conn->pmd_rx_keep)
+    conn->hub->takeover_count++;
+}
+
+void ws__deflate_conn_free(ws_conn_t* conn) {
+  if (!conn->pmd)
+    return;
+  if (conn->pmd_tx_keep || conn->pmd_rx_keep)
+    conn->hub->takeover_count--;
+  ws__deflater_free(conn->deflater);
+  conn->deflater = NULL;
+  if (conn->inflater != NULL && !conn->pmd_rx_keep)
+    ws__inflate_done(conn);
+  ws__inflater_free(conn->inflater);
+  conn->inflater = NULL;
+  conn->pmd = 0;
+}
+
+int ws__deflate_wanted(const ws_conn_t* conn, size_t len) {
+  size_t threshold;
+
+  if (!conn->pmd)
+    return 0;
+  threshold = conn->hub->options.deflate_threshold;
+  return len >= (threshold != 0 ? threshold : 64);
+}
+
+/* ---- Compressing ---- */
+
+static int ws__zbuf_reserve(ws__hub_t* hub, size_t need) {
+  unsigned char* p;
+
+  if (hub->zbuf_cap >= need)
+    return 0;
+  p = ws__realloc(hub->zbuf, need);
+  if (p == NULL)
+    return WS_ENOMEM;
+  hub->zbuf = p;
+  hub->zbuf_cap = need;
+  return 0;
+}
+
+/* The stream a message to conn (NULL: a shared one) is compressed with. */
+static ws__zstream_t* ws__deflater_take(ws__hub_t* hub, ws_conn_t* conn) {
+  ws__zstream_t* s;
+  int bits;
+
+  if (conn != NULL && conn->pmd_tx_keep) {
+    if (conn->deflater == NULL)
+      conn->deflater = ws__deflater_new(hub, conn->pmd_tx_bits);
+    return conn->deflater;
+  }
+  bits = conn != NULL ? conn->pmd_tx_bits : ws__hub_window_bits(hub);
+  s = hub->free_deflaters;
+  if (s != NULL && s->bits == bits) {
+    hub->free_deflaters = s->next;
+    return s;
+  }
+  return ws__deflater_new(hub, bits);
+}
+
+static void ws__deflater_give(ws__hub_t* hub, ws_conn_t* conn,
+                              ws__zstream_t* s) {
+  if (conn != NULL && conn->pmd_tx_keep)
+    return;
+  if (s->bits != ws__hub_window_bits(hub) ||
+      ws__pool_count(hub->free_deflaters) >= WS__ZPOOL_MAX ||
+      deflateReset(&s->z) != Z_OK) {
+    ws__deflater_free(s);
+    return;
+  }
+  s->next = hub->free_deflaters;
+  hub->free_deflaters = s;
+}
+
+/* zlib counts in uInt: huge messages go through in pieces. */
+#define WS__ZPIECE ((size_t) 1 << 30)
+
+static size_t ws__zmin(size_t a, size_t b) {
+  return a < b ? a : b;
+}
+
+/* Deflates len bytes at data with a sync flush into the hub's buffer;
+ * returns the bytes written, or 0 if out of memory. */
+static size_t ws__deflate_run(ws__hub_t* hub, ws__zstream_t* s,
+                              const void* data, size_t len) {
+  size_t piece;
+  size_t used;
+  size_t left;
+  int flush;
+  int r;
+
+  used = 0;
+  left = len;
+  s->z.next_in = (Bytef*) data;
+  for (;;) {
+    /* Room for the output, grown if a kept context's flush needs more
+     * than the bound. */
+    if (hub->zbuf_cap - used < 64 &&
+        ws__zbuf_reserve(hub, hub->zbuf_cap * 2) != 0)
+      return 0;
+    piece = ws__zmin(left, WS__ZPIECE);
+    s->z.avail_in = (uInt) piece;
+    s->z.next_out = hub->zbuf + used;
+    s->z.avail_out = (uInt) ws__zmin(hub->zbuf_cap - used, WS__ZPIECE);
+    flush = piece == left ? Z_SYNC_FLUSH : Z_NO_FLUSH;
+    r = deflate(&s->z, flush);
+    left -= piece - s->z.avail_in;
+    used = (size_t) (s->z.next_out - hub->zbuf);
+    if (r != Z_OK && r != Z_BUF_ERROR)
+      return 0;
+    if (flush == Z_SYNC_FLUSH && left == 0 && s->z.avail_out > 0)
+      return used;
+  }
+}
+
+int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
+                        size_t len, const unsigned char** out,
+                        size_t* out_len) {
+  ws__zstream_t* s;
+  size_t bound;
+  size_t n;
+  int keep;
+
+  if (hub->zbuf_cap > WS__ZBUF_KEEP) {
+    ws__free(hub->zbuf);
+    hub->zbuf = NULL;
+    hub->zbuf_cap = 0;
+  }
+  s = ws__deflater_take(hub, conn);
+  if (s == NULL)
+    return WS_ENOMEM;
+  keep = conn != NULL && conn->pmd_tx_keep;
+  /* What deflate may need at most, with the flush's empty stored block. */
+  bound = ws__zmin(len, WS__ZPIECE);
+  bound = deflateBound(&s->z, (uLong) bound) + (len - bound) + len / 1000 +
+          64;
+  if (len > WS_MAX_LIMIT || ws__zbuf_reserve(hub, bound) != 0) {
+    ws__deflater_give(hub, conn, s);
+    return WS_ENOMEM;
+  }
+  n = ws__deflate_run(hub, s, data, len);
+  ws__deflater_give(hub, conn, s);
+  hub->deflate_calls++;
+  /* The flush's empty block ends every message; RFC 7692 takes it off. */
+  if (n < 4 || memcmp(hub->zbuf + n - 4, ws__deflate_tail, 4) != 0)
+    return WS_ENOMEM;
+  *out = hub->zbuf;
+  *out_len = n - 4;
+  if (!keep && *out_len >= len)
+    return 1;
+  return 0;
+}
+
+/* ---- Inflating ---- */
+
+static ws__zstream_t* ws__inflater_take(ws_conn_t* conn) {
+  ws__hub_t* hub;
+  ws__zstream_t* s;
+
+  if (conn->inflater != NULL)
+    return conn->inflater;
+  hub = conn->hub;
+  if (conn->pmd_rx_keep) {
+    s = ws__inflater_new(conn->pmd_rx_bits < 9 ? 9 : conn->pmd_rx_bits);
+  } else if ((s = hub->free_inflaters) != NULL) {
+    hub->free_inflaters = s->next;
+  } else {
+    /* A lent stream takes any window: 15 bits. */
+    s = ws__inflater_new(15);
+  }
+  conn->inflater = s;
+  return s;
+}
+
+void ws__inflate_done(ws_conn_t* conn) {
+  ws__hub_t* hub;
+  ws__zstream_t* s;
+
+  s = conn->inflater;
+  if (s == NULL)
+    return;
+  if (conn->pmd_rx_keep && !s->ended)
+    return;
+  s->ended = 0;
+  if (conn->pmd_rx_keep) {
+    /* The peer ended its stream with a final block: it starts over. */
+    inflateReset(&s->z);
+    return;
+  }
+  conn->inflater = NULL;
+  hub = conn->hub;
+  if (ws__pool_count(hub->free_inflaters) >= WS__ZPOOL_MAX ||
+      inflateReset(&s->z) != Z_OK) {
+    ws__inflater_free(s);
+    return;
+  }
+  s->next = hub->free_inflaters;
+  hub->free_inflaters = s;
+}
+
+/* Inflates one piece of input into the sink, in chunks. */
+static int ws__inflate_piece(ws_conn_t* conn, ws__zstream_t* s,
+                             const unsigned char* in, size_t len,
+                             ws__inflate_sink_t sink) {
+  unsigned char chunk[WS__INFLATE_CHUNK];
+  size_t produced;
+  int r;
+
+  /* Input left by a piece that failed (inflateReset() keeps it) is not
+   * this piece's. */
+  s->z.next_in = (Bytef*) in;
+  s->z.avail_in = 0;
+  while (!s->ended) {
+    if (s->z.avail_in == 0 && len > 0) {
+      s->z.avail_in = (uInt) (len > 0x40000000u ? 0x40000000u : len);
+      len -= s->z.avail_in;
+    }
+    s->z.next_out = chunk;
+    s->z.avail_out = sizeof(chunk);
+    r = inflate(&s->z, Z_SYNC_FLUSH);
+    produced = sizeof(chunk) - s->z.avail_out;
+    if (r == Z_STREAM_END)
+      s->ended = 1;
+    else if (r == Z_MEM_ERROR)
+      return WS_ENOMEM;
+    else if (r != Z_OK && !(r == Z_BUF_ERROR && produced == 0))
+      return WS_EPROTO;
+    if (produced > 0) {
+      r = sink(conn, chunk, produced);
+      if (r != 0)
+        return r;
+    }
+    /* All input taken, and room left: nothing is pending in zlib. */
+    if (s->z.avail_in == 0 && len == 0 && s->z.avail_out > 0)
+      return 0;
+  }
+  /* What follows a final block is ignored, up to the message's end. */
+  return 0;
+}
+
+int ws__inflate(ws_conn_t* conn, const unsigned char* in, size_t len,
+                int last, ws__inflate_sink_t sink) {
+  ws__zstream_t* s;
+  int r;
+
+  s = ws__inflater_take(conn);
+  if (s == NULL)
+    return WS_ENOMEM;
+  r = ws__inflate_piece(conn, s, in, len, sink);
+  if (r == 0 && last && !s->ended)
+    r = ws__inflate_piece(conn, s, ws__deflate_tail,
+                          sizeof(ws__deflate_tail), sink);
+  return r;
+}
+
+#else /* !UVWS_HAVE_ZLIB */
+
+int ws__deflate_available(void) {
+  return 0;
+}
+
+void ws__deflate_pool_free(ws__hub_t* hub) {
+  (void) hub;
+}
+
+void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params) {
+  (void) conn;
+  (void) params;
+}
+
+void ws__deflate_conn_free(ws_conn_t* conn) {
+  (void) conn;
+}
+
+int ws__deflate_wanted(const ws_conn_t* conn, size_t len) {
+  (void) conn;
+  (void) len;
+  return 0;
+}
+
+int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
+                        size_t len, const unsigned char** out,
+                        size_t* out_len) {
+  (void) hub;
+  (void) conn;
+  (void) data;
+  (void) len;
+  (void) out;
+  (void) out_len;
+  return 1;
+}
+
+int ws__inflate(ws_conn_t* conn, const unsigned char* in, size_t len,
+                int last, ws__inflate_sink_t sink) {
+  (void) conn;
+  (void) in;
+  (void) len;
+  (void) last;
+  (void) sink;
+  return WS_EPROTO;
+}
+
+void ws__inflate_done(ws_conn_t* conn) {
+  (void) conn;
+}
+
+#endif /* UVWS_HAVE_ZLIB */
