@@ -7,6 +7,7 @@
  * at every position (a message arriving in pieces). ws__utf8_step() itself
  * is checked against a decoder written the other way round. */
 #include "test.h"
+#include "utf8_decode.h"
 #include "uvws_int.h"
 
 #define MAX_LEN 160
@@ -47,47 +48,6 @@ static const sequence_t sequences[] = {
 static const char* const fillers[] = {"a", "\xc3\xa9", "\xe2\x82\xac",
                                       "\xf0\x9f\x98\x80"};
 
-/* The rule, written the other way round: code points first. */
-static int decode_valid(const unsigned char* s, size_t len) {
-  uint32_t cp;
-  uint32_t min;
-  size_t i;
-  size_t n;
-  size_t k;
-
-  for (i = 0; i < len; i += n) {
-    if (s[i] < 0x80) {
-      n = 1;
-      continue;
-    }
-    if ((s[i] & 0xe0) == 0xc0) {
-      n = 2;
-      cp = s[i] & 0x1f;
-      min = 0x80;
-    } else if ((s[i] & 0xf0) == 0xe0) {
-      n = 3;
-      cp = s[i] & 0x0f;
-      min = 0x800;
-    } else if ((s[i] & 0xf8) == 0xf0) {
-      n = 4;
-      cp = s[i] & 0x07;
-      min = 0x10000;
-    } else {
-      return 0;
-    }
-    if (i + n > len)
-      return 0;
-    for (k = 1; k < n; k++) {
-      if ((s[i + k] & 0xc0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (s[i + k] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return 0;
-  }
-  return 1;
-}
-
 static void mask(unsigned char* out, const unsigned char* in, size_t len,
                  const unsigned char key[4], size_t offset) {
   size_t i;
@@ -114,7 +74,7 @@ static void check(const unsigned char* s, size_t len, int splits) {
   for (k = 0; k < len; k++)
     states[k + 1] = ws__utf8_step(states[k], s[k]);
   want = states[len];
-  ASSERT_EQ(decode_valid(s, len), want == 0);
+  ASSERT_EQ(utf8_decode_valid(s, len), want == 0);
   ASSERT_EQ(want == 0, ws__utf8_valid(s, len));
   ASSERT_UINT64_EQ(want, ws__utf8_scan(0, s, len));
   for (at = 0; at < 4; at++) {
@@ -192,7 +152,7 @@ static void check_sequences(void) {
     seq_len = seq->bytes[0] == '\0' ? 1 : strlen(seq->bytes);
     /* The annotation agrees with the rule. */
     len = build(buf, "a", 0, 0, seq, seq_len, 1);
-    ASSERT_EQ(seq->valid, decode_valid(buf, len));
+    ASSERT_EQ(seq->valid, utf8_decode_valid(buf, len));
     for (f = 0; f < sizeof(fillers) / sizeof(fillers[0]); f++) {
       flen = strlen(fillers[f]);
       /* Every offset through three 32-byte blocks. */
