@@ -834,8 +834,24 @@ typedef struct {
    * (fragmented messages, close handshakes). */
   uint64_t wslay_contexts_in_use; /* gauge */
   uint64_t wslay_contexts_pooled; /* gauge: free, kept for reuse */
-  /* Later transports and extensions (TLS handshakes, compression ratio)
-   * append their counters here, at the end. */
+  /* TLS (ws_server_listen_tls(), wss:// clients): handshakes that
+   * completed, and those that did not (bad bytes, an alert, a certificate
+   * refused, a timeout, the peer gone first). */
+  uint64_t tls_handshakes;
+  uint64_t tls_handshake_failures;
+  /* permessage-deflate. Out: messages compressed (a room broadcast once,
+   * whatever its member count; messages that would not shrink go plain
+   * and are not counted), their bytes before and after. In: compressed
+   * messages inflated whole, their bytes as read and once inflated. The
+   * ratios are deflate_bytes_in / deflate_bytes_out and
+   * inflate_bytes_out / inflate_bytes_in. */
+  uint64_t messages_deflated;
+  uint64_t deflate_bytes_in;
+  uint64_t deflate_bytes_out;
+  uint64_t messages_inflated;
+  uint64_t inflate_bytes_in;
+  uint64_t inflate_bytes_out;
+  /* Later counters are appended here, at the end. */
 } ws_stats_t;
 
 /* Fills *stats with a snapshot of the server's counters. Returns 0,

@@ -289,6 +289,9 @@ int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
   *out_len = n - 4;
   if (!keep && *out_len >= len)
     return 1;
+  WS__COUNT(hub, messages_deflated);
+  WS__COUNT_N(hub, deflate_bytes_in, len);
+  WS__COUNT_N(hub, deflate_bytes_out, *out_len);
   return 0;
 }
 
@@ -367,6 +370,7 @@ static int ws__inflate_piece(ws_conn_t* conn, ws__zstream_t* s,
     else if (r != Z_OK && !(r == Z_BUF_ERROR && produced == 0))
       return WS_EPROTO;
     if (produced > 0) {
+      WS__COUNT_N(conn->hub, inflate_bytes_out, produced);
       r = sink(conn, chunk, produced);
       if (r != 0)
         return r;
@@ -387,10 +391,13 @@ int ws__inflate(ws_conn_t* conn, const unsigned char* in, size_t len,
   s = ws__inflater_take(conn);
   if (s == NULL)
     return WS_ENOMEM;
+  WS__COUNT_N(conn->hub, inflate_bytes_in, len);
   r = ws__inflate_piece(conn, s, in, len, sink);
   if (r == 0 && last && !s->ended)
     r = ws__inflate_piece(conn, s, ws__deflate_tail,
                           sizeof(ws__deflate_tail), sink);
+  if (r == 0 && last)
+    WS__COUNT(conn->hub, messages_inflated);
   return r;
 }
 

@@ -268,11 +268,15 @@ static void ws__tls_on_info(const SSL* ssl, int where, int ret) {
   tls = SSL_get_app_data(ssl);
   if (tls == NULL)
     return;
-  if (where & SSL_CB_HANDSHAKE_DONE)
+  if (where & SSL_CB_HANDSHAKE_DONE) {
+    /* TLS 1.3's post-handshake messages (tickets) signal it again. */
+    if (!tls->handshake_done)
+      WS__COUNT(tls->conn->hub, tls_handshakes);
     tls->handshake_done = 1;
-  else if ((where & SSL_CB_HANDSHAKE_START) && tls->handshake_done &&
-           SSL_version(ssl) < TLS1_3_VERSION)
+  } else if ((where & SSL_CB_HANDSHAKE_START) && tls->handshake_done &&
+             SSL_version(ssl) < TLS1_3_VERSION) {
     tls->renegotiating = 1;
+  }
 }
 
 /* ---- Writing ---- */
@@ -700,6 +704,8 @@ static void ws__tls_on_close(uv_handle_t* handle) {
   conn = handle->data;
   tls = conn->tls;
   conn->tls = NULL;
+  if (!tls->handshake_done)
+    WS__COUNT(conn->hub, tls_handshake_failures);
   SSL_free(tls->ssl);
   ws__tls_ctx_unref(tls->ctx);
   ws__outq_clear(&tls->out);

@@ -8,6 +8,7 @@
 
 static int tls_dial_result;
 static int tls_dial_done;
+static ws_stats_t tls_dial_stats; /* the client's, as it ended */
 
 static void tls_dial_on_open(ws_conn_t* conn) {
   tls_dial_result = 0;
@@ -37,6 +38,9 @@ static inline int tls_dial(uv_loop_t* loop, const char* url,
   tls_dial_done = 0;
   ASSERT_EQ(0, ws_client_connect(client, url, NULL, NULL, NULL));
   RUN_UNTIL(loop, tls_dial_done);
+  /* Until its connection is gone, and counted. */
+  RUN_UNTIL(loop, ws_client_stats(client, &tls_dial_stats) != 0 ||
+                      tls_dial_stats.connections == 0);
   ws_client_close(client, NULL);
   return tls_dial_result;
 }

@@ -195,6 +195,24 @@ char* ops_metrics_format(const ws_stats_t* s, size_t* len) {
         "wslay contexts lent to connections now.", s->wslay_contexts_in_use);
   gauge(&b, "uvws_wslay_contexts_pooled",
         "Free wslay contexts kept for reuse.", s->wslay_contexts_pooled);
+  counter(&b, "uvws_tls_handshakes_total", "TLS handshakes completed.",
+          s->tls_handshakes);
+  counter(&b, "uvws_tls_handshake_failures_total",
+          "TLS handshakes that did not complete.", s->tls_handshake_failures);
+  counter(&b, "uvws_messages_deflated_total",
+          "Messages sent compressed (a broadcast once).",
+          s->messages_deflated);
+  counter(&b, "uvws_deflate_input_bytes_total",
+          "Bytes of the messages compressed, before.", s->deflate_bytes_in);
+  counter(&b, "uvws_deflate_output_bytes_total",
+          "Bytes of the messages compressed, after.", s->deflate_bytes_out);
+  counter(&b, "uvws_messages_inflated_total",
+          "Compressed messages received and inflated.", s->messages_inflated);
+  counter(&b, "uvws_inflate_input_bytes_total",
+          "Compressed bytes received.", s->inflate_bytes_in);
+  counter(&b, "uvws_inflate_output_bytes_total",
+          "Bytes the compressed messages received inflated to.",
+          s->inflate_bytes_out);
   if (b.failed) {
     free(b.text);
     return NULL;

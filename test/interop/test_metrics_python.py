@@ -55,6 +55,14 @@ FAMILIES = {
     "uvws_close_timeouts": "counter",
     "uvws_wslay_contexts_in_use": "gauge",
     "uvws_wslay_contexts_pooled": "gauge",
+    "uvws_tls_handshakes": "counter",
+    "uvws_tls_handshake_failures": "counter",
+    "uvws_messages_deflated": "counter",
+    "uvws_deflate_input_bytes": "counter",
+    "uvws_deflate_output_bytes": "counter",
+    "uvws_messages_inflated": "counter",
+    "uvws_inflate_input_bytes": "counter",
+    "uvws_inflate_output_bytes": "counter",
 }
 REASONS = {"malformed", "too_large", "bad_upgrade", "bad_version", "refused",
            "full", "timeout", "closed", "bad_response"}
@@ -103,12 +111,20 @@ def refuse(port):
     check(status == 426, f"version 8 answered {status}, not 426")
 
 
+JSON = '{"text": "' + "x" * 1000 + '"}'
+
+
 async def session(port, path):
+    """Returns whether permessage-deflate was negotiated."""
     async with websockets.connect(f"ws://127.0.0.1:{port}{path}") as ws:
         if path == "/":
             await ws.send("hello")
             check(await ws.recv() == "hello", "no echo")
+            # Over the threshold: compressed each way, where negotiated.
+            await ws.send(JSON)
+            check(await ws.recv() == JSON, "no echo")
         await ws.close(1000)
+        return bool(ws.extensions)
 
 
 def fetch(port):
@@ -156,7 +172,7 @@ def main():
             print("skipped: built with UVWS_COUNTERS=OFF", file=sys.stderr)
             sys.exit(77)
         refuse(port)
-        asyncio.run(session(port, path))
+        deflate = asyncio.run(session(port, path))
         # The server ends the TCP connection after the close handshake.
         deadline = time.time() + 10
         while True:
@@ -192,9 +208,17 @@ def main():
             ("uvws_wslay_contexts_in_use", {}, 0),
         ]
         if path == "/":
-            expect += [("uvws_messages_received", {}, 1),
-                       ("uvws_message_bytes_sent", {}, 5),
-                       ("uvws_frames_sent", {"kind": "text"}, 1)]
+            # websockets compresses every message; we only those over
+            # the threshold (64 bytes).
+            on = 1 if deflate else 0
+            expect += [("uvws_messages_received", {}, 2),
+                       ("uvws_message_bytes_sent", {}, 5 + len(JSON)),
+                       ("uvws_frames_sent", {"kind": "text"}, 2),
+                       ("uvws_messages_inflated", {}, 2 * on),
+                       ("uvws_inflate_output_bytes", {},
+                        (5 + len(JSON)) * on),
+                       ("uvws_messages_deflated", {}, on),
+                       ("uvws_deflate_input_bytes", {}, len(JSON) * on)]
         for name, labels, want in expect:
             got = value(families, name, **labels)
             check(got == want, f"{name}{labels} = {got}, not {want}")
