@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Client interop test: uvws-bench (ws_client_t) against Python's websockets.
 
-Usage: test_client_python.py PATH/TO/uvws-bench
+Usage: test_client_python.py PATH/TO/uvws-bench [--deflate]
 
 Starts a python3-websockets (Debian, 10.4) echo server on a free port and
 runs `uvws-bench echo` against it: a few connections, text and binary
@@ -12,6 +12,10 @@ and reported every message, with no error, no lost message, no connection
 that failed or closed early; that the server saw exactly those connections
 open and each close with 1001 (ws_client_close()); and that it echoed as
 many messages as uvws-bench counted.
+
+With --deflate, uvws-bench offers permessage-deflate (which the server
+accepts by default) and sends JSON-like text (--payload json); every
+connection must have negotiated it.
 """
 
 import asyncio
@@ -35,9 +39,11 @@ class Server:
         self.closes = []
         self.echoed = 0
         self.failures = []
+        self.extensions = []
 
     async def handler(self, ws, path=None):  # websockets 10: (ws, path)
         self.opened += 1
+        self.extensions.append([e.name for e in ws.extensions])
         try:
             async for message in ws:
                 await ws.send(message)
@@ -49,10 +55,12 @@ class Server:
         self.closes.append(ws.close_code)
 
 
-async def run(bench):
+async def run(bench, deflate):
     server = Server()
     async with websockets.serve(server.handler, "127.0.0.1", 0,
-                                max_size=None, compression=None) as ws_server:
+                                max_size=None,
+                                compression="deflate" if deflate else None
+                                ) as ws_server:
         port = ws_server.sockets[0].getsockname()[1]
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "result.json")
@@ -60,6 +68,8 @@ async def run(bench):
                    "-c", str(CONNECTIONS), "-s", SIZES, "--opcode", "mixed",
                    "-k", str(INFLIGHT), "-n", str(MESSAGES), "--drain", "20",
                    "--json", out, "--label", "python-websockets"]
+            if deflate:
+                cmd += ["--deflate", "--payload", "json"]
             print(" ".join(cmd), flush=True)
             proc = await asyncio.create_subprocess_exec(
                 *cmd, stdout=asyncio.subprocess.PIPE,
@@ -77,11 +87,13 @@ async def run(bench):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(f"usage: {sys.argv[0]} PATH/TO/uvws-bench", file=sys.stderr)
+    deflate = sys.argv[2:] == ["--deflate"]
+    if len(sys.argv) != 2 and not deflate:
+        print(f"usage: {sys.argv[0]} PATH/TO/uvws-bench [--deflate]",
+              file=sys.stderr)
         return 2
     code, result, server = asyncio.run(
-        asyncio.wait_for(run(sys.argv[1]), TIMEOUT))
+        asyncio.wait_for(run(sys.argv[1], deflate), TIMEOUT))
     want = CONNECTIONS * MESSAGES
     checks = [
         (code == 0, f"uvws-bench exited {code}, wanted 0"),
@@ -102,6 +114,8 @@ def main():
         (server.closes == [1001] * CONNECTIONS,
          f"close codes seen by the server: {server.closes}"),
         (not server.failures, f"server failures: {server.failures}"),
+        (server.extensions == [["permessage-deflate"] if deflate else []] *
+         CONNECTIONS, f"extensions negotiated: {server.extensions}"),
     ]
     passed = sum(1 for ok, _ in checks if ok)
     for ok, what in checks:
