@@ -1,6 +1,8 @@
 /* Log lines, /metrics and the drain timeout, shared by the samples. */
 #include "ops.h"
 
+#include "loop_stats.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -243,7 +245,7 @@ int ops_metrics_serve(ws_server_t* server, ws_request_t* request) {
                        "405 Method Not Allowed\n", 23);
     return 1;
   }
-  err = ws_server_stats(server, &stats);
+  err = loop_stats_sum(server, &stats);
   if (err != 0) {
     ws_request_respond(request, 501, "text/plain; charset=utf-8",
                        unavailable, sizeof(unavailable) - 1);

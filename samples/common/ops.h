@@ -25,7 +25,8 @@ void ops_log_to_stderr(void* data, ws_log_level_t level, ws_conn_t* conn,
 char* ops_metrics_format(const ws_stats_t* stats, size_t* len);
 
 /* From on_http: answers GET (or HEAD) /metrics with the server's counters
- * and returns 1; returns 0, answering nothing, for any other target. */
+ * (of every loop, with loop_stats.h) and returns 1; returns 0, answering
+ * nothing, for any other target. */
 int ops_metrics_serve(ws_server_t* server, ws_request_t* request);
 
 #endif /* SAMPLES_OPS_H */

@@ -30,8 +30,9 @@
 #include <uv.h>
 
 #include "flags.h"
-#include "ops.h"
 #include "listen.h"
+#include "loop_stats.h"
+#include "ops.h"
 #include "uvws.h"
 
 typedef struct {
@@ -50,6 +51,7 @@ typedef struct {
 /* A loop of its own for each thread but the main one. */
 typedef struct {
   uv_thread_t thread;
+  loop_stats_t stats;
   uv_loop_t loop;
   int started;
 } echo_thread_t;
@@ -67,6 +69,7 @@ static uv_signal_t sigint_handle;
 static uv_signal_t sigterm_handle;
 static uint64_t drain_timeout;
 static int stopping;
+static loop_stats_t main_stats;
 
 static void usage(FILE* out, const char* prog) {
   fprintf(out,
@@ -286,7 +289,7 @@ static void on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   }
 }
 
-/* /metrics: the counters of the loop (thread) that serves the request;
+/* /metrics: the counters of every loop (the others' up to a second old);
  * any other plain HTTP request is left unanswered, which uvws answers
  * with 426 Upgrade Required. */
 static void on_http(ws_conn_t* conn, ws_request_t* request) {
@@ -299,6 +302,7 @@ static void on_signal(uv_signal_t* handle, int signum) {
     return;
   stopping = 1;
   fprintf(stderr, "signal %d: stopping\n", signum);
+  loop_stats_stop_all();
   /* With the listener, the connections and both signal handles closed, the
    * loop has nothing left and uv_run() returns. */
   ws_server_shutdown(server, drain_timeout, NULL);
@@ -319,6 +323,9 @@ static void run_attached(void* arg) {
     fprintf(stderr, "ws_server_attach: %s\n", ws_strerror(err));
     return;
   }
+  loop_stats_start(&t->stats, &t->loop, attached);
+  uv_run(&t->loop, UV_RUN_DEFAULT);
+  loop_stats_end(&t->stats);
   uv_run(&t->loop, UV_RUN_DEFAULT);
 }
 
@@ -458,14 +465,19 @@ int main(int argc, char** argv) {
   uv_signal_start(&sigint_handle, on_signal, SIGINT);
   uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
 
+  if (config.threads > 1 && loop_stats_init(config.threads) == 0)
+    loop_stats_start(&main_stats, &loop, server);
   threads = start_threads(config.threads - 1);
 
   sample_print_listening(config.host, ws_server_port(server),
                          config.tls_cert != NULL);
 
   uv_run(&loop, UV_RUN_DEFAULT);
+  loop_stats_end(&main_stats);
+  uv_run(&loop, UV_RUN_DEFAULT);
 
   status = join_threads(threads, config.threads - 1);
+  loop_stats_free();
   err = uv_loop_close(&loop);
   if (err != 0) {
     fprintf(stderr, "uv_loop_close: %s\n", uv_strerror(err));
