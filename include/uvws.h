@@ -1113,7 +1113,11 @@ typedef struct {
   /* SNI: called during each handshake with the server name the client
    * asked for (NULL if none); returns the SSL_CTX* to serve it with, or
    * NULL for the listener's own. Contexts returned must live as long as
-   * the server. NULL: no SNI callback. */
+   * the server. NULL: no SNI callback. On a server that spans several
+   * loops it is called on the thread of the loop serving the connection,
+   * from several threads at once: it must be thread-safe (and an
+   * application's SSL_CTX is shared by those threads, as OpenSSL
+   * allows, so it must not be changed while the server runs). */
   void* (*select_context)(void* arg, const char* server_name);
   void* select_arg;
 } ws_tls_options_t;
@@ -1125,8 +1129,9 @@ WS_EXTERN void ws_tls_options_init_sized(ws_tls_options_t* options,
 
 /* As ws_server_listen(), for a listener whose connections speak TLS. A
  * server may have plaintext and TLS listeners both. A TLS listener's
- * connections are served on its own loop: they are not handed to the
- * loops attached with ws_server_attach(). Returns what
+ * connections are spread over the loops attached with ws_server_attach()
+ * as plaintext ones are (past 32 TLS listeners with distinct contexts,
+ * the later ones' stay on the listening loop). Returns what
  * ws_server_listen() does, or WS_ENOTSUP (no TLS in this build), WS_EINVAL
  * (neither ssl_ctx nor both files) or WS_ETLS (the certificate or key
  * could not be loaded, or do not match). */

@@ -4,13 +4,20 @@
  * (ws_server_attach()). The server that listens hands accepted sockets
  * round robin to the loops attached to it, over one IPC pipe per loop
  * (uv_write2(), libuv's way of moving a socket between loops), and keeps
- * its own share. The pipes are socket pairs (uv_socketpair()), so
+ * its own share. The byte written with each socket says how to serve it:
+ * 0 plaintext, k over TLS with the group's k-th TLS context. The pipes are socket pairs (uv_socketpair()), so
  * attaching is for Unix only for now: on Windows an IPC pipe between two
  * loops of one process needs a named pipe, bound and connected. */
 #include "uvws_int.h"
 
 #include <stdatomic.h>
 #include <string.h>
+
+/* The most TLS contexts (of TLS listeners) whose connections go to other
+ * loops; a listener past them keeps its connections on its own loop. */
+#define WS__GROUP_TLS_MAX 32
+/* Hand-over bytes read before their sockets. */
+#define WS__CHANNEL_TAGS 64
 
 struct ws__group_s {
   uv_mutex_t lock;
@@ -29,13 +36,19 @@ struct ws__group_s {
   unsigned int pending_count;
   atomic_int pending;           /* pending_count > 0 */
   ws__list_t shared_rooms;      /* guarded by lock */
+  /* Guarded by lock: the TLS contexts connections were handed over with,
+   * a reference to each, kept until the group ends. */
+  ws__tls_ctx_t* tls[WS__GROUP_TLS_MAX];
+  unsigned int tls_count;
 };
 
 /* One end of the IPC pipe between the listening loop and another. */
 struct ws__channel_s {
   uv_pipe_t pipe;
   ws_server_t* server;          /* the server whose loop this end is on */
-  char byte[16];                /* the receiving end reads into it */
+  /* The receiving end: hand-over bytes whose sockets are not taken yet. */
+  unsigned char tags[WS__CHANNEL_TAGS];
+  unsigned int tag_count;
   int dead;                     /* a hand-over failed: send no more */
 };
 
@@ -45,6 +58,7 @@ typedef struct {
   uv_tcp_t tcp;
   ws_server_t* server;
   ws__channel_t* channel;
+  char tag;                     /* the hand-over byte */
 } ws__handover_t;
 
 int ws__group_new(ws_server_t* first) {
@@ -67,6 +81,10 @@ int ws__group_new(ws_server_t* first) {
 }
 
 static void ws__group_free(ws__group_t* group) {
+  unsigned int i;
+
+  for (i = 0; i < group->tls_count; i++)
+    ws__tls_ctx_unref(group->tls[i]);
   uv_mutex_destroy(&group->lock);
   ws__free(group);
 }
@@ -163,11 +181,48 @@ static void ws__handover_written(uv_write_t* req, int status) {
   uv_close((uv_handle_t*) &h->tcp, ws__handover_closed);
 }
 
-/* Accepts from the listener into a socket that goes to channel's loop;
- * 0, or an error and nothing was accepted. */
+/* The byte that hands a connection over with tls (NULL: 0, plaintext), or
+ * -1 if the group holds as many contexts as it may. */
+static int ws__group_tls_tag(ws__group_t* group, ws__tls_ctx_t* tls) {
+  unsigned int i;
+  int tag;
+
+  if (tls == NULL)
+    return 0;
+  tag = -1;
+  uv_mutex_lock(&group->lock);
+  for (i = 0; i < group->tls_count && group->tls[i] != tls; i++)
+    ;
+  if (i == group->tls_count && i < WS__GROUP_TLS_MAX) {
+    ws__tls_ctx_ref(tls);
+    group->tls[group->tls_count++] = tls;
+  }
+  if (i < group->tls_count)
+    tag = (int) i + 1;
+  uv_mutex_unlock(&group->lock);
+  return tag;
+}
+
+/* The TLS context of a hand-over byte; 0 if the byte names none. */
+static int ws__group_tls_of(ws__group_t* group, unsigned char tag,
+                            ws__tls_ctx_t** tls) {
+  int ok;
+
+  *tls = NULL;
+  if (tag == 0)
+    return 1;
+  uv_mutex_lock(&group->lock);
+  ok = tag <= group->tls_count;
+  if (ok)
+    *tls = group->tls[tag - 1];
+  uv_mutex_unlock(&group->lock);
+  return ok;
+}
+
+/* Accepts from the listener into a socket that goes to channel's loop,
+ * with its hand-over byte; 0, or an error and nothing was accepted. */
 static int ws__group_hand_over(ws_server_t* server, uv_stream_t* listener,
-                               ws__channel_t* channel) {
-  static char one[1] = { 'c' };
+                               ws__channel_t* channel, int tag) {
   ws__handover_t* h;
   uv_buf_t buf;
   int r;
@@ -185,7 +240,8 @@ static int ws__group_hand_over(ws_server_t* server, uv_stream_t* listener,
     uv_close((uv_handle_t*) &h->tcp, ws__handover_closed);
     return r;
   }
-  buf = uv_buf_init(one, 1);
+  h->tag = (char) tag;
+  buf = uv_buf_init(&h->tag, 1);
   r = uv_write2(&h->req, (uv_stream_t*) &channel->pipe, &buf, 1,
                 (uv_stream_t*) &h->tcp, ws__handover_written);
   if (r != 0) {
@@ -221,12 +277,15 @@ static void ws__channel_alloc(uv_handle_t* handle, size_t suggested,
 
   (void) suggested;
   channel = handle->data;
-  *buf = uv_buf_init(channel->byte, sizeof(channel->byte));
+  *buf = uv_buf_init((char*) channel->tags + channel->tag_count,
+                     WS__CHANNEL_TAGS - channel->tag_count);
 }
 
 static void ws__channel_read(uv_stream_t* stream, ssize_t nread,
                              const uv_buf_t* buf) {
   ws__channel_t* channel;
+  ws__tls_ctx_t* tls;
+  unsigned int taken;
   uv_pipe_t* pipe;
 
   (void) buf;
@@ -237,13 +296,24 @@ static void ws__channel_read(uv_stream_t* stream, ssize_t nread,
     ws__channel_close(channel);
     return;
   }
-  while (uv_pipe_pending_count(pipe) > 0) {
-    if (uv_pipe_pending_type(pipe) != UV_TCP) {
+  channel->tag_count += (unsigned int) nread;
+  /* Each socket came with one byte, in order. */
+  for (taken = 0;
+       taken < channel->tag_count && uv_pipe_pending_count(pipe) > 0;
+       taken++) {
+    if (uv_pipe_pending_type(pipe) != UV_TCP ||
+        !ws__group_tls_of(channel->server->group, channel->tags[taken],
+                          &tls)) {
       ws__channel_close(channel);
       return;
     }
-    ws__group_take(channel->server, stream, NULL);
+    ws__group_take(channel->server, stream, tls);
   }
+  channel->tag_count -= taken;
+  memmove(channel->tags, channel->tags + taken, channel->tag_count);
+  /* Bytes no socket comes with: not our loops' hand-overs. */
+  if (channel->tag_count == WS__CHANNEL_TAGS)
+    ws__channel_close(channel);
 }
 #endif
 
@@ -321,22 +391,23 @@ void ws__group_accept(ws_server_t* server, uv_stream_t* listener,
   ws__channel_t* channel;
   unsigned int n;
   unsigned int i;
+  int tag;
 
   if (server->group_index == 0 && atomic_load(&server->group->pending))
     ws__group_open_pending(server);
   /* Round robin over this loop (0) and the loops attached to it (1 ..
    * channel_count), skipping channels that broke. Only the first server
-   * hands over: an attached one that listens keeps what it accepts, and
-   * so does a TLS listener (its contexts stay on its loop's thread). */
-  for (n = 0; server->group_index == 0 && tls == NULL &&
-              n <= server->channel_count;
-       n++) {
+   * hands over: an attached one that listens keeps what it accepts. */
+  tag = server->group_index == 0 && server->channel_count > 0
+            ? ws__group_tls_tag(server->group, tls)
+            : -1;
+  for (n = 0; tag >= 0 && n <= server->channel_count; n++) {
     i = server->next_loop++ % (server->channel_count + 1);
     if (i == 0 || server->hub.closing)
       break;
     channel = server->channels[i - 1];
     if (channel != NULL && !channel->dead &&
-        ws__group_hand_over(server, listener, channel) == 0)
+        ws__group_hand_over(server, listener, channel, tag) == 0)
       return;
   }
   ws__group_take(server, listener, tls);

@@ -9,6 +9,7 @@
  * stream transport's do. */
 #include "uvws_int.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -29,7 +30,7 @@ struct ws__tls_ctx_s {
   SSL_CTX* ctx;
   void* (*select_context)(void* arg, const char* server_name);
   void* select_arg;
-  size_t refs;
+  atomic_size_t refs;        /* the loops of a server share it */
 };
 
 struct ws__tls_s {
@@ -123,16 +124,16 @@ static ws__tls_ctx_t* ws__tls_ctx_wrap(SSL_CTX* ssl_ctx) {
   if (ctx == NULL)
     return NULL;
   ctx->ctx = ssl_ctx;
-  ctx->refs = 1;
+  atomic_init(&ctx->refs, 1);
   return ctx;
 }
 
 void ws__tls_ctx_ref(ws__tls_ctx_t* ctx) {
-  ctx->refs++;
+  atomic_fetch_add(&ctx->refs, 1);
 }
 
 void ws__tls_ctx_unref(ws__tls_ctx_t* ctx) {
-  if (ctx == NULL || --ctx->refs > 0)
+  if (ctx == NULL || atomic_fetch_sub(&ctx->refs, 1) > 1)
     return;
   SSL_CTX_free(ctx->ctx);
   ws__free(ctx);

@@ -758,8 +758,7 @@ struct ws_server_s {
 int ws__group_new(ws_server_t* first);
 int ws__group_attach(ws_server_t* first, ws_server_t* server);
 /* A listener (or a channel) has a connection for server's loop, or for
- * another loop of its group; a TLS listener's (tls not NULL) stays on
- * server's loop. */
+ * another loop of its group; over TLS with tls (NULL: plaintext). */
 void ws__group_accept(ws_server_t* server, uv_stream_t* listener,
                       ws__tls_ctx_t* tls);
 /* Counts a new connection in the group's: 0 if that takes them past
