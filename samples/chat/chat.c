@@ -335,12 +335,15 @@ static void chat__post(chat_member_t* member, const char* text, size_t len) {
     chat__send_error(member->conn, "out of memory: message not sent");
     return;
   }
-  chat__broadcast_keep(room, &buf);
 #ifdef CHAT_WITH_REDIS
+  /* Into the room's history in Redis first: the publish goes on the same
+   * connection after it, so a node that has the message, and a member
+   * there who answers it, find it in the history already, in order. */
   if (room->rroom != NULL)
     cluster_remember(room->chat->bus, room->name, room->name_len, buf.data,
                      buf.len);
 #endif
+  chat__broadcast_keep(room, &buf);
   chat__room_remember(room, &buf);
 }
 

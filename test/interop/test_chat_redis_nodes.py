@@ -94,11 +94,14 @@ async def scenario(binary, redis):
               f"dave's list: {members!r}")
 
         # The history keeps the room's last 50, whichever node they came
-        # from.
+        # from, in order: each message is sent once a member on the other
+        # node has it (a member's own copy comes from its node at once,
+        # before Redis has it, so it orders nothing across nodes).
         for i in range(40):
-            await send(dave if i % 2 else bob,
-                       {"type": "message", "text": f"h{i}"})
-            await recv_type(dave, "message")
+            sender, other = (dave, bob) if i % 2 else (bob, dave)
+            await send(sender, {"type": "message", "text": f"h{i}"})
+            await recv_type(other, "message")
+            await recv_type(sender, "message")
         eve, _, history, _ = await two.join("lobby", "eve")
         texts = [m.get("text") for m in (history or {}).get("messages", [])]
         check(len(texts) == 50 and texts[-40:] == [f"h{i}" for i in
