@@ -3,7 +3,7 @@
  *
  *   GET /  (or /index.html)   the page (index.html, built in)
  *   /ws/ROOM?name=NAME        the WebSocket: the protocol is in chat.h
- *   GET /metrics              the counters (of the loop serving it), in the
+ *   GET /metrics              the counters (of every loop), in the
  *                             Prometheus text format
  *   anything else             404
  *
@@ -40,6 +40,7 @@
 #include "flags.h"
 #include "ops.h"
 #include "listen.h"
+#include "loop_stats.h"
 #include "uvws.h"
 
 typedef struct {
@@ -63,6 +64,7 @@ typedef struct {
   int loop_ready;
   int started;
   ws_server_t* server;
+  loop_stats_t stats;      /* its counters, for /metrics on any loop */
   chat_t* chat;            /* with --redis this loop's, else loops[0]'s */
 #ifdef CHAT_WITH_REDIS
   ws_redis_bus_t* bus;     /* with --redis */
@@ -289,6 +291,7 @@ static void on_signal(uv_signal_t* handle, int signum) {
     return;
   stopping = 1;
   fprintf(stderr, "signal %d: stopping\n", signum);
+  loop_stats_stop_all();
   /* Every member gets on_close, leaves its room, and the last one out
    * frees it; then the loops have nothing left and uv_run() returns. */
   if (shared)
@@ -351,10 +354,14 @@ static int loop_make(unsigned int i, const ws_server_options_t* options,
   return 0;
 }
 
+/* Runs l's loop until its server has closed, then closes its counters'
+ * timer. */
 static void run_loop(void* arg) {
   chat_loop_t* l;
 
   l = arg;
+  uv_run(&l->loop, UV_RUN_DEFAULT);
+  loop_stats_end(&l->stats);
   uv_run(&l->loop, UV_RUN_DEFAULT);
 }
 
@@ -386,8 +393,9 @@ static int finish_loops(void) {
     if (loops[i].started)
       uv_thread_join(&loops[i].thread);
     else if (loops[i].loop_ready)
-      uv_run(&loops[i].loop, UV_RUN_DEFAULT);
+      run_loop(&loops[i]);
   }
+  loop_stats_free();
   for (i = 0; i < loop_count; i++) {
     if (loops[i].chat != NULL && (i == 0 || loops[i].chat != loops[0].chat))
       chat_free(loops[i].chat);
@@ -407,6 +415,7 @@ int main(int argc, char** argv) {
   ws_server_callbacks_t callbacks;
   ws_server_options_t options;
   chat_config_t config;
+  unsigned int served;
   unsigned int i;
   int exit_now;
   int status;
@@ -511,6 +520,16 @@ int main(int argc, char** argv) {
     return status;
   }
 
+  /* /metrics on any loop sums every loop's counters. */
+  served = 0;
+  for (i = 0; i < loop_count; i++)
+    served += loops[i].server != NULL;
+  if (served > 1 && loop_stats_init(served) == 0) {
+    for (i = 0; i < served; i++)
+      loop_stats_start(&loops[i].stats, &loops[i].loop, loops[i].server);
+  }
+  fprintf(stderr, "serving on %u loop%s\n", served, served > 1 ? "s" : "");
+
   uv_signal_init(&loops[0].loop, &sigint_handle);
   uv_signal_init(&loops[0].loop, &sigterm_handle);
   uv_signal_start(&sigint_handle, on_signal, SIGINT);
@@ -520,6 +539,6 @@ int main(int argc, char** argv) {
   port = shared ? shared_port_port(&shared_port) : ws_server_port(server);
   sample_print_listening(config.host, port, config.tls_cert != NULL);
 
-  uv_run(&loops[0].loop, UV_RUN_DEFAULT);
+  run_loop(&loops[0]);
   return finish_loops();
 }
