@@ -5,9 +5,10 @@
  * (messages queued per second by the posters), the delivery rate (until
  * the last arrived), and the server loop's iterations in that time, so
  * the messages each wake-up carried (posts are batched per uv_async
- * wake-up).
+ * wake-up, at most --batch of them: the server's max_posts_per_wakeup).
  *
- * Usage: uvws-post-rate [--posters P] [--messages M] [--size N] */
+ * Usage: uvws-post-rate [--posters P] [--messages M] [--size N]
+ *                       [--batch B] */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static unsigned long expected;
 static int posters = 1;
 static unsigned long messages = 200000;
 static size_t size = 16;
+static unsigned long batch; /* 0: the default */
 
 static void on_iteration(uv_check_t* check) {
   (void) check;
@@ -106,12 +108,14 @@ int main(int argc, char** argv) {
       messages = strtoul(argv[i + 1], NULL, 10);
     else if (strcmp(argv[i], "--size") == 0)
       size = (size_t) strtoul(argv[i + 1], NULL, 10);
+    else if (strcmp(argv[i], "--batch") == 0)
+      batch = strtoul(argv[i + 1], NULL, 10);
     else
       break;
   }
   if (i < argc || posters < 1 || messages == 0 || size == 0) {
-    fprintf(stderr, "usage: %s [--posters P] [--messages M] [--size N]\n",
-            argv[0]);
+    fprintf(stderr, "usage: %s [--posters P] [--messages M] [--size N] "
+                    "[--batch B]\n", argv[0]);
     return 2;
   }
   expected = messages * (unsigned long) posters;
@@ -119,6 +123,8 @@ int main(int argc, char** argv) {
   uv_loop_init(&client_loop);
   ws_server_options_init(&options);
   options.max_queued_bytes = WS_MAX_LIMIT;
+  if (batch != 0)
+    options.max_posts_per_wakeup = (unsigned int) batch;
   memset(&server_cb, 0, sizeof(server_cb));
   server_cb.on_open = server_on_open;
   server_cb.on_close = server_on_close;
@@ -153,9 +159,10 @@ int main(int argc, char** argv) {
   uv_thread_join(&server_thread);
   free(threads);
   printf("{\"posters\": %d, \"messages\": %lu, \"size\": %zu, "
+         "\"batch\": %u, "
          "\"posted_per_s\": %.0f, \"delivered_per_s\": %.0f, "
          "\"loop_iterations\": %lu, \"messages_per_iteration\": %.1f}\n",
-         posters, expected, size, expected / ((t_posted - t0) / 1e9),
+         posters, expected, size, options.max_posts_per_wakeup, expected / ((t_posted - t0) / 1e9),
          expected / ((t_done - t0) / 1e9), wakes,
          wakes ? (double) expected / wakes : 0.0);
   return uv_loop_close(&server_loop) != 0 || uv_loop_close(&client_loop) != 0;

@@ -257,6 +257,11 @@ typedef struct {
   unsigned int deflate_max_takeover; /* 0: no connection keeps a
                                 compression context between messages;
                                 up to this many connections may */
+  unsigned int max_posts_per_wakeup; /* 0: 1024. Posts from other threads
+                                (ws_post_send() and the rest, shared room
+                                broadcasts) a wake-up of the loop runs at
+                                most; the rest run on its next turn,
+                                after its I/O */
 } ws_server_options_t;
 
 /* ---- Compression: permessage-deflate (RFC 7692) ----
@@ -477,9 +482,11 @@ WS_EXTERN int ws_server_attach(ws_server_t* first, uv_loop_t* loop,
  * and ws_post_close() may be called from any thread, at any time, even
  * after the connection or its server has closed. Each copies what it
  * needs into one allocation and queues it to the loop of the connection
- * (one uv_async_t per server and a short-locked queue, emptied once per
- * wake-up of the loop); the loop then does ws_conn_send(), ws_conn_ping()
- * or ws_conn_close() in the order the posts were made (the order of one
+ * (one uv_async_t per server and a short-locked queue; a wake-up of the
+ * loop runs at most options.max_posts_per_wakeup of them, and the rest
+ * on its next turn, so that other threads cannot starve its I/O); the
+ * loop then does ws_conn_send(), ws_conn_ping() or ws_conn_close() in
+ * the order the posts were made (the order of one
  * thread's posts is kept; posts of different threads interleave).
  * A post returns 0 once queued. What happens after is reported only if
  * it fails: on_post_dropped(server, id, error) on the connection's loop,

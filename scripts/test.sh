@@ -109,8 +109,9 @@ cmake --build build-asan -j "$jobs"
 )
 
 echo "== build-tsan/: Debug, TSan with $asan_cc, the threads tests"
+# With the samples: the chat on two loops is among the threads tests.
 CC=$asan_cc cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug \
-  -DUVWS_SANITIZE_THREAD=ON -DUVWS_WERROR=ON -DUVWS_BUILD_SAMPLES=OFF \
+  -DUVWS_SANITIZE_THREAD=ON -DUVWS_WERROR=ON -DUVWS_BUILD_SAMPLES=ON \
   -DUVWS_BUILD_BENCH=OFF
 cmake --build build-tsan -j "$jobs"
 (cd build-tsan && ctest --output-on-failure -j2 -L threads)

@@ -203,22 +203,6 @@ static int ws__group_tls_tag(ws__group_t* group, ws__tls_ctx_t* tls) {
   return tag;
 }
 
-/* The TLS context of a hand-over byte; 0 if the byte names none. */
-static int ws__group_tls_of(ws__group_t* group, unsigned char tag,
-                            ws__tls_ctx_t** tls) {
-  int ok;
-
-  *tls = NULL;
-  if (tag == 0)
-    return 1;
-  uv_mutex_lock(&group->lock);
-  ok = tag <= group->tls_count;
-  if (ok)
-    *tls = group->tls[tag - 1];
-  uv_mutex_unlock(&group->lock);
-  return ok;
-}
-
 /* Accepts from the listener into a socket that goes to channel's loop,
  * with its hand-over byte; 0, or an error and nothing was accepted. */
 static int ws__group_hand_over(ws_server_t* server, uv_stream_t* listener,
@@ -271,6 +255,23 @@ static void ws__channel_close(ws__channel_t* channel) {
 
 #ifndef _WIN32
 /* The receiving end: an attached loop (Unix only for now). */
+
+/* The TLS context of a hand-over byte; 0 if the byte names none. */
+static int ws__group_tls_of(ws__group_t* group, unsigned char tag,
+                            ws__tls_ctx_t** tls) {
+  int ok;
+
+  *tls = NULL;
+  if (tag == 0)
+    return 1;
+  uv_mutex_lock(&group->lock);
+  ok = tag <= group->tls_count;
+  if (ok)
+    *tls = group->tls[tag - 1];
+  uv_mutex_unlock(&group->lock);
+  return ok;
+}
+
 static void ws__channel_alloc(uv_handle_t* handle, size_t suggested,
                               uv_buf_t* buf) {
   ws__channel_t* channel;

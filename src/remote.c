@@ -1,6 +1,6 @@
 /* Posting to a server's loop from any thread. Each server has a mailbox:
- * a uv_async_t and a short-locked queue, drained once per wake-up on the
- * loop. Mailboxes live in a process-wide registry, so that a connection
+ * a uv_async_t and a short-locked queue, drained on the loop at most
+ * max_posts_per_wakeup posts a wake-up. Mailboxes live in a process-wide registry, so that a connection
  * id (the mailbox's slot and a serial number never reused) can be
  * resolved from any thread without touching memory that may be freed:
  * a closed mailbox leaves the registry before its memory goes. */
@@ -66,6 +66,7 @@ int ws__mailbox_open(ws__mailbox_t* box, ws_server_t* server) {
   memset(box, 0, sizeof(*box));
   box->server = server;
   box->tail = &box->head;
+  box->ready_tail = &box->ready;
   if (uv_mutex_init(&box->lock) != 0)
     return WS_ENOMEM;
   uv_rwlock_wrlock(&ws__registry_lock);
@@ -106,36 +107,51 @@ int ws__post(unsigned int slot, ws__post_t* post) {
   return 0;
 }
 
-/* Takes every post queued so far. */
-static ws__post_t* ws__mailbox_take(ws__mailbox_t* box) {
-  ws__post_t* posts;
-
+/* Moves every post queued so far behind those ready to run. */
+static void ws__mailbox_take(ws__mailbox_t* box) {
   uv_mutex_lock(&box->lock);
-  posts = box->head;
-  box->head = NULL;
-  box->tail = &box->head;
+  if (box->head != NULL) {
+    *box->ready_tail = box->head;
+    box->ready_tail = box->tail;
+    box->head = NULL;
+    box->tail = &box->head;
+  }
   uv_mutex_unlock(&box->lock);
-  return posts;
 }
 
-static void ws__posts_run(ws__post_t* post, ws_server_t* server,
-                          int status) {
-  ws__post_t* next;
+/* Runs up to max ready posts, in order; returns how many ran. A post that
+ * closes the server leaves the rest to the close callback. */
+static size_t ws__mailbox_run(ws__mailbox_t* box, size_t max, int status) {
+  ws__post_t* post;
+  size_t n;
 
-  for (; post != NULL; post = next) {
-    next = post->next;
-    post->cb(post, server, status);
+  for (n = 0; n < max && box->ready != NULL; n++) {
+    if (status == 0 && !box->open)
+      break;
+    post = box->ready;
+    box->ready = post->next;
+    if (box->ready == NULL)
+      box->ready_tail = &box->ready;
+    post->cb(post, box->server, status);
   }
+  return n;
 }
 
 static void ws__mailbox_on_async(uv_async_t* async) {
   ws__mailbox_t* box;
-  ws__post_t* posts;
+  unsigned int max;
 
   box = async->data;
-  /* A batch per wake-up: posts made while it runs wake the loop again. */
-  posts = ws__mailbox_take(box);
-  ws__posts_run(posts, box->server, box->open ? 0 : WS_ECLOSED);
+  max = box->server->hub.options.max_posts_per_wakeup;
+  if (max == 0)
+    max = WS__POSTS_PER_WAKEUP;
+  ws__mailbox_take(box);
+  ws__mailbox_run(box, max, 0);
+  /* The rest waits for the next turn, after the loop's I/O: a flood of
+   * posts cannot starve the connections. Posts made meanwhile wake the
+   * loop anyway. */
+  if (box->ready != NULL && box->open)
+    uv_async_send(&box->async);
 }
 
 static void ws__mailbox_on_closed(uv_handle_t* handle) {
@@ -145,7 +161,8 @@ static void ws__mailbox_on_closed(uv_handle_t* handle) {
   box = handle->data;
   hub = &box->server->hub;
   /* Nothing can be posted any more: what came last is dropped. */
-  ws__posts_run(ws__mailbox_take(box), box->server, WS_ECLOSED);
+  ws__mailbox_take(box);
+  ws__mailbox_run(box, SIZE_MAX, WS_ECLOSED);
   uv_mutex_destroy(&box->lock);
   /* Connections still closing find no table to leave. */
   ws__free(box->ids);

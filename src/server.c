@@ -84,6 +84,7 @@ static void ws__server_defaults(ws_server_options_t* options) {
   options->backlog = 511;
   options->max_queued_bytes = 64 * 1024 * 1024;
   options->log_level = WS_LOG_INFO;
+  options->max_posts_per_wakeup = WS__POSTS_PER_WAKEUP;
 }
 
 void ws_server_options_init_sized(ws_server_options_t* options,

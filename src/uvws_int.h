@@ -699,6 +699,11 @@ typedef struct {
   uv_mutex_t lock;
   ws__post_t* head;          /* guarded by lock */
   ws__post_t** tail;
+  /* Taken from the queue, not run yet: the loop's alone. A wake-up runs
+   * at most max_posts_per_wakeup of them and leaves the rest to the next
+   * turn of the loop. */
+  ws__post_t* ready;
+  ws__post_t** ready_tail;
   ws_server_t* server;
   unsigned int slot;         /* in the process's registry */
   int open;
@@ -707,6 +712,9 @@ typedef struct {
   size_t id_cap;
   size_t id_count;
 } ws__mailbox_t;
+
+/* max_posts_per_wakeup when the options leave it 0. */
+#define WS__POSTS_PER_WAKEUP 1024u
 
 /* Registers the mailbox; on the loop's thread (or before the loop runs).
  * Returns 0 or WS_ENOMEM. */

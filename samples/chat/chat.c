@@ -1,6 +1,10 @@
 /* Rooms, members and history for the chat sample (the protocol is in
- * chat.h). Each member is one connection, found with ws_conn_get_data();
- * each room wraps a ws_room_t, whose member list is the only one kept. */
+ * chat.h). Each member is one connection, found with ws_conn_get_data().
+ * On one loop each room wraps a ws_room_t, whose member list is the only
+ * one kept. Across loops (chat_span_loops()) it wraps a ws_shared_room_t
+ * and keeps its members' names itself; the chat's lock then orders every
+ * join, message and leave, so that each loop's mailbox gets the room's
+ * broadcasts in the order of its history. */
 #include "chat.h"
 
 #include <stdio.h>
@@ -29,6 +33,11 @@ struct chat_member_s {
 #endif
 };
 
+typedef struct {
+  char str[TARGET_NAME_MAX + 1];
+  size_t len;
+} chat_name_t;
+
 /* One message object, exactly as it was broadcast. */
 typedef struct {
   char* data;
@@ -37,7 +46,11 @@ typedef struct {
 
 struct chat_room_s {
   chat_t* chat;
-  ws_room_t* ws;
+  ws_room_t* ws;            /* on one loop */
+  ws_shared_room_t* shared; /* across loops, instead */
+  chat_name_t* names;       /* with shared: the members, in join order */
+  size_t name_count;
+  size_t name_cap;
   chat_room_t* prev;
   chat_room_t* next;
   char name[TARGET_NAME_MAX + 1];
@@ -52,6 +65,10 @@ struct chat_room_s {
 };
 
 struct chat_s {
+  /* Held by every callback: the loops of a chat that spans them share
+   * everything below. */
+  uv_mutex_t lock;
+  int spans_loops;
   /* A sample's few rooms: a list, searched by name. */
   chat_room_t* rooms;
 #ifdef CHAT_WITH_REDIS
@@ -130,6 +147,10 @@ static void chat__broadcast_keep(chat_room_t* room, const json_buf_t* buf) {
                                 NULL);
   else
 #endif
+  if (room->shared != NULL)
+    r = ws_shared_room_broadcast(room->shared, WS_OP_TEXT, buf->data,
+                                 buf->len, 0);
+  else
     r = ws_room_broadcast(room->ws, WS_OP_TEXT, buf->data, buf->len, NULL);
   if (r < 0)
     fprintf(stderr, "broadcast: %s\n", ws_err_name(r));
@@ -163,6 +184,11 @@ static chat_room_t* chat__room_find(chat_t* chat, const target_t* target) {
   return NULL;
 }
 
+/* How many members the room has (on this node). */
+static size_t chat__room_size(const chat_room_t* room) {
+  return room->shared != NULL ? room->name_count : ws_room_count(room->ws);
+}
+
 static chat_room_t* chat__room_new(chat_t* chat, ws_server_t* server,
                                    const target_t* target) {
   chat_room_t* room;
@@ -170,11 +196,18 @@ static chat_room_t* chat__room_new(chat_t* chat, ws_server_t* server,
   room = mem_calloc(1, sizeof(*room));
   if (room == NULL)
     return NULL;
-  if (ws_room_new(&room->ws, server) != 0) {
-    mem_free(room);
-    return NULL;
+  if (chat->spans_loops) {
+    if (ws_shared_room_new(&room->shared, server) != 0) {
+      mem_free(room);
+      return NULL;
+    }
+  } else {
+    if (ws_room_new(&room->ws, server) != 0) {
+      mem_free(room);
+      return NULL;
+    }
+    ws_room_set_data(room->ws, room);
   }
-  ws_room_set_data(room->ws, room);
   room->chat = chat;
   memcpy(room->name, target->room, target->room_len + 1);
   room->name_len = target->room_len;
@@ -215,6 +248,8 @@ static void chat__room_free(chat_room_t* room) {
   ws_redis_room_destroy(room->rroom);
 #endif
   ws_room_destroy(room->ws);
+  ws_shared_room_destroy(room->shared);
+  mem_free(room->names);
   mem_free(room);
 }
 
@@ -233,6 +268,42 @@ static void chat__room_remember(chat_room_t* room, json_buf_t* buf) {
   entry->data = buf->data;
   entry->len = buf->len;
   json_buf_init(buf);
+}
+
+/* A shared room's member list: name joins it, last. 0 or WS_ENOMEM. */
+static int chat__names_add(chat_room_t* room, const char* name,
+                           size_t len) {
+  chat_name_t* grown;
+  size_t cap;
+
+  if (room->name_count == room->name_cap) {
+    cap = room->name_cap != 0 ? room->name_cap * 2 : 8;
+    grown = mem_realloc(room->names, cap * sizeof(*grown));
+    if (grown == NULL)
+      return WS_ENOMEM;
+    room->names = grown;
+    room->name_cap = cap;
+  }
+  memcpy(room->names[room->name_count].str, name, len);
+  room->names[room->name_count].str[len] = '\0';
+  room->names[room->name_count].len = len;
+  room->name_count++;
+  return 0;
+}
+
+static void chat__names_remove(chat_room_t* room, const char* name,
+                               size_t len) {
+  size_t i;
+
+  for (i = 0; i < room->name_count; i++) {
+    if (room->names[i].len == len &&
+        memcmp(room->names[i].str, name, len) == 0) {
+      memmove(&room->names[i], &room->names[i + 1],
+              (room->name_count - i - 1) * sizeof(*room->names));
+      room->name_count--;
+      return;
+    }
+  }
 }
 
 /* ---- What members receive ---- */
@@ -273,12 +344,22 @@ static void chat__list_member(ws_conn_t* conn, void* arg) {
 static void chat__send_members(chat_member_t* member) {
   chat_list_t list;
   json_buf_t buf;
+  size_t i;
 
   chat__begin(&buf, "members", member->room);
   json_buf_cstr(&buf, ",\"members\":[");
   list.buf = &buf;
   list.first = 1;
-  ws_room_foreach(member->room->ws, chat__list_member, &list);
+  if (member->room->shared != NULL) {
+    for (i = 0; i < member->room->name_count; i++) {
+      if (i > 0)
+        json_buf_cstr(&buf, ",");
+      json_buf_string(&buf, member->room->names[i].str,
+                      member->room->names[i].len);
+    }
+  } else {
+    ws_room_foreach(member->room->ws, chat__list_member, &list);
+  }
   json_buf_cstr(&buf, "]}");
   chat__send(member->conn, &buf);
 }
@@ -419,9 +500,9 @@ static void chat__room_left(chat_room_t* room, const chat_member_t* member) {
 #ifdef CHAT_WITH_REDIS
   shared = room->rroom != NULL;
 #endif
-  if (shared || ws_room_count(room->ws) > 0)
+  if (shared || chat__room_size(room) > 0)
     chat__notice(room, "leave", member->target.name, member->target.name_len);
-  if (ws_room_count(room->ws) == 0)
+  if (chat__room_size(room) == 0)
     chat__room_free(room);
 }
 
@@ -429,7 +510,16 @@ static int chat__name_taken(chat_room_t* room, const char* name,
                             size_t name_len) {
   chat_name_query_t query;
   target_t target;
+  size_t i;
 
+  if (room->shared != NULL) {
+    for (i = 0; i < room->name_count; i++) {
+      if (room->names[i].len == name_len &&
+          memcmp(room->names[i].str, name, name_len) == 0)
+        return 1;
+    }
+    return 0;
+  }
   memcpy(target.name, name, name_len);
   target.name_len = name_len;
   query.target = &target;
@@ -453,13 +543,54 @@ static chat_room_t* chat__room_for(chat_member_t* member) {
   return room;
 }
 
+/* A member of a shared room joins its loop's part in order with the
+ * room's broadcasts: after those posted before its history was taken,
+ * which it has seen there, before any posted after. */
+static void chat__on_entered(ws_conn_t* conn, void* arg) {
+  chat_member_t* member;
+  chat_t* chat;
+  int err;
+
+  chat = arg;
+  /* NULL: it closed meanwhile, and left. */
+  if (conn == NULL)
+    return;
+  uv_mutex_lock(&chat->lock);
+  member = ws_conn_get_data(conn);
+  if (member->room != NULL) {
+    err = ws_shared_room_join(member->room->shared, conn);
+    if (err == WS_ENOMEM)
+      chat__out_of_memory(conn);
+  }
+  uv_mutex_unlock(&chat->lock);
+}
+
+/* Joins a shared room: listed now, a member of its loop's part once the
+ * broadcasts posted before have been delivered there. */
+static int chat__enter_shared(chat_member_t* member, chat_room_t* room) {
+  int err;
+
+  err = chat__names_add(room, member->target.name, member->target.name_len);
+  if (err != 0)
+    return err;
+  err = ws_post_call(ws_conn_id(member->conn), chat__on_entered,
+                     member->chat);
+  if (err != 0)
+    chat__names_remove(room, member->target.name, member->target.name_len);
+  /* WS_EINVAL: no id, for want of memory. */
+  return err == WS_EINVAL ? WS_ENOMEM : err;
+}
+
 /* Lets member in once its name is known to be free. */
 static int chat__enter(chat_member_t* member, chat_room_t* room) {
   int err;
 
-  err = ws_room_join(room->ws, member->conn);
+  if (room->shared != NULL)
+    err = chat__enter_shared(member, room);
+  else
+    err = ws_room_join(room->ws, member->conn);
   if (err != 0) {
-    if (ws_room_count(room->ws) == 0)
+    if (chat__room_size(room) == 0)
       chat__room_free(room);
     if (err == WS_ENOMEM)
       chat__out_of_memory(member->conn);
@@ -467,7 +598,7 @@ static int chat__enter(chat_member_t* member, chat_room_t* room) {
   }
   member->room = room;
   fprintf(stderr, "room %s: %s joined (%zu)\n", room->name,
-          member->target.name, ws_room_count(room->ws));
+          member->target.name, chat__room_size(room));
   return 0;
 }
 
@@ -670,11 +801,9 @@ static int chat__join_cluster(chat_member_t* member) {
 }
 #endif
 
-static void chat__on_open(ws_conn_t* conn) {
-  chat_member_t* member;
+static void chat__open(chat_member_t* member) {
   chat_room_t* room;
 
-  member = ws_conn_get_data(conn);
   if (member->status != TARGET_OK) {
     chat__refuse_target(member);
     return;
@@ -689,6 +818,15 @@ static void chat__on_open(ws_conn_t* conn) {
     return;
 #endif
   chat__join_local(member, room);
+}
+
+static void chat__on_open(ws_conn_t* conn) {
+  chat_member_t* member;
+
+  member = ws_conn_get_data(conn);
+  uv_mutex_lock(&member->chat->lock);
+  chat__open(member);
+  uv_mutex_unlock(&member->chat->lock);
 }
 
 /* The member list: the room's, across nodes, with --redis. */
@@ -781,10 +919,11 @@ static void chat__on_message(ws_conn_t* conn, ws_opcode_t opcode,
     return;
   }
   member = ws_conn_get_data(conn);
+  uv_mutex_lock(&member->chat->lock);
   /* A refused client is on its way out: it gets nothing more. */
-  if (member->room == NULL)
-    return;
-  chat__command(member, data, len);
+  if (member->room != NULL)
+    chat__command(member, data, len);
+  uv_mutex_unlock(&member->chat->lock);
 }
 
 /* What piled up for a paused member has drained: read it again. */
@@ -792,19 +931,17 @@ static void chat__on_drain(ws_conn_t* conn) {
   ws_conn_resume(conn);
 }
 
-static void chat__on_close(ws_conn_t* conn, const ws_close_info_t* info) {
-  chat_member_t* member;
+static void chat__close(chat_member_t* member) {
   chat_room_t* room;
 
-  (void) info;
-  member = ws_conn_get_data(conn);
-  if (member == NULL)
-    return;
   room = member->room;
-  /* uvws has taken conn out of the ws_room_t already. */
+  /* uvws has taken conn out of the ws_room_t (or the shared room's part)
+   * already. */
   if (room != NULL) {
+    if (room->shared != NULL)
+      chat__names_remove(room, member->target.name, member->target.name_len);
     fprintf(stderr, "room %s: %s left (%zu)\n", room->name,
-            member->target.name, ws_room_count(room->ws));
+            member->target.name, chat__room_size(room));
 #ifdef CHAT_WITH_REDIS
     if (member->in_cluster)
       cluster_leave(member->chat->bus, room->name, room->name_len,
@@ -821,20 +958,49 @@ static void chat__on_close(ws_conn_t* conn, const ws_close_info_t* info) {
   mem_free(member);
 }
 
+static void chat__on_close(ws_conn_t* conn, const ws_close_info_t* info) {
+  chat_member_t* member;
+  chat_t* chat;
+
+  (void) info;
+  member = ws_conn_get_data(conn);
+  if (member == NULL)
+    return;
+  chat = member->chat;
+  uv_mutex_lock(&chat->lock);
+  chat__close(member);
+  uv_mutex_unlock(&chat->lock);
+}
+
 /* ---- Set-up ---- */
 
 int chat_new(chat_t** chat) {
   *chat = mem_calloc(1, sizeof(**chat));
-  return *chat != NULL ? 0 : WS_ENOMEM;
+  if (*chat == NULL)
+    return WS_ENOMEM;
+  if (uv_mutex_init(&(*chat)->lock) != 0) {
+    mem_free(*chat);
+    *chat = NULL;
+    return WS_ENOMEM;
+  }
+  return 0;
+}
+
+void chat_span_loops(chat_t* chat) {
+  chat->spans_loops = 1;
 }
 
 void chat_free(chat_t* chat) {
   if (chat == NULL)
     return;
   /* Every member has left by now, and so every room is gone; this is for
-   * a chat whose server never closed. */
-  while (chat->rooms != NULL)
+   * a chat whose server never closed. A closed server has freed its
+   * shared rooms. */
+  while (chat->rooms != NULL) {
+    chat->rooms->shared = NULL;
     chat__room_free(chat->rooms);
+  }
+  uv_mutex_destroy(&chat->lock);
   mem_free(chat);
 }
 

@@ -72,6 +72,12 @@ int chat_new(chat_t** chat);
 /* Frees the chat. Call it after the server has closed: by then every
  * member has left and every room is gone. */
 void chat_free(chat_t* chat);
+/* The server spans several loops (ws_server_attach()), each on its own
+ * thread, all sharing this chat: its rooms, their member lists and
+ * histories are then the whole server's, each room a ws_shared_room_t
+ * and the chat's state under its lock. Call before the server listens;
+ * not with chat_use_redis(). */
+void chat_span_loops(chat_t* chat);
 /* Fills in on_handshake, on_open, on_message, on_close and on_drain. The
  * server's data must be the chat_t (ws_server_set_data()), and its
  * drain_low_water CHAT_PAUSE_BYTES. */

@@ -3,12 +3,21 @@
  *
  *   GET /  (or /index.html)   the page (index.html, built in)
  *   /ws/ROOM?name=NAME        the WebSocket: the protocol is in chat.h
- *   GET /metrics              the counters, in the Prometheus text format
+ *   GET /metrics              the counters (of every loop), in the
+ *                             Prometheus text format
  *   anything else             404
+ *
+ * --threads N serves on N loops, one per thread (default: one per core):
+ * the main thread's loop listens and ws_server_attach() spreads the
+ * connections over the others; the rooms, their members and histories
+ * span the loops (chat_span_loops()).
  *
  * With --redis URL (built where uvws_redis is), several chat processes
  * share their rooms through Redis: see samples/chat/cluster.h and
- * docs/scale-out.md.
+ * docs/scale-out.md. It then runs one loop unless --threads says more:
+ * each loop is a node of its own, with its own chat and bus, which Redis
+ * makes one room as it does across processes (but while Redis is away,
+ * each loop is a chat of its own).
  *
  * --log LEVEL prints the library's log lines on stderr. SIGINT or SIGTERM
  * stops it gracefully (ws_server_shutdown()): no more connections are
@@ -31,6 +40,7 @@
 #include "flags.h"
 #include "ops.h"
 #include "listen.h"
+#include "loop_stats.h"
 #include "uvws.h"
 
 typedef struct {
@@ -43,15 +53,30 @@ typedef struct {
   int reuseport;          /* share the port with other processes */
   const char* tls_cert;    /* with tls_key: https:// and wss:// */
   const char* tls_key;
+  unsigned int threads;
 } chat_config_t;
 
+/* A loop: the main thread's (loops[0], whose server listens) or one of
+ * its own on another thread, attached to it. */
+typedef struct {
+  uv_thread_t thread;
+  uv_loop_t loop;
+  int loop_ready;
+  int started;
+  ws_server_t* server;
+  loop_stats_t stats;      /* its counters, for /metrics on any loop */
+  chat_t* chat;            /* with --redis this loop's, else loops[0]'s */
+#ifdef CHAT_WITH_REDIS
+  ws_redis_bus_t* bus;     /* with --redis */
+  uv_async_t stop;         /* with bus: closes it once the server closed */
+#endif
+} chat_loop_t;
+
+static chat_loop_t* loops;
+static unsigned int loop_count;
 static ws_server_t* server;
-static chat_t* chat;
 static shared_port_t shared_port;
 static int shared;
-#ifdef CHAT_WITH_REDIS
-static ws_redis_bus_t* bus;
-#endif
 static uv_signal_t sigint_handle;
 static uv_signal_t sigterm_handle;
 static uint64_t drain_timeout;
@@ -85,6 +110,9 @@ static void usage(FILE* out, const char* prog) {
           " certificate chain\n"
           "                       (PEM)...\n"
           "  --tls-key FILE       ... and this private key (PEM)\n"
+          "  --threads N          loops (threads) to serve on, 1 to 64\n"
+          "                       (default: one per core; with --redis, 1:\n"
+          "                       each loop is then a node of its own)\n"
           "  --help               show this help\n"
           "\n"
           "GET /metrics answers the counters in the Prometheus text"
@@ -159,6 +187,11 @@ static int parse_args(int argc, char** argv, chat_config_t* config,
     } else if ((value = flags_value(argc, argv, &i, "--tls-key",
                                    &missing)) != NULL) {
       config->tls_key = value;
+    } else if ((value = flags_value(argc, argv, &i, "--threads",
+                                   &missing)) != NULL) {
+      if (flags_parse_uint(value, 64, &v) != 0 || v == 0)
+        goto bad;
+      config->threads = (unsigned int) v;
     } else {
       if (missing)
         fprintf(stderr, "%s: %s needs a value\n", argv[0], argv[i]);
@@ -194,12 +227,11 @@ static void on_http(ws_conn_t* conn, ws_request_t* request) {
   const char* target;
   size_t path_len;
 
-  (void) conn;
   target = ws_request_target(request);
   path_len = strcspn(target, "?");
   if (strncmp(target, "/ws/", 4) == 0)
     return;
-  if (ops_metrics_serve(server, request))
+  if (ops_metrics_serve(ws_conn_server(conn), request))
     return;
   if ((path_len == 1 && target[0] == '/') ||
       (path_len == 11 && strncmp(target, "/index.html", 11) == 0)) {
@@ -227,18 +259,30 @@ static void on_redis_state(ws_redis_bus_t* b, int up, int err) {
   else
     fprintf(stderr, "redis: down (%s)\n", ws_err_name(err));
 }
+
+/* On the loop's own thread: its members have all left, its bus may go. */
+static void on_stop(uv_async_t* async) {
+  chat_loop_t* l;
+
+  l = async->data;
+  chat_stop_redis(l->chat);
+  ws_redis_bus_close(l->bus, NULL);
+  uv_close((uv_handle_t*) async, NULL);
+}
 #endif
 
-/* Every member has left: the bus may go. */
+/* Every member of every loop has left (called on the last loop's
+ * thread): each loop's bus may go, closed on its own thread. */
 static void on_server_closed(ws_server_t* s) {
+  unsigned int i;
+
   (void) s;
+  for (i = 0; i < loop_count; i++) {
 #ifdef CHAT_WITH_REDIS
-  if (bus != NULL) {
-    chat_stop_redis(chat);
-    ws_redis_bus_close(bus, NULL);
-    bus = NULL;
-  }
+    if (loops[i].bus != NULL)
+      uv_async_send(&loops[i].stop);
 #endif
+  }
 }
 
 static void on_signal(uv_signal_t* handle, int signum) {
@@ -247,8 +291,9 @@ static void on_signal(uv_signal_t* handle, int signum) {
     return;
   stopping = 1;
   fprintf(stderr, "signal %d: stopping\n", signum);
+  loop_stats_stop_all();
   /* Every member gets on_close, leaves its room, and the last one out
-   * frees it; then the loop has nothing left and uv_run() returns. */
+   * frees it; then the loops have nothing left and uv_run() returns. */
   if (shared)
     shared_port_close(&shared_port);
   ws_server_shutdown(server, drain_timeout, on_server_closed);
@@ -256,11 +301,122 @@ static void on_signal(uv_signal_t* handle, int signum) {
   uv_close((uv_handle_t*) &sigterm_handle, NULL);
 }
 
+/* loops[i]: its loop, its server (attached to loops[0]'s), its chat and,
+ * with --redis, its bus. Returns 0, or an error (what was made is undone
+ * by closing the server and running the loops). */
+static int loop_make(unsigned int i, const ws_server_options_t* options,
+                     const ws_server_callbacks_t* callbacks,
+                     const chat_config_t* config) {
+  chat_loop_t* l;
+  int err;
+
+  l = &loops[i];
+  err = uv_loop_init(&l->loop);
+  if (err != 0)
+    return err;
+  l->loop_ready = 1;
+  if (config->redis_url != NULL || i == 0) {
+    err = chat_new(&l->chat);
+    if (err != 0)
+      return err;
+    if (config->redis_url == NULL && config->threads > 1)
+      chat_span_loops(l->chat);
+  } else {
+    l->chat = loops[0].chat;
+  }
+  if (i == 0)
+    err = ws_server_new(&l->server, &l->loop, options, callbacks);
+  else
+    err = ws_server_attach(server, &l->loop, &l->server);
+  if (err != 0)
+    return err;
+  ws_server_set_data(l->server, l->chat);
+#ifdef CHAT_WITH_REDIS
+  if (config->redis_url != NULL) {
+    ws_redis_options_t redis_options;
+
+    ws_redis_options_init(&redis_options);
+    redis_options.on_state = on_redis_state;
+    err = ws_redis_bus_new(&l->bus, &l->loop, config->redis_url,
+                           &redis_options);
+    if (err != 0)
+      return err;
+    uv_async_init(&l->loop, &l->stop, on_stop);
+    l->stop.data = l;
+    err = chat_use_redis(l->chat, &l->loop, l->bus,
+                         (int64_t) config->presence_ttl_ms);
+    if (err != 0)
+      return err;
+  }
+#else
+  (void) config;
+#endif
+  return 0;
+}
+
+/* Runs l's loop until its server has closed, then closes its counters'
+ * timer. */
+static void run_loop(void* arg) {
+  chat_loop_t* l;
+
+  l = arg;
+  uv_run(&l->loop, UV_RUN_DEFAULT);
+  loop_stats_end(&l->stats);
+  uv_run(&l->loop, UV_RUN_DEFAULT);
+}
+
+/* Runs every loop but the first on a thread of its own. */
+static void start_threads(void) {
+  unsigned int i;
+
+  for (i = 1; i < loop_count; i++) {
+    if (!loops[i].loop_ready)
+      continue;
+    if (uv_thread_create(&loops[i].thread, run_loop, &loops[i]) != 0) {
+      fprintf(stderr, "uv_thread_create failed: loop %u runs on the main "
+                      "thread after the others\n", i);
+      continue;
+    }
+    loops[i].started = 1;
+  }
+}
+
+/* Joins the threads, runs what did not start, and frees everything;
+ * returns 0, or 1 if a loop did not close. */
+static int finish_loops(void) {
+  unsigned int i;
+  int status;
+  int err;
+
+  status = 0;
+  for (i = 1; i < loop_count; i++) {
+    if (loops[i].started)
+      uv_thread_join(&loops[i].thread);
+    else if (loops[i].loop_ready)
+      run_loop(&loops[i]);
+  }
+  loop_stats_free();
+  for (i = 0; i < loop_count; i++) {
+    if (loops[i].chat != NULL && (i == 0 || loops[i].chat != loops[0].chat))
+      chat_free(loops[i].chat);
+    if (!loops[i].loop_ready)
+      continue;
+    err = uv_loop_close(&loops[i].loop);
+    if (err != 0) {
+      fprintf(stderr, "uv_loop_close: %s\n", uv_strerror(err));
+      status = 1;
+    }
+  }
+  free(loops);
+  return status;
+}
+
 int main(int argc, char** argv) {
   ws_server_callbacks_t callbacks;
   ws_server_options_t options;
   chat_config_t config;
-  uv_loop_t loop;
+  unsigned int served;
+  unsigned int i;
   int exit_now;
   int status;
   int port;
@@ -275,26 +431,23 @@ int main(int argc, char** argv) {
   config.reuseport = 0;
   config.tls_cert = NULL;
   config.tls_key = NULL;
+  config.threads = 0;
   status = parse_args(argc, argv, &config, &exit_now);
   if (exit_now)
     return status;
+  /* With --redis, one node per process unless told: while Redis is away,
+   * each loop would be a chat of its own. */
+  if (config.threads == 0)
+    config.threads = config.redis_url != NULL ? 1
+                                              : uv_available_parallelism();
+  if (config.threads > 64)
+    config.threads = 64;
   drain_timeout = config.drain_timeout;
 
 #ifdef SIGPIPE
   /* A peer that vanishes mid-write must not kill the server. */
   signal(SIGPIPE, SIG_IGN);
 #endif
-
-  err = uv_loop_init(&loop);
-  if (err != 0) {
-    fprintf(stderr, "uv_loop_init: %s\n", uv_strerror(err));
-    return 1;
-  }
-  if (chat_new(&chat) != 0) {
-    fprintf(stderr, "out of memory\n");
-    uv_loop_close(&loop);
-    return 1;
-  }
 
   ws_server_options_init(&options);
   options.max_message_size = CHAT_MAX_MESSAGE_SIZE;
@@ -315,40 +468,40 @@ int main(int argc, char** argv) {
   chat_set_callbacks(&callbacks);
   callbacks.on_http = on_http;
 
-  err = ws_server_new(&server, &loop, &options, &callbacks);
-  if (err != 0) {
-    fprintf(stderr, "ws_server_new: %s\n", ws_strerror(err));
-    chat_free(chat);
-    uv_loop_close(&loop);
+  loops = calloc(config.threads, sizeof(*loops));
+  if (loops == NULL) {
+    fprintf(stderr, "out of memory\n");
     return 1;
   }
-  ws_server_set_data(server, chat);
-
-#ifdef CHAT_WITH_REDIS
-  if (config.redis_url != NULL) {
-    ws_redis_options_t redis_options;
-
-    ws_redis_options_init(&redis_options);
-    redis_options.on_state = on_redis_state;
-    err = ws_redis_bus_new(&bus, &loop, config.redis_url, &redis_options);
-    if (err == 0)
-      err = chat_use_redis(chat, &loop, bus,
-                           (int64_t) config.presence_ttl_ms);
-    if (err != 0) {
-      fprintf(stderr, "--redis %s: %s\n", config.redis_url,
-              ws_strerror(err));
-      ws_server_close(server, on_server_closed);
-      uv_run(&loop, UV_RUN_DEFAULT);
-      chat_free(chat);
-      uv_loop_close(&loop);
-      return 2;
+  loop_count = config.threads;
+  /* Every loop is made here, before any runs; the first one's server
+   * exists from its ws_server_new() on, so that a failure later closes
+   * every loop's server through it. */
+  err = loop_make(0, &options, &callbacks, &config);
+  if (err != 0 && loops[0].server == NULL) {
+    fprintf(stderr, "%s: %s\n", loops[0].chat == NULL ? "out of memory"
+                                : "ws_server_new", ws_strerror(err));
+    finish_loops();
+    return 1;
+  }
+  server = loops[0].server;
+  for (i = 1; err == 0 && i < loop_count; i++) {
+    err = loop_make(i, &options, &callbacks, &config);
+    if (err == UV_ENOTSUP) {
+      /* ws_server_attach() where a platform has no way yet (Windows). */
+      fprintf(stderr, "--threads: one loop on this platform\n");
+      err = 0;
+      break;
     }
   }
-#endif
-
-  if (config.reuseport) {
-    err = shared_port_listen(&shared_port, &loop, server, config.host,
-                             config.port);
+  if (err != 0) {
+    fprintf(stderr, "%s: %s\n",
+            config.redis_url != NULL ? "--redis" : "starting the loops",
+            ws_strerror(err));
+    status = 2;
+  } else if (config.reuseport) {
+    err = shared_port_listen(&shared_port, &loops[0].loop, server,
+                             config.host, config.port);
     shared = err == 0;
     if (err != 0)
       fprintf(stderr, "listen on %s port %d: %s\n", config.host,
@@ -358,28 +511,34 @@ int main(int argc, char** argv) {
                         config.tls_key);
   }
   if (err != 0) {
+    if (status == 0)
+      status = 1;
     ws_server_close(server, on_server_closed);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    chat_free(chat);
-    uv_loop_close(&loop);
-    return 1;
+    start_threads();
+    uv_run(&loops[0].loop, UV_RUN_DEFAULT);
+    finish_loops();
+    return status;
   }
 
-  uv_signal_init(&loop, &sigint_handle);
-  uv_signal_init(&loop, &sigterm_handle);
+  /* /metrics on any loop sums every loop's counters. */
+  served = 0;
+  for (i = 0; i < loop_count; i++)
+    served += loops[i].server != NULL;
+  if (served > 1 && loop_stats_init(served) == 0) {
+    for (i = 0; i < served; i++)
+      loop_stats_start(&loops[i].stats, &loops[i].loop, loops[i].server);
+  }
+  fprintf(stderr, "serving on %u loop%s\n", served, served > 1 ? "s" : "");
+
+  uv_signal_init(&loops[0].loop, &sigint_handle);
+  uv_signal_init(&loops[0].loop, &sigterm_handle);
   uv_signal_start(&sigint_handle, on_signal, SIGINT);
   uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
 
+  start_threads();
   port = shared ? shared_port_port(&shared_port) : ws_server_port(server);
   sample_print_listening(config.host, port, config.tls_cert != NULL);
 
-  uv_run(&loop, UV_RUN_DEFAULT);
-  chat_free(chat);
-
-  err = uv_loop_close(&loop);
-  if (err != 0) {
-    fprintf(stderr, "uv_loop_close: %s\n", uv_strerror(err));
-    return 1;
-  }
-  return 0;
+  run_loop(&loops[0]);
+  return finish_loops();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Chat protocol test: the uvws-chat sample against Python's websockets.
 
-Usage: test_chat_python.py PATH/TO/uvws-chat
+Usage: test_chat_python.py PATH/TO/uvws-chat [SERVER ARGS...]
 
 Starts the chat server on a free port and checks the protocol that
 samples/chat/chat.h describes: the member list, history and join notice a
@@ -412,9 +412,9 @@ async def drain(stream, lines):
         lines.append(line.decode("utf-8", "replace").rstrip("\n"))
 
 
-async def main(server_path, server):
+async def main(server_path, server, args):
     proc = await asyncio.create_subprocess_exec(
-        server_path, "--port", "0",
+        server_path, "--port", "0", *args,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
@@ -459,14 +459,20 @@ def check_server_log(log):
         freed = log.count(f"room {room}: freed")
         check(created > 0 and created == freed,
               f"room {room}: created {created} times, freed {freed}")
-    check(not any("ERROR" in l or "runtime error" in l for l in log),
+    check_sanitizers(log)
+
+
+def check_sanitizers(log):
+    check(not any("ERROR" in l or "runtime error" in l or
+                  "ThreadSanitizer" in l for l in log),
           "the sanitizers reported something")
 
 
-async def run(server_path):
+async def run(server_path, args):
     server = {"proc": None, "log": [], "log_task": None}
     try:
-        await asyncio.wait_for(main(server_path, server), TOTAL_TIMEOUT)
+        await asyncio.wait_for(main(server_path, server, args),
+                               TOTAL_TIMEOUT)
     except asyncio.TimeoutError:
         check(False, f"the run took over {TOTAL_TIMEOUT} s")
     except Exception as e:  # noqa: BLE001
@@ -487,10 +493,11 @@ async def run(server_path):
 
 
 def entry():
-    if len(sys.argv) != 2:
-        print(f"usage: {sys.argv[0]} PATH/TO/uvws-chat", file=sys.stderr)
+    if len(sys.argv) < 2:
+        print(f"usage: {sys.argv[0]} PATH/TO/uvws-chat [SERVER ARGS...]",
+              file=sys.stderr)
         return 2
-    log = asyncio.run(run(sys.argv[1]))
+    log = asyncio.run(run(sys.argv[1], sys.argv[2:]))
     if results.failed:
         print("server log (last 40 lines):", file=sys.stderr)
         for line in log[-40:]:

@@ -3,7 +3,10 @@
 members on both see each other's messages, joins and leaves, the member
 list and the history are the room's, and a name is unique across both.
 
-Usage: test_chat_redis_nodes.py PATH/TO/uvws-chat
+Usage: test_chat_redis_nodes.py PATH/TO/uvws-chat [CHAT ARGS...]
+
+With --threads 2 each process is two nodes (one per loop): the same
+checks then cross loops as well as processes.
 """
 
 import sys
@@ -13,8 +16,8 @@ from redis_chat import (Node, check, members_of, recv, recv_type, run,
 
 
 async def scenario(binary, redis):
-    one = Node(binary, redis.url)
-    two = Node(binary, redis.url)
+    one = Node(binary, redis.url, extra=sys.argv[2:])
+    two = Node(binary, redis.url, extra=sys.argv[2:])
     try:
         alice, members, history, _ = await one.join("lobby", "alice")
         check(members and members.get("members") == ["alice"],
