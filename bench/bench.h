@@ -21,6 +21,7 @@
 #define HIST_N (HIST_SUB * (64 - HIST_SUB_BITS + 1))
 #define TIMELINE_N 3600
 #define RING_N 65536
+#define REACH_N 4096
 #define READ_BUF_SIZE (256 * 1024)
 #define BCAST_MIN_SIZE 16
 
@@ -100,6 +101,13 @@ typedef struct {
   uint64_t window_start_ns;
   uint64_t window_end_ns;
   uint32_t ring[RING_N];
+  /* Broadcast: per outstanding broadcast (by sequence modulo RING_N), the
+   * slowest member's publish-to-receive time so far; and the times the
+   * broadcasts published inside the window took to reach every member. */
+  uint64_t reach_ns[RING_N];
+  uint64_t pub_ns[RING_N];
+  uint64_t reach_all[REACH_N];
+  uint64_t reach_count;
   slot_t slots[MAX_PROCS];
 } shm_t;
 

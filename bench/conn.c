@@ -30,6 +30,9 @@ void conn_start(bconn_t* c) {
   } else {
     memset(&copts, 0, sizeof(copts));
     copts.origin = o.origin;
+    if (o.bind_count > 0)
+      copts.local_addr =
+          (const struct sockaddr*) &bind_addrs[c->id % o.bind_count];
     err = ws_client_connect(w->client, o.urls[c->id % o.url_count], &copts,
                             c, NULL);
   }

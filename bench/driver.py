@@ -682,6 +682,106 @@ def tls_rounds(env, cfg, results):
                    [s for s in ("uvws-tls", "node-tls") if s in servers])
 
 
+def script_pass(cfg, name, script, extra, timeout):
+    """Runs bench/SCRIPT (redis.py, hundred_k.py) with --json and returns
+    what it wrote, with its exit status; its output goes to the log."""
+    out = os.path.join(tempfile.mkdtemp(prefix=f"uvws-{name}-"), "out.json")
+    cmd = ["/usr/bin/python3", os.path.join(HERE, script), "--bin-dir",
+           os.path.join(cfg.bin_dir, "bench"), "--json", out, *extra]
+    log(f"{name}: {' '.join(cmd)}")
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True,
+                           timeout=timeout)
+        status, text = r.returncode, r.stdout
+    except subprocess.TimeoutExpired as e:
+        status, text = "timeout", e.stdout or ""
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    for line in text.splitlines()[-12:]:
+        log(f"{name}: {line}")
+    try:
+        with open(out) as f:
+            res = json.load(f)
+    except (OSError, ValueError):
+        res = {}
+    res["exit"] = status
+    res["command"] = " ".join(["bench/" + script] + extra)
+    return res
+
+
+def redis_pass(cfg, results):
+    """Cross-node broadcast: two uvws-bcast-server --redis sharing a room
+    against one node alone (bench/redis.py)."""
+    extra = ["--rounds", str(cfg.rounds), "--duration", str(cfg.duration),
+             "--members", str(1000 if cfg.quick else 2000)]
+    results.update(script_pass(cfg, "redis", "redis.py", extra,
+                               cfg.rounds * 2 * (cfg.duration + 120) + 60))
+
+
+def hundred_k_pass(cfg, results):
+    """100,000 connections in one room over six processes sharing it
+    through Redis, broadcasts that reach all (bench/hundred_k.py)."""
+    extra = ["--conns", str(cfg.hundred_k_conns)]
+    results.update(script_pass(cfg, "hundred_k", "hundred_k.py", extra, 1200))
+
+
+def redis_section(red):
+    """The report's cross-node broadcast section (redis_pass())."""
+    med_ = red.get("median", {})
+    one, two = med_.get("one"), med_.get("two")
+    if not one or not two:
+        return ("## Cross-node broadcast over Redis\n\n"
+                f"`{red.get('command')}` failed (exit {red.get('exit')}).\n")
+    out = ["## Cross-node broadcast over Redis", "",
+           f"`{red['command']}`: {red['members']} members, "
+           f"{red['size']}-byte broadcasts, {red['inflight']} outstanding, "
+           f"{red['rounds']} rounds of {red['duration']:g} s (medians). "
+           "*one*: one `uvws-bcast-server` holds every member; *two*: two "
+           "`uvws-bcast-server --redis` share the room through a "
+           "`redis-server` on a unix socket, members alternating between "
+           "them (one XADD per broadcast, one stream entry read per node).",
+           "", "| | one node | two nodes + Redis | ratio |",
+           "| --- | --- | --- | --- |"]
+    for label, key in (("deliveries/s", "rate_per_s"),
+                       ("latency p50 (µs)", "p50_us"),
+                       ("latency p99 (µs)", "p99_us")):
+        a, b = one.get(key, 0), two.get(key, 0)
+        out.append(f"| {label} | {a:.0f} | {b:.0f} | "
+                   f"{(b / a if a else float('nan')):.2f} |")
+    lost = sum(r.get("lost") or 0 for rs in red.get("runs", {}).values()
+               for r in rs)
+    out += ["", f"Lost deliveries over all rounds: {lost}; "
+            f"exit {red.get('exit')}.", ""]
+    return "\n".join(out)
+
+
+def hundred_k_section(hk):
+    """The report's 100,000-connection section (hundred_k_pass())."""
+    if not hk.get("opened"):
+        return (f"## {hk.get('conns', '?')} connections over Redis\n\n"
+                f"`{hk.get('command')}` failed (exit {hk.get('exit')}).\n")
+    out = [f"## {hk['conns']:,} connections in one room over Redis", "",
+           f"`{hk['command']}`: {hk['servers']} `uvws-bcast-server --redis` "
+           f"processes (each under a 20,000-descriptor limit), "
+           f"{hk['client_procs']} client processes on {hk['sources']} "
+           "source addresses (127.0.0.2 and up), one broadcast a second, "
+           "each once the last reached everyone.", "",
+           "| | |", "| --- | --- |",
+           f"| connections open | {hk['opened']:,} (failed {hk['failed']}) |",
+           f"| broadcasts timed | {hk['broadcasts_timed']} |",
+           f"| time to reach all: median | {hk['reach_all_ms_p50']:.1f} ms |",
+           f"| time to reach all: p99 | {hk['reach_all_ms_p99']:.1f} ms |",
+           f"| time to reach all: max | {hk['reach_all_ms_max']:.1f} ms |",
+           f"| one delivery: p50 / p99 | {hk['delivery_ms_p50']:.1f} / "
+           f"{hk['delivery_ms_p99']:.1f} ms |",
+           f"| deliveries | {hk['deliveries']:,} |",
+           f"| lost | {hk['lost']} |",
+           f"| server RSS per connection | "
+           f"{hk['server_bytes_per_conn']:.0f} bytes |", ""]
+    return "\n".join(out)
+
+
 def tls_section(tls):
     """The report's TLS section, from tls_rounds()'s results."""
     out = ["## TLS (wss://)", "",
@@ -1325,8 +1425,12 @@ def main():
     ap.add_argument("--only",
                     default="echo,syscalls,broadcast,memory,connect,bytes",
                     help="passes, of echo,syscalls,broadcast,memory,connect,"
-                    "bytes and tls (not run by default: TLS echo, memory and "
-                    "handshakes)")
+                    "bytes, and those not run by default: tls (TLS echo, "
+                    "memory and handshakes), redis (cross-node broadcast, "
+                    "bench/redis.py) and hundred_k (100,000 connections over "
+                    "Redis, bench/hundred_k.py)")
+    ap.add_argument("--hundred-k-conns", type=int, default=100000,
+                    help="the hundred_k pass's connections")
     ap.add_argument("--tls-mem-steps", default="1000,5000,10000",
                     help="the tls pass's idle connection counts")
     ap.add_argument("--bcast-members", type=int)
@@ -1377,6 +1481,7 @@ def main():
     cfg.results = cfg.results or os.path.join(home, "results.json")
     started = time.time()
     echo, sysc, bcast, mem, conn, byt, tls = {}, {}, {}, {}, {}, {}, {}
+    red, hk = {}, {}
     cfg.tls_mem_steps = [int(x) for x in cfg.tls_mem_steps.split(",")]
     info = machine_info()
     info["bin_commit"] = build_commit(cfg.bin_dir)
@@ -1389,6 +1494,7 @@ def main():
         mem, conn, info = d["memory"], d["connect"], d["machine"]
         byt = d.get("bytes", {})
         tls = d.get("tls", {})
+        red, hk = d.get("redis", {}), d.get("hundred_k", {})
         cfg.command = d.get("command", cfg.command)
         started, elapsed = d.get("started", started), d.get("elapsed", 0)
         for k, v in d.get("config", {}).items():
@@ -1407,6 +1513,10 @@ def main():
                               started, elapsed, byt)
         if tls:
             report += "\n" + tls_section(tls)
+        if red:
+            report += "\n" + redis_section(red)
+        if hk:
+            report += "\n" + hundred_k_section(hk)
         os.makedirs(os.path.dirname(os.path.abspath(cfg.out)), exist_ok=True)
         with open(cfg.out, "w") as f:
             f.write(report)
@@ -1428,12 +1538,16 @@ def main():
         bytes_pass(env, cfg, byt)
     if "tls" in only:
         tls_rounds(env, cfg, tls)
+    if "redis" in only:
+        redis_pass(cfg, red)
+    if "hundred_k" in only:
+        hundred_k_pass(cfg, hk)
     elapsed = time.time() - started
     os.makedirs(os.path.dirname(os.path.abspath(cfg.results)), exist_ok=True)
     with open(cfg.results, "w") as f:
         json.dump({"echo": echo, "syscalls": sysc, "broadcast": bcast,
                    "memory": mem, "connect": conn, "bytes": byt,
-                   "tls": tls,
+                   "tls": tls, "redis": red, "hundred_k": hk,
                    "machine": info,
                    "command": cfg.command, "started": started,
                    "elapsed": elapsed, "compare": env.compare,
@@ -1450,6 +1564,10 @@ def main():
                           started, elapsed, byt)
     if tls:
         report += "\n" + tls_section(tls)
+    if red:
+        report += "\n" + redis_section(red)
+    if hk:
+        report += "\n" + hundred_k_section(hk)
     with open(cfg.out, "w") as f:
         f.write(report)
     log(f"wrote {cfg.out}")

@@ -5,22 +5,38 @@ processes sharing it over Redis, and broadcasts that must reach all.
     bench/hundred_k.py --bin-dir BUILD/bench                # the full run
     bench/hundred_k.py --bin-dir BUILD/bench --conns 3000   # a small one
 
+As root, run it with the descriptor limit raised to the hard limit
+(ulimit -n $(ulimit -Hn)); it raises net.core.netdev_max_backlog to 65536
+(loopback drops packets past it when one broadcast writes to thousands of
+sockets at once) and refuses to start where a kernel limit is too small
+(below).
+
 Starts a redis-server of its own (unix socket, temporary directory),
 --servers uvws-bcast-server --redis processes (6 by default, each limited to
 --fd-limit descriptors, 20,000), and uvws-bench broadcast with --conns
 members spread over the servers' ports by --client-procs processes (each
 also under the descriptor limit), one broadcast a second (--rate) for
---duration seconds. Each server holds conns / servers connections; with 6
-destination ports the loopback's ephemeral ports suffice without extra
-127.0.0.x source addresses.
+--duration seconds, one at a time (the next waits until the last reached
+everyone). Each server holds conns / servers connections. The client's
+connections come from --sources source addresses, 127.0.0.2 and up, 2,500
+connections each by default (40 for 100,000). A connection's source port
+is picked when it binds its address (libuv binds with SO_REUSEADDR); the
+kernel first looks for a port no other socket on that address holds,
+among half of net.ipv4.ip_local_port_range (14,116 ports by default),
+probing one port after another: at 12,500 connections an address (8
+addresses), the search grew with the ports taken and 100,000 connections
+took minutes of kernel time to open; at 2,500 it stays short.
 
 Reports: connections opened, broadcasts published, lost deliveries (the
 client checks that every member got every broadcast, in order), the time
-for one broadcast to reach every member (latency max and p99 over all
-deliveries), and server memory per connection (the servers' summed
-resident memory at the peak, less what they held before any connection,
-over the connections). Every step has a timeout: the run stops by itself.
-Linux only (reads /proc).
+each broadcast took to reach every member (its slowest member's
+publish-to-receive time; median, p99 and max over the broadcasts), the
+latency of all deliveries, and server memory per connection (the servers'
+summed resident memory while they hold every connection, less what they
+held before any, over the connections: the median of the samples, every
+0.5 s, at which the servers had the most descriptors open; the peak, which
+the clients' simultaneous close at the end raises, is shown too). Every step has a timeout: the run stops
+by itself. Linux only (reads /proc).
 """
 
 import argparse
@@ -57,6 +73,13 @@ def rss_kb(pid):
     return 0
 
 
+def open_fds(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
 def start_redis(work):
     sock = os.path.join(work, "redis.sock")
     proc = subprocess.Popen(
@@ -83,18 +106,42 @@ def stop(proc):
             proc.wait()
 
 
+def read_int(path):
+    try:
+        with open(path) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def tune_system():
+    """As root: what a burst of writes to thousands of loopback sockets
+    needs. Other settings are only checked (check_system)."""
+    if os.geteuid() != 0:
+        return
+    backlog = read_int("/proc/sys/net/core/netdev_max_backlog")
+    if backlog is not None and backlog < 65536:
+        subprocess.run(["sysctl", "-qw", "net.core.netdev_max_backlog=65536"],
+                       check=False)
+
+
 def check_system(args):
-    """Warnings about kernel limits a full run would hit."""
+    """Kernel limits a run of this size would hit: reasons not to start."""
     notes = []
     try:
         lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range")
                      .read().split())
-        per_port = math.ceil(args.conns / args.servers)
-        if hi - lo + 1 < per_port:
-            notes.append(f"ip_local_port_range {lo}-{hi} is smaller than "
-                         f"{per_port} connections per server port")
+        per_source = math.ceil((args.conns + 1) / args.sources)
+        if per_source * 4 > (hi - lo + 1) // 2:
+            notes.append(f"ip_local_port_range {lo}-{hi} is too small for "
+                         f"{per_source} connections per source address: "
+                         "use more --sources")
     except OSError:
         pass
+    track = read_int("/proc/sys/net/netfilter/nf_conntrack_max")
+    if track is not None and track < args.conns + 1000:
+        notes.append(f"net.netfilter.nf_conntrack_max {track} < "
+                     f"{args.conns + 1000}")
     try:
         fmax = int(open("/proc/sys/fs/file-max").read())
         if fmax < 2 * args.conns + 1000:
@@ -114,12 +161,19 @@ def main():
     ap.add_argument("--conns", type=int, default=100000)
     ap.add_argument("--servers", type=int, default=6)
     ap.add_argument("--client-procs", type=int)
+    ap.add_argument("--sources", type=int,
+                    help="client source addresses, 127.0.0.2 and up "
+                    "(default: one per 2,500 connections, 8 at least)")
     ap.add_argument("--fd-limit", type=int, default=20000)
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--rate", type=float, default=1)
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args()
+    if args.sources is None:
+        args.sources = max(8, math.ceil((args.conns + 1) / 2500))
+    if not 1 <= args.sources <= 250:
+        sys.exit("--sources: 1 to 250")
     per_server = math.ceil(args.conns / args.servers)
     if per_server + 100 > args.fd_limit:
         sys.exit(f"{per_server} connections per server do not fit in "
@@ -128,8 +182,12 @@ def main():
         (args.conns + 1) / (args.fd_limit - 1000)))
     if shutil.which("redis-server") is None:
         sys.exit("bench/hundred_k.py: needs redis-server")
-    for note in check_system(args):
-        print(f"warning: {note}", file=sys.stderr)
+    tune_system()
+    notes = check_system(args)
+    for note in notes:
+        print(f"bench/hundred_k.py: {note}", file=sys.stderr)
+    if notes:
+        sys.exit(2)
 
     work = tempfile.mkdtemp(prefix="uvws-100k-")
     redis, sock = start_redis(work)
@@ -151,12 +209,15 @@ def main():
         base = sum(rss_kb(p.pid) for p, _ in servers)
 
         peak = [base]
+        samples = []  # (descriptors open, RSS), summed over the servers
         done = threading.Event()
 
         def sample():
             while not done.wait(0.5):
-                peak[0] = max(peak[0],
-                              sum(rss_kb(p.pid) for p, _ in servers))
+                each = [rss_kb(p.pid) for p, _ in servers]
+                fds = sum(open_fds(p.pid) for p, _ in servers)
+                peak[0] = max(peak[0], sum(each))
+                samples.append((fds, sum(each), each))
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
 
@@ -168,6 +229,8 @@ def main():
                "--concurrency", "500", "--drain", "10", "--json", out, "-q"]
         for _, url in servers:
             cmd += ["--url", url]
+        for i in range(args.sources):
+            cmd += ["--bind", f"127.0.0.{2 + i}"]
         started = time.monotonic()
         r = subprocess.run(cmd, capture_output=True, text=True,
                            timeout=args.duration + 600,
@@ -177,19 +240,36 @@ def main():
         sampler.join()
         with open(out) as f:
             res = json.load(f)
+        most = max((fds for fds, _, _ in samples), default=0)
+        held = sorted((rss, each) for fds, rss, each in samples
+                      if fds >= most - 10)
+        held_rss, held_each = held[len(held) // 2] if held else (base, [])
         lat = res.get("latency_us", {})
+        reach = res.get("reach_all_us", {})
         result = {
             "conns": args.conns, "servers": args.servers,
             "client_procs": procs, "opened": res.get("opened"),
             "failed": res.get("failed"), "published": res.get("published"),
             "deliveries": res.get("messages"), "lost": res.get("lost"),
             "errors": res.get("errors"),
-            "reach_all_ms_max": lat.get("max", 0) / 1000,
-            "reach_ms_p99": lat.get("p99", 0) / 1000,
-            "reach_ms_p50": lat.get("p50", 0) / 1000,
-            "server_rss_kb_base": base, "server_rss_kb_peak": peak[0],
+            "broadcasts_timed": reach.get("count", 0),
+            "reach_all_ms_p50": reach.get("p50", 0) / 1000,
+            "reach_all_ms_p99": reach.get("p99", 0) / 1000,
+            "reach_all_ms_max": reach.get("max", 0) / 1000,
+            "reach_all_ms_each": [round(x / 1000, 1)
+                                  for x in reach.get("each", [])],
+            "delivery_ms_p50": lat.get("p50", 0) / 1000,
+            "delivery_ms_p99": lat.get("p99", 0) / 1000,
+            "delivery_ms_max": lat.get("max", 0) / 1000,
+            "server_rss_kb_base": base, "server_rss_kb_held": held_rss,
+            "server_rss_kb_held_each": held_each,
+            "server_rss_samples_held": len(held),
             "server_bytes_per_conn":
+                (held_rss - base) * 1024 / max(1, res.get("opened") or 1),
+            "server_rss_kb_peak": peak[0],
+            "server_bytes_per_conn_peak":
                 (peak[0] - base) * 1024 / max(1, res.get("opened") or 1),
+            "sources": args.sources,
             "bench_exit": r.returncode, "elapsed_s": round(elapsed, 1),
         }
         if r.returncode != 0:
@@ -201,11 +281,21 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     print(json.dumps(result, indent=2))
+    if result:
+        print(f"{result['opened']} of {args.conns} connections open on "
+              f"{args.servers} servers; {result['broadcasts_timed']} "
+              "broadcasts timed: reached all in "
+              f"{result['reach_all_ms_p50']:.1f} ms (median), "
+              f"{result['reach_all_ms_p99']:.1f} ms (p99), "
+              f"{result['reach_all_ms_max']:.1f} ms (max); lost "
+              f"{result['lost']}; server memory "
+              f"{result['server_bytes_per_conn']:.0f} bytes per connection")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
     ok = (result.get("bench_exit") == 0 and not result.get("lost") and
-          (result.get("opened") or 0) >= args.conns)
+          (result.get("opened") or 0) >= args.conns and
+          result.get("broadcasts_timed", 0) > 0)
     sys.exit(0 if ok else 1)
 
 

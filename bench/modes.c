@@ -114,6 +114,17 @@ static void echo_on_message(bconn_t* c, int opcode, const unsigned char* data,
   }
 }
 
+/* Raises *slot to v, if v is larger, whichever process gets there first. */
+static void reach_max(uint64_t* slot, uint64_t v) {
+  uint64_t cur;
+
+  cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+  while (v > cur && !__atomic_compare_exchange_n(slot, &cur, v, 1,
+                                                 __ATOMIC_RELAXED,
+                                                 __ATOMIC_RELAXED))
+    ;
+}
+
 /* Broadcast payload: 8 bytes of sequence number, 8 bytes of uv_hrtime()
  * at publication, then bytes from the pool that depend on the sequence. */
 static void bcast_on_message(bconn_t* c, int opcode,
@@ -159,6 +170,7 @@ static void bcast_on_message(bconn_t* c, int opcode,
   }
   if (o.server_publishes)
     return;
+  reach_max(&shm->reach_ns[seq % RING_N], t > sent ? t - sent : 0);
   n = __atomic_add_fetch(&shm->ring[seq % RING_N], 1, __ATOMIC_ACQ_REL);
   if (n == (uint32_t) shm->members_total) {
     if (w->index == 0) {
@@ -183,6 +195,7 @@ static void publish_one(worker_t* w) {
   t = now_ns();
   memcpy(w->pub_buf, &seq, 8);
   memcpy(w->pub_buf + 8, &t, 8);
+  shm->pub_ns[seq % RING_N] = t;
   memcpy(w->pub_buf + 16, pool + (mix64(seq) & (POOL_SPAN - 1)), len - 16);
   err = conn_send(&w->publisher, WS_OP_BINARY, w->pub_buf, len);
   if (err != 0) {
@@ -224,10 +237,18 @@ void pub_fill(worker_t* w) {
 }
 
 static void pub_check(worker_t* w) {
+  uint64_t slot;
+
   while (w->pub_done < w->pub_seq &&
          LOAD(shm->ring[w->pub_done % RING_N]) ==
              (uint32_t) shm->members_total) {
-    STORE(shm->ring[w->pub_done % RING_N], 0);
+    slot = w->pub_done % RING_N;
+    /* Reached every member: how long the slowest took, if it was published
+     * inside the window. */
+    if (in_window(shm->pub_ns[slot]) && shm->reach_count < REACH_N)
+      shm->reach_all[shm->reach_count++] = LOAD(shm->reach_ns[slot]);
+    STORE(shm->reach_ns[slot], 0);
+    STORE(shm->ring[slot], 0);
     w->pub_done++;
   }
   pub_fill(w);

@@ -2,7 +2,7 @@
 """Cross-node broadcast over Redis against one node alone.
 
     bench/redis.py --bin-dir BUILD/bench [--members 2000] [--rounds 3]
-                   [--duration 5] [--size 100] [--inflight 16]
+                   [--duration 5] [--size 100] [--inflight 16] [--json FILE]
 
 For each round, two scenarios with the same members and publisher
 (uvws-bench broadcast; its first connection publishes, every member checks
@@ -107,6 +107,7 @@ def main():
     ap.add_argument("--duration", type=float, default=5)
     ap.add_argument("--size", type=int, default=100)
     ap.add_argument("--inflight", type=int, default=16)
+    ap.add_argument("--json", help="write the rounds and medians here too")
     args = ap.parse_args()
     if shutil.which("redis-server") is None:
         sys.exit("bench/redis.py: needs redis-server")
@@ -145,6 +146,18 @@ def main():
         print(f"| {name} | {a:.0f} | {b:.0f} | "
               f"{(b / a if a else float('nan')):.2f} |")
     bad = any(r[3] or r[4] or r[5] for tag in rows for r in rows[tag])
+    if args.json:
+        names = ("rate_per_s", "p50_us", "p99_us", "lost", "errors", "exit")
+        with open(args.json, "w") as f:
+            json.dump({"members": args.members, "size": args.size,
+                       "inflight": args.inflight, "rounds": args.rounds,
+                       "duration": args.duration,
+                       "runs": {tag: [dict(zip(names, r)) for r in rs]
+                                for tag, rs in rows.items()},
+                       "median": {tag: {n: med(tag, i) for i, n in
+                                        enumerate(names[:3])}
+                                  for tag in rows},
+                       "ok": not bad}, f, indent=1)
     sys.exit(1 if bad else 0)
 
 

@@ -11,6 +11,27 @@
 static const double percentiles[] = { 0.5, 0.9, 0.99, 0.999 };
 static const char* percentile_names[] = { "p50", "p90", "p99", "p999" };
 
+static int cmp_u64(const void* a, const void* b) {
+  uint64_t x;
+  uint64_t y;
+
+  x = *(const uint64_t*) a;
+  y = *(const uint64_t*) b;
+  return x < y ? -1 : x > y;
+}
+
+/* Broadcast: of the n times the window's broadcasts took to reach every
+ * member (sorted), the p-th, in microseconds. */
+static double reach_percentile(const uint64_t* sorted, uint64_t n, double p) {
+  uint64_t i;
+
+  if (n == 0)
+    return 0;
+  i = (uint64_t) ceil(p * (double) n);
+  i = i == 0 ? 0 : i - 1;
+  return (double) sorted[i < n ? i : n - 1] / 1e3;
+}
+
 static void write_plots(const slot_t* s, double window_s) {
   char path[1024];
   FILE* f;
@@ -91,6 +112,8 @@ int report(double client_cpu_s) {
   double window_s;
   double rate;
   double srv_cpu;
+  static uint64_t reach[REACH_N];
+  uint64_t reach_n;
   uint64_t last;
   FILE* f;
   int ok;
@@ -154,6 +177,14 @@ int report(double client_cpu_s) {
   printf("max %.1f  mean %.1f\n", s->lat_max / 1e3,
          s->lat_count ? (double) s->lat_sum / (double) s->lat_count / 1e3
                       : 0);
+  reach_n = shm->reach_count;
+  memcpy(reach, shm->reach_all, reach_n * sizeof(reach[0]));
+  qsort(reach, reach_n, sizeof(reach[0]), cmp_u64);
+  if (o.mode == MODE_BROADCAST && !o.server_publishes)
+    printf("reach all (us), %" PRIu64 " broadcasts: p50 %.1f  p99 %.1f  "
+           "max %.1f\n", reach_n, reach_percentile(reach, reach_n, 0.5),
+           reach_percentile(reach, reach_n, 0.99),
+           reach_percentile(reach, reach_n, 1.0));
   if (srv_cpu >= 0 && s->msgs > 0)
     printf("server cpu %.3f s in the window: %.3f us per %s\n", srv_cpu,
            srv_cpu * 1e6 / (double) s->msgs,
@@ -198,6 +229,17 @@ int report(double client_cpu_s) {
             s->lat_count ? (double) s->lat_sum / (double) s->lat_count / 1e3
                          : 0,
             s->lat_count);
+    if (o.mode == MODE_BROADCAST && !o.server_publishes) {
+      fprintf(f, "  \"reach_all_us\": {\"p50\": %.3f, \"p99\": %.3f, "
+              "\"max\": %.3f, \"count\": %" PRIu64 ", \"each\": [",
+              reach_percentile(reach, reach_n, 0.5),
+              reach_percentile(reach, reach_n, 0.99),
+              reach_percentile(reach, reach_n, 1.0), reach_n);
+      for (i = 0; i < (int) reach_n; i++)
+        fprintf(f, "%s%.3f", i ? ", " : "",
+                (double) shm->reach_all[i] / 1e3);
+      fprintf(f, "]},\n");
+    }
     if (srv_cpu >= 0)
       fprintf(f,
               "  \"server_cpu_s\": %.4f,\n  \"server_cpu_us_per_msg\": %.5f,"

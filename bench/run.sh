@@ -14,6 +14,15 @@
 # sockets, and then TCP retransmits after 200 ms), and starts
 # bench/driver.py. Other options go to the driver (--rounds N,
 # --duration S, --only echo,syscalls,broadcast,memory,connect,bytes, ...).
+#
+#   bench/run.sh --only redis,hundred_k
+#                           the Redis passes, not run by default: cross-node
+#                           broadcast (bench/redis.py: two nodes + Redis
+#                           against one, deliveries/s and latency p50/p99)
+#                           and the 100,000-connection run
+#                           (bench/hundred_k.py; --hundred-k-conns N for a
+#                           smaller one); they install redis-server and
+#                           libhiredis-dev (uvws-bcast-server --redis)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,6 +32,12 @@ build="$root/build-bench"
 packages=(build-essential cmake pkg-config libuv1-dev libwslay-dev
   node-llhttp python3 golang-go golang-golang-x-net-dev
   golang-github-gorilla-websocket-dev gnuplot-nox strace util-linux procps)
+# The Redis passes (--only ...,redis or hundred_k) need Redis and hiredis.
+for arg in "$@"; do
+  case "$arg" in
+    *redis*|*hundred_k*) packages+=(redis-server libhiredis-dev) ;;
+  esac
+done
 # Node may come from elsewhere than Debian (whose npm conflicts with it).
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

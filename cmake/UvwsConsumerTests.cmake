@@ -1,7 +1,9 @@
 # Tests that use uvws the ways a project does (test/consumers/):
 #   consumers_install       installs this build into <build>/consumers/prefix
 #   consumer_find_package   find_package(uvws CONFIG) against that prefix
-#   consumer_pkg_config     cc + pkg-config uvws against that prefix
+#                           (and uvws::redis, where uvws_redis is built)
+#   consumer_pkg_config     cc + pkg-config uvws (and uvws_redis) against
+#                           that prefix
 #   consumer_subdirectory   add_subdirectory() of this source tree
 #   consumer_pkg_config_static_only
 #                           a static-only build of this tree (the default
@@ -40,6 +42,14 @@ set_tests_properties(consumers_install PROPERTIES
 set(_uvws_build_options
   "-DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}"
   "-DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE}")
+# uvws_redis, when built, is installed and must be found and used.
+if(TARGET uvws_redis)
+  set(_uvws_expect_redis ON)
+  set(_uvws_make_expect_redis "EXPECT_REDIS=1")
+else()
+  set(_uvws_expect_redis OFF)
+  set(_uvws_make_expect_redis "EXPECT_REDIS=")
+endif()
 
 add_test(NAME consumer_find_package
   COMMAND "${CMAKE_CTEST_COMMAND}"
@@ -48,6 +58,7 @@ add_test(NAME consumer_find_package
     --build-generator "${CMAKE_GENERATOR}"
     --build-options ${_uvws_build_options}
       "-DCMAKE_PREFIX_PATH=${_uvws_prefix}"
+      "-DEXPECT_REDIS=${_uvws_expect_redis}"
     --test-command "${CMAKE_CTEST_COMMAND}" --output-on-failure)
 set_tests_properties(consumer_find_package PROPERTIES
   FIXTURES_REQUIRED uvws_installed
@@ -60,7 +71,7 @@ if(UVWS_MAKE AND UVWS_PKG_CONFIG)
   add_test(NAME consumer_pkg_config
     COMMAND "${UVWS_MAKE}" -C "${_uvws_consumers}/pkg_config"
       "CC=${CMAKE_C_COMPILER}" "PKG_CONFIG=${UVWS_PKG_CONFIG}"
-      "OUT=${_uvws_cdir}" check)
+      "OUT=${_uvws_cdir}" "${_uvws_make_expect_redis}" check)
   set_tests_properties(consumer_pkg_config PROPERTIES
     FIXTURES_REQUIRED uvws_installed
     ENVIRONMENT "PKG_CONFIG_PATH=${_uvws_prefix}/${CMAKE_INSTALL_LIBDIR}/pkgconfig"
@@ -120,3 +131,5 @@ unset(_uvws_consumers)
 unset(_uvws_cdir)
 unset(_uvws_prefix)
 unset(_uvws_build_options)
+unset(_uvws_expect_redis)
+unset(_uvws_make_expect_redis)

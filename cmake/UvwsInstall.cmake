@@ -6,6 +6,14 @@
 #
 # uvws::uvws is the shared library if it was built, else the static one;
 # when both are installed, uvws::uvws_static names the static one.
+#
+# With uvws_redis built, it is installed too: uvws_redis.h, the library
+# (uvws::redis, and uvws::redis_static next to a shared one), an export
+# set of its own (uvwsRedisTargets.cmake, which uvwsConfig.cmake includes
+# where it is installed: find_package(uvws COMPONENTS redis)) and
+# uvws_redis.pc. Its files are in the install components uvws_redis_runtime
+# and uvws_redis_development, so that a distribution can package them
+# apart.
 
 include(CMakePackageConfigHelpers)
 
@@ -40,6 +48,11 @@ set(UVWS_CONFIG_NEEDS_WSLAY OFF)
 set(UVWS_CONFIG_NEEDS_LLHTTP OFF)
 set(UVWS_CONFIG_NEEDS_OPENSSL OFF)
 set(UVWS_CONFIG_NEEDS_ZLIB OFF)
+set(UVWS_CONFIG_REDIS_NEEDS_HIREDIS OFF)
+if(TARGET uvws_redis_static OR
+   (TARGET uvws_redis AND NOT UVWS_BUILD_SHARED))
+  set(UVWS_CONFIG_REDIS_NEEDS_HIREDIS ON)
+endif()
 if(UVWS_BUILD_STATIC)
   set(UVWS_CONFIG_NEEDS_WSLAY ON)
   set(UVWS_CONFIG_NEEDS_OPENSSL ${UVWS_TLS})
@@ -118,6 +131,49 @@ configure_file("${CMAKE_CURRENT_LIST_DIR}/uvws.pc.in"
 install(FILES "${PROJECT_BINARY_DIR}/uvws.pc"
   DESTINATION "${_uvws_pcdir}"
   COMPONENT uvws_development)
+
+# uvws_redis, where it was built.
+if(TARGET uvws_redis)
+  set(_uvws_redis_targets uvws_redis)
+  if(TARGET uvws_redis_static)
+    list(APPEND _uvws_redis_targets uvws_redis_static)
+  endif()
+  install(FILES "${PROJECT_SOURCE_DIR}/include/uvws_redis.h"
+    DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
+    COMPONENT uvws_redis_development)
+  install(TARGETS ${_uvws_redis_targets}
+    EXPORT uvwsRedisTargets
+    RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}"
+      COMPONENT uvws_redis_runtime
+    LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+      COMPONENT uvws_redis_runtime
+      NAMELINK_COMPONENT uvws_redis_development
+    ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+      COMPONENT uvws_redis_development)
+  install(EXPORT uvwsRedisTargets
+    NAMESPACE uvws::
+    DESTINATION "${UVWS_INSTALL_CMAKEDIR}"
+    COMPONENT uvws_redis_development)
+  # A static uvws_redis needs hiredis when the program is linked.
+  if(UVWS_CONFIG_REDIS_NEEDS_HIREDIS)
+    install(FILES "${CMAKE_CURRENT_LIST_DIR}/FindHiredis.cmake"
+      DESTINATION "${UVWS_INSTALL_CMAKEDIR}"
+      COMPONENT uvws_redis_development)
+  endif()
+  if(UVWS_BUILD_SHARED)
+    set(UVWS_REDIS_PC_LIBS "")
+    set(UVWS_REDIS_PC_LIBS_PRIVATE " -lhiredis")
+  else()
+    set(UVWS_REDIS_PC_LIBS " -lhiredis")
+    set(UVWS_REDIS_PC_LIBS_PRIVATE "")
+  endif()
+  configure_file("${CMAKE_CURRENT_LIST_DIR}/uvws_redis.pc.in"
+    "${PROJECT_BINARY_DIR}/uvws_redis.pc" @ONLY)
+  install(FILES "${PROJECT_BINARY_DIR}/uvws_redis.pc"
+    DESTINATION "${_uvws_pcdir}"
+    COMPONENT uvws_redis_development)
+  unset(_uvws_redis_targets)
+endif()
 
 unset(_uvws_install_targets)
 unset(_uvws_dir)

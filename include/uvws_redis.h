@@ -25,6 +25,12 @@
  *
  * Everything is asynchronous: no call waits for Redis. Every function
  * must be called on the loop's thread.
+ *
+ * Binary compatibility: as uvws.h's, ws_redis_options_t and
+ * ws_redis_stats_t travel with the size the program was compiled with
+ * (ws_redis_options_init(), ws_redis_bus_new() and ws_redis_bus_stats()
+ * are macros that pass it); fields are only appended. The shared library
+ * is libuvws_redis.so.0.MINOR, versioned with uvws.
  */
 #ifndef UVWS_REDIS_H
 #define UVWS_REDIS_H
@@ -33,6 +39,20 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* As WS_EXTERN, for this library's own functions: a Windows DLL of
+ * uvws_redis exports them and imports uvws's. */
+#if defined(_WIN32) && defined(UVWS_SHARED)
+#  if defined(BUILDING_UVWS_REDIS)
+#    define WS_REDIS_EXTERN __declspec(dllexport)
+#  else
+#    define WS_REDIS_EXTERN __declspec(dllimport)
+#  endif
+#elif __GNUC__ >= 4
+#  define WS_REDIS_EXTERN __attribute__((visibility("default")))
+#else
+#  define WS_REDIS_EXTERN
 #endif
 
 typedef struct ws_redis_bus_s ws_redis_bus_t;
@@ -51,8 +71,7 @@ typedef void (*ws_redis_reply_cb)(ws_redis_bus_t* bus,
                                   const struct redisReply* reply, void* arg);
 
 /* Fields are only appended; ws_redis_options_init() gives the defaults.
- * (Unlike uvws.h's structs this one does not travel with its size yet:
- * rebuild with a new uvws_redis.) */
+ * The struct travels with its size (see "Binary compatibility" above). */
 typedef struct {
   /* Each stream is trimmed to about this many entries (XADD MAXLEN ~):
    * the retention window of a node that lost Redis. 10000. */
@@ -87,62 +106,81 @@ typedef struct {
   size_t pending_bytes;
 } ws_redis_stats_t;
 
-WS_EXTERN void ws_redis_options_init(ws_redis_options_t* options);
+/* Fills options with the defaults. */
+#define ws_redis_options_init(options)                                       \
+  ws_redis_options_init_sized((options), sizeof(ws_redis_options_t))
+WS_REDIS_EXTERN void ws_redis_options_init_sized(ws_redis_options_t* options,
+                                                 size_t size);
 
 /* Starts a bus on loop for the Redis server at url: "redis://HOST:PORT"
  * (port 6379 when left out; HOST an IPv4 address, an IPv6 one in [], or
  * a host name, looked up with uv_getaddrinfo() on every connect) or
  * "unix:/PATH". Connecting goes on in the background: on_state says when
  * the bus is up. options may be NULL. Returns 0, WS_EINVAL (a bad url or
- * option) or WS_ENOMEM. */
-WS_EXTERN int ws_redis_bus_new(ws_redis_bus_t** bus, uv_loop_t* loop,
-                               const char* url,
-                               const ws_redis_options_t* options);
+ * option, or options of a newer layout whose unknown fields are not zero)
+ * or WS_ENOMEM. */
+#define ws_redis_bus_new(bus, loop, url, options)                            \
+  ws_redis_bus_new_sized((bus), (loop), (url), (options),                   \
+                         sizeof(ws_redis_options_t))
+WS_REDIS_EXTERN int ws_redis_bus_new_sized(ws_redis_bus_t** bus,
+                                           uv_loop_t* loop, const char* url,
+                                           const ws_redis_options_t* options,
+                                           size_t options_size);
 /* Drops both connections and every bound room (publishes still pending
  * are lost; on_state is not called), then calls cb (may be NULL) from the
  * loop once the bus holds no handle and no memory. Returns 0, or WS_EINVAL
  * for NULL or a bus already closing. */
-WS_EXTERN int ws_redis_bus_close(ws_redis_bus_t* bus, ws_redis_close_cb cb);
-WS_EXTERN int ws_redis_bus_is_up(const ws_redis_bus_t* bus);
+WS_REDIS_EXTERN int ws_redis_bus_close(ws_redis_bus_t* bus,
+                                       ws_redis_close_cb cb);
+WS_REDIS_EXTERN int ws_redis_bus_is_up(const ws_redis_bus_t* bus);
 /* This node's id, 16 hex digits, random per bus. */
-WS_EXTERN const char* ws_redis_bus_node_id(const ws_redis_bus_t* bus);
-WS_EXTERN void ws_redis_bus_stats(const ws_redis_bus_t* bus,
-                                  ws_redis_stats_t* stats);
-WS_EXTERN void* ws_redis_bus_get_data(const ws_redis_bus_t* bus);
-WS_EXTERN void ws_redis_bus_set_data(ws_redis_bus_t* bus, void* data);
+WS_REDIS_EXTERN const char* ws_redis_bus_node_id(const ws_redis_bus_t* bus);
+/* Fills stats. Returns 0, or WS_EINVAL (NULL, or a size smaller than the
+ * first layout). */
+#define ws_redis_bus_stats(bus, stats)                                       \
+  ws_redis_bus_stats_sized((bus), (stats), sizeof(ws_redis_stats_t))
+WS_REDIS_EXTERN int ws_redis_bus_stats_sized(const ws_redis_bus_t* bus,
+                                             ws_redis_stats_t* stats,
+                                             size_t size);
+WS_REDIS_EXTERN void* ws_redis_bus_get_data(const ws_redis_bus_t* bus);
+WS_REDIS_EXTERN void ws_redis_bus_set_data(ws_redis_bus_t* bus, void* data);
 
 /* Sends a command of argc arguments on the writing connection, in order
  * with the publishes, and calls cb (may be NULL) with the answer. Returns
  * 0, WS_EINVAL, WS_ECLOSED while the bus is down, or WS_EQUEUEFULL when
  * max_pending commands and publishes already wait for Redis's answer (cb
  * is then never called). */
-WS_EXTERN int ws_redis_command(ws_redis_bus_t* bus, ws_redis_reply_cb cb,
-                               void* arg, int argc, const char** argv,
-                               const size_t* argvlen);
+WS_REDIS_EXTERN int ws_redis_command(ws_redis_bus_t* bus,
+                                     ws_redis_reply_cb cb, void* arg,
+                                     int argc, const char** argv,
+                                     const size_t* argvlen);
 
 /* Binds room to the stream named key: this node then broadcasts to room
- * what other nodes append to it once the binding is ready (below). Destroy the binding before
- * the room (a server's close destroys its rooms). Returns 0, WS_EINVAL
+ * what other nodes append to it once the binding is ready (below).
+ * Destroy the binding before the room (a server's close destroys its
+ * rooms). Returns 0, WS_EINVAL
  * (NULL, an empty key, or a closing bus) or WS_ENOMEM. */
-WS_EXTERN int ws_redis_room_new(ws_redis_room_t** rroom, ws_redis_bus_t* bus,
-                                ws_room_t* room, const char* key);
+WS_REDIS_EXTERN int ws_redis_room_new(ws_redis_room_t** rroom,
+                                      ws_redis_bus_t* bus, ws_room_t* room,
+                                      const char* key);
 /* Unbinds; the room itself stays. Publishes still pending go out. NULL
  * does nothing. A closed bus has unbound its rooms already: do not call
  * this after ws_redis_bus_close(). */
-WS_EXTERN void ws_redis_room_destroy(ws_redis_room_t* rroom);
+WS_REDIS_EXTERN void ws_redis_room_destroy(ws_redis_room_t* rroom);
 /* ws_room_broadcast() on the local room (except may be NULL), then
  * publishes the message to the other nodes. Returns what
  * ws_room_broadcast() returns; a publish the pending queue has no room
  * for is counted as dropped, not reported here. */
-WS_EXTERN int ws_redis_room_broadcast(ws_redis_room_t* rroom,
-                                      ws_opcode_t opcode, const void* data,
-                                      size_t len, ws_conn_t* except);
-WS_EXTERN ws_room_t* ws_redis_room_room(const ws_redis_room_t* rroom);
+WS_REDIS_EXTERN int ws_redis_room_broadcast(ws_redis_room_t* rroom,
+                                            ws_opcode_t opcode,
+                                            const void* data, size_t len,
+                                            ws_conn_t* except);
+WS_REDIS_EXTERN ws_room_t* ws_redis_room_room(const ws_redis_room_t* rroom);
 /* 1 once the binding knows where its stream ended when it started
  * reading (it asks Redis when the bus first comes up after
  * ws_redis_room_new()): what other nodes append from then on reaches this
  * node. Before, their entries may be missed. */
-WS_EXTERN int ws_redis_room_ready(const ws_redis_room_t* rroom);
+WS_REDIS_EXTERN int ws_redis_room_ready(const ws_redis_room_t* rroom);
 
 #ifdef __cplusplus
 }

@@ -3,10 +3,11 @@
 # CMakeLists.txt's project(VERSION), the UVWS_VERSION_* macros of
 # include/uvws.h and a new debian/changelog entry (NEW-1). When the SONAME
 # changes (the minor version while 0.x, the major one from 1.0 on), the
-# shared library's package is renamed with it (libuvws0.1 to libuvws0.2:
-# debian/control and the debian/libuvws<soversion>.* files), and its
-# symbols file is restarted at NEW. The overrides of lintian's tag for a
-# first upload go. CHANGELOG.md is left to the release.
+# shared libraries' packages are renamed with it (libuvws0.1 to libuvws0.2,
+# libuvws-redis0.1 to libuvws-redis0.2: debian/control and the
+# debian/libuvws<soversion>.* and libuvws-redis<soversion>.* files), and
+# their symbols files are restarted at NEW. The overrides of lintian's tag
+# for a first upload go. CHANGELOG.md is left to the release.
 #
 #   scripts/bump-version.sh NEW     e.g. 0.2.0
 #   scripts/bump-version.sh --check the three agree, and the library's
@@ -81,6 +82,11 @@ if [ "$1" = --check ]; then
       "SONAME $cmake wants $(library_package "$cmake")" >&2
     status=1
   fi
+  redis_package=libuvws-redis${package#libuvws}
+  if ! grep -qx "Package: $redis_package" debian/control; then
+    echo "bump-version.sh: debian/control has no $redis_package" >&2
+    status=1
+  fi
   [ "$status" -eq 0 ] && echo "uvws $cmake: CMakeLists.txt, include/uvws.h," \
     "debian/changelog and $package agree"
   exit "$status"
@@ -118,16 +124,24 @@ new_package=$(library_package "$new")
 if [ "$old_package" != "$new_package" ]; then
   old_so=${old_package#libuvws}
   new_so=${new_package#libuvws}
-  sed -i "s/\\b${old_package//./\\.}\\b/$new_package/g" debian/control
-  for f in debian/"$old_package".*; do
-    to=debian/$new_package.${f#debian/"$old_package".}
-    mv "$f" "$to"
+  # libuvws (libuvws.so) and libuvws-redis (libuvws_redis.so, uvws_redis)
+  # share the SONAME's version.
+  for lib in libuvws libuvws-redis; do
+    old_p=$lib$old_so
+    new_p=$lib$new_so
+    soname=${lib//-/_}
+    sed -i "s/\\b${old_p//./\\.}\\b/$new_p/g" debian/control
+    for f in debian/"$old_p".*; do
+      [ -e "$f" ] || continue
+      to=debian/$new_p.${f#debian/"$old_p".}
+      mv "$f" "$to"
+    done
+    # Every symbol of the new SONAME first appears in this version.
+    sed -i \
+      -e "1s/^$soname\\.so\\.${old_so//./\\.} ${old_p//./\\.} /$soname.so.$new_so $new_p /" \
+      -e "s/^\\( [^ ]*\\) [^ ]*$/\\1 $new/" \
+      "debian/$new_p.symbols"
   done
-  # Every symbol of the new SONAME first appears in this version.
-  sed -i \
-    -e "1s/^libuvws\\.so\\.${old_so//./\\.} ${old_package//./\\.} /libuvws.so.$new_so $new_package /" \
-    -e "s/^\\( [^ ]*\\) [^ ]*$/\\1 $new/" \
-    "debian/$new_package.symbols"
 fi
 
 # With a second changelog entry, lintian's initial-upload-closes-no-bugs

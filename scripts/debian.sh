@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the Debian packages of debian/ (libuvws0.1, libuvws-dev,
-# uvws-samples) and checks them as a user gets them: the source package and
-# the binaries from a copy of this checkout (the unit tests run during the
-# build), lintian (any error or warning that debian/*lintian-overrides does
-# not explain fails), then the packages installed, the consumer projects of
-# test/consumers/ built with find_package() and pkg-config against the
-# installed files and run, the installed samples run (their interop tests,
-# when python3-websockets is there), and the packages purged.
+# libuvws-redis0.1, libuvws-redis-dev, uvws-samples) and checks them as a
+# user gets them: the source package and the binaries from a copy of this
+# checkout (the unit tests run during the build), lintian (any error or
+# warning that debian/*lintian-overrides does not explain fails), then the
+# packages installed, the consumer projects of test/consumers/ built with
+# find_package() and pkg-config against the installed files and run, the
+# installed samples run (their interop tests, when python3-websockets is
+# there), and the packages purged.
 #
 #   scripts/debian.sh [--no-setup] [--out DIR]
 #
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
       shift
       ;;
     -h|--help)
-      sed -n '2,22s/^# \{0,1\}//p' "$0"
+      sed -n '2,23s/^# \{0,1\}//p' "$0"
       exit 0
       ;;
     *)
@@ -48,7 +49,8 @@ done
 
 cd "$(dirname "$0")/.."
 start=$SECONDS
-# libuvws<soversion>, libuvws-dev, uvws-samples
+# libuvws<soversion>, libuvws-dev, libuvws-redis<soversion>,
+# libuvws-redis-dev, uvws-samples
 mapfile -t packages < <(sed -n 's/^Package: //p' debian/control)
 
 step() {
@@ -174,10 +176,10 @@ installed=1
 apt_get install -y --no-install-recommends "${debs[@]}"
 
 multiarch=$(dpkg-architecture -q DEB_HOST_MULTIARCH)
-step "consumer: find_package(uvws) against /usr"
+step "consumer: find_package(uvws COMPONENTS redis) against /usr"
 unset CMAKE_PREFIX_PATH PKG_CONFIG_PATH
 cmake -S test/consumers/find_package -B "$work/find_package" \
-  -DCMAKE_BUILD_TYPE=Release >/dev/null
+  -DCMAKE_BUILD_TYPE=Release -DEXPECT_REDIS=ON >/dev/null
 uvws_dir=$(sed -n 's/^uvws_DIR:PATH=//p' "$work/find_package/CMakeCache.txt")
 if [ "$uvws_dir" != "/usr/lib/$multiarch/cmake/uvws" ]; then
   echo "debian.sh: find_package found uvws in '$uvws_dir', not the package" >&2
@@ -186,14 +188,16 @@ fi
 cmake --build "$work/find_package"
 (cd "$work/find_package" && ctest --output-on-failure --no-tests=error)
 
-step "consumer: pkg-config uvws against /usr"
-libdir=$(pkg-config --variable=libdir uvws)
-if [ "$libdir" != "/usr/lib/$multiarch" ]; then
-  echo "debian.sh: pkg-config found uvws in '$libdir', not the package" >&2
-  exit 1
-fi
+step "consumer: pkg-config uvws and uvws_redis against /usr"
+for pc in uvws uvws_redis; do
+  libdir=$(pkg-config --variable=libdir "$pc")
+  if [ "$libdir" != "/usr/lib/$multiarch" ]; then
+    echo "debian.sh: pkg-config found $pc in '$libdir', not the package" >&2
+    exit 1
+  fi
+done
 mkdir -p "$work/pkg_config"
-make -C test/consumers/pkg_config OUT="$work/pkg_config" check
+make -C test/consumers/pkg_config OUT="$work/pkg_config" EXPECT_REDIS=1 check
 
 step "samples: /usr/bin/uvws-echo, /usr/bin/uvws-chat and /usr/bin/uvws-cat"
 for name in uvws-echo uvws-chat uvws-cat; do

@@ -18,12 +18,19 @@
 #include "redis_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define WS__REDIS_ID_MAX 48      /* "MS-SEQ": two 64-bit numbers */
 #define WS__REDIS_PUBLISHERS 64  /* publishers remembered per binding */
+
+/* The first layouts passed by size (uvws 0.1): the smallest taken. */
+#define WS__REDIS_SIZE_TO(type, field)                                        \
+  (offsetof(type, field) + sizeof(((type*) 0)->field))
+#define WS__REDIS_OPTIONS_MIN WS__REDIS_SIZE_TO(ws_redis_options_t, on_state)
+#define WS__REDIS_STATS_MIN WS__REDIS_SIZE_TO(ws_redis_stats_t, pending_bytes)
 
 enum {
   WS__REDIS_DOWN,
@@ -109,7 +116,7 @@ struct ws_redis_bus_s {
 static void ws__redis_fail(ws_redis_bus_t* bus, int err);
 static void ws__redis_read_next(ws_redis_bus_t* bus);
 
-void ws_redis_options_init(ws_redis_options_t* options) {
+static void ws__redis_defaults(ws_redis_options_t* options) {
   memset(options, 0, sizeof(*options));
   options->stream_max_len = 10000;
   options->max_pending = 4096;
@@ -119,6 +126,39 @@ void ws_redis_options_init(ws_redis_options_t* options) {
   options->timeout_ms = 5000;
   options->retry_min_ms = 100;
   options->retry_max_ms = 5000;
+}
+
+void ws_redis_options_init_sized(ws_redis_options_t* options, size_t size) {
+  ws_redis_options_t defaults;
+
+  if (options == NULL)
+    return;
+  ws__redis_defaults(&defaults);
+  memset(options, 0, size);
+  memcpy(options, &defaults,
+         size < sizeof(defaults) ? size : sizeof(defaults));
+}
+
+/* The program's options over the defaults: the fields its size holds. A
+ * newer program's fields this library does not know must be zero (unset).
+ * Returns 0 or WS_EINVAL. */
+static int ws__redis_options_copy(ws_redis_options_t* dst,
+                                  const ws_redis_options_t* src,
+                                  size_t size) {
+  const unsigned char* extra;
+  size_t i;
+
+  if (size < WS__REDIS_OPTIONS_MIN)
+    return WS_EINVAL;
+  if (size > sizeof(*dst)) {
+    extra = (const unsigned char*) src + sizeof(*dst);
+    for (i = 0; i < size - sizeof(*dst); i++)
+      if (extra[i] != 0)
+        return WS_EINVAL;
+    size = sizeof(*dst);
+  }
+  memcpy(dst, src, size);
+  return 0;
 }
 
 /* ---- Handles and teardown ---- */
@@ -869,8 +909,9 @@ static void ws__redis_fail(ws_redis_bus_t* bus, int err) {
 
 /* ---- The API ---- */
 
-int ws_redis_bus_new(ws_redis_bus_t** pbus, uv_loop_t* loop,
-                     const char* url, const ws_redis_options_t* options) {
+int ws_redis_bus_new_sized(ws_redis_bus_t** pbus, uv_loop_t* loop,
+                           const char* url, const ws_redis_options_t* options,
+                           size_t options_size) {
   unsigned char id[8];
   ws_redis_bus_t* bus;
   int i;
@@ -884,10 +925,12 @@ int ws_redis_bus_new(ws_redis_bus_t** pbus, uv_loop_t* loop,
     free(bus);
     return WS_EINVAL;
   }
-  if (options != NULL)
-    bus->options = *options;
-  else
-    ws_redis_options_init(&bus->options);
+  ws__redis_defaults(&bus->options);
+  if (options != NULL &&
+      ws__redis_options_copy(&bus->options, options, options_size) != 0) {
+    free(bus);
+    return WS_EINVAL;
+  }
   if (bus->options.stream_max_len == 0 || bus->options.read_count == 0 ||
       bus->options.retry_min_ms == 0 ||
       bus->options.retry_max_ms < bus->options.retry_min_ms ||
@@ -952,8 +995,14 @@ const char* ws_redis_bus_node_id(const ws_redis_bus_t* bus) {
   return bus->node_id;
 }
 
-void ws_redis_bus_stats(const ws_redis_bus_t* bus, ws_redis_stats_t* stats) {
-  *stats = bus->stats;
+int ws_redis_bus_stats_sized(const ws_redis_bus_t* bus,
+                             ws_redis_stats_t* stats, size_t size) {
+  if (bus == NULL || stats == NULL || size < WS__REDIS_STATS_MIN)
+    return WS_EINVAL;
+  memset(stats, 0, size);
+  memcpy(stats, &bus->stats,
+         size < sizeof(bus->stats) ? size : sizeof(bus->stats));
+  return 0;
 }
 
 void* ws_redis_bus_get_data(const ws_redis_bus_t* bus) {
