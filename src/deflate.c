@@ -133,9 +133,8 @@ void ws__deflate_pool_free(ws__hub_t* hub) {
 }
 
 void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params) {
-  /* The handshake's extra state is there; it stays. */
-  if (ws__conn_extra(conn) == NULL)
-    return;
+  /* The handshake's extra state (conn->extra) holds the parameters; it
+   * stays once the connection is open. */
   conn->pmd = 1;
   conn->extra->pmd_tx_bits = params->tx_bits;
   conn->extra->pmd_rx_bits = params->rx_bits;
