@@ -32,6 +32,29 @@ ws_conn_t* ws__conn_new(ws__hub_t* hub) {
   return conn;
 }
 
+/* Gives the busy state, which holds nothing, back to the hub's pool. */
+static void ws__conn_return_busy(ws_conn_t* conn) {
+  ws__busy_t* busy;
+  ws__hub_t* hub;
+
+  busy = conn->busy;
+  hub = conn->hub;
+  conn->busy = (ws__busy_t*) &ws__conn_no_busy;
+  if (hub->free_busy_count >= WS__BUSY_POOL_MIN &&
+      hub->free_busy_count >= hub->conn_count) {
+    ws__free(busy);
+    return;
+  }
+  /* The rest is zero or unlinked once it holds nothing; ping_sent and
+   * ping_consumed are set with each ping. */
+  busy->out.consumed = 0;
+  busy->pong_end = 0;
+  busy->drain_mark = 0;
+  busy->next = hub->free_busy;
+  hub->free_busy = busy;
+  hub->free_busy_count++;
+}
+
 /* Frees what the busy state holds and gives it back. */
 static void ws__conn_free_busy(ws_conn_t* conn) {
   ws__busy_t* busy;
@@ -58,8 +81,7 @@ static void ws__conn_free_busy(ws_conn_t* conn) {
   ws__outq_clear(&busy->after);
   busy->write_req = NULL;
   busy->write_len = 0;
-  conn->busy = (ws__busy_t*) &ws__conn_no_busy;
-  ws__busy_return(conn->hub, busy);
+  ws__conn_return_busy(conn);
 }
 
 static void ws__conn_free_request(ws_conn_t* conn) {
@@ -92,14 +114,22 @@ void ws__conn_free(ws_conn_t* conn) {
   ws__hub_maybe_closed(hub);
 }
 
-ws__busy_t* ws__conn_busy(ws_conn_t* conn) {
+ws__busy_t* ws__conn_lend_busy(ws_conn_t* conn) {
   ws__busy_t* busy;
+  ws__hub_t* hub;
 
-  if (ws__conn_has_busy(conn))
-    return conn->busy;
-  busy = ws__busy_lend(conn->hub, conn);
-  if (busy != NULL)
-    conn->busy = busy;
+  hub = conn->hub;
+  busy = hub->free_busy;
+  if (busy != NULL) {
+    hub->free_busy = busy->next;
+    hub->free_busy_count--;
+  } else {
+    busy = ws__calloc(1, sizeof(*busy));
+    if (busy == NULL)
+      return NULL;
+    busy->out.spare = &hub->spare_seg;
+  }
+  conn->busy = busy;
   return busy;
 }
 
@@ -107,16 +137,18 @@ void ws__conn_maybe_idle(ws_conn_t* conn) {
   ws__busy_t* busy;
 
   busy = conn->busy;
-  if (!ws__conn_has_busy(conn) || busy->out.head != NULL ||
-      busy->after.head != NULL || busy->write_req != NULL ||
-      busy->engine != NULL || busy->partial != NULL ||
-      busy->message != NULL || busy->pong != NULL || busy->held != NULL ||
-      ws__list_linked(&busy->resume.node) || conn->ping_outstanding)
+  if (!ws__conn_has_busy(conn) || conn->ping_outstanding)
+    return;
+  /* One test for all that may still need it. */
+  if (((uintptr_t) busy->out.head | (uintptr_t) busy->after.head |
+       (uintptr_t) busy->write_req | (uintptr_t) busy->engine |
+       (uintptr_t) busy->partial | (uintptr_t) busy->message |
+       (uintptr_t) busy->pong | (uintptr_t) busy->held |
+       (uintptr_t) busy->resume.node.next) != 0)
     return;
   /* All written: no pong waits behind another. */
   conn->pong_stalled = 0;
-  conn->busy = (ws__busy_t*) &ws__conn_no_busy;
-  ws__busy_return(conn->hub, busy);
+  ws__conn_return_busy(conn);
 }
 
 ws__conn_extra_t* ws__conn_extra(ws_conn_t* conn) {
@@ -428,6 +460,7 @@ int ws__conn_unpause(ws_conn_t* conn) {
   if (conn->busy->held != NULL) {
     /* Fed from the loop, never from inside the caller; reading starts
      * once it is all taken. */
+    conn->busy->conn = conn;
     conn->busy->resume.cb = ws__conn_on_resume;
     ws__hub_defer(hub, &conn->busy->resume);
     return 0;

@@ -377,7 +377,7 @@ extern const ws__role_t ws__client_role;
  * no test. Its marks count in out.consumed, which starts at 0 with each
  * loan. */
 typedef struct ws__busy_s {
-  ws_conn_t* conn;
+  ws_conn_t* conn;          /* set for resume's callback */
   struct ws__busy_s* next;  /* the hub's free list */
   ws__outq_t out;
   ws__outq_t after;         /* data sent while a fragmented message is:
@@ -470,10 +470,13 @@ struct ws_conn_s {
   unsigned int fail_pending : 1;  /* drop it (error) at the next flush */
 };
 
-/* Lends conn its busy state if it has none; NULL if out of memory. */
-ws__busy_t* ws__conn_busy(ws_conn_t* conn);
 static inline int ws__conn_has_busy(const ws_conn_t* conn) {
   return conn->busy != &ws__conn_no_busy;
+}
+ws__busy_t* ws__conn_lend_busy(ws_conn_t* conn);
+/* Lends conn its busy state if it has none; NULL if out of memory. */
+static inline ws__busy_t* ws__conn_busy(ws_conn_t* conn) {
+  return ws__conn_has_busy(conn) ? conn->busy : ws__conn_lend_busy(conn);
 }
 /* Gives the busy state back if nothing needs it any more. */
 void ws__conn_maybe_idle(ws_conn_t* conn);
@@ -498,10 +501,10 @@ static inline ws_conn_id_t ws__conn_id_of(const ws_conn_t* conn) {
   return conn->extra != NULL ? conn->extra->id : 0;
 }
 
-/* The busy states' pool (busy.c). */
-ws__busy_t* ws__busy_lend(ws__hub_t* hub, ws_conn_t* conn);
-/* busy's contents are freed: it goes back to the pool. */
-void ws__busy_return(ws__hub_t* hub, ws__busy_t* busy);
+/* The busy states' pool (busy.c): it keeps no more than there are
+ * connections, this many at least (a broadcast lends one to every
+ * member, then takes them all back). */
+#define WS__BUSY_POOL_MIN 64
 /* Frees what the pool keeps beyond the connections left. */
 void ws__busy_pool_trim(ws__hub_t* hub);
 void ws__busy_pool_free(ws__hub_t* hub);
