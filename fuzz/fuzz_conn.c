@@ -22,7 +22,8 @@ static void echo(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
 }
 
 static void drain(ws_conn_t* conn) {
-  ws__outq_consume(&conn->out, conn->out.bytes);
+  if (ws__conn_has_busy(conn))
+    ws__outq_consume(&conn->busy->out, conn->busy->out.bytes);
   ws__conn_flush(conn);
 }
 

@@ -73,11 +73,12 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   /* Draining after a 101: accepted, then bytes after the head that are no
    * valid frame, answered with a close. */
-  if (conn->state == WS__CONN_DRAIN && conn->out.head != NULL &&
-      memcmp(conn->out.head->base, "HTTP/1.1 ", 9) == 0 &&
-      memcmp(conn->out.head->base + 9, "101 ", 4) != 0 &&
-      conn->out.head->base[9] != '2' && conn->out.head->base[9] != '4' &&
-      conn->out.head->base[9] != '5')
+  if (conn->state == WS__CONN_DRAIN && conn->busy->out.head != NULL &&
+      memcmp(conn->busy->out.head->base, "HTTP/1.1 ", 9) == 0 &&
+      memcmp(conn->busy->out.head->base + 9, "101 ", 4) != 0 &&
+      conn->busy->out.head->base[9] != '2' &&
+      conn->busy->out.head->base[9] != '4' &&
+      conn->busy->out.head->base[9] != '5')
     abort();
   ws__conn_abort(conn, WS_ESHUTDOWN);
   ws__conn_free(conn);

@@ -34,7 +34,7 @@ static int ws__client_closed(ws_conn_t* conn) {
   ws__dial_t* dial;
 
   client = ws__client_of(conn);
-  dial = conn->dial;
+  dial = conn->extra != NULL ? conn->extra->dial : NULL;
   if (!conn->opened && (dial == NULL || !dial->silent) &&
       client->callbacks.on_connect_error != NULL)
     client->callbacks.on_connect_error(
@@ -55,8 +55,10 @@ static void ws__dial_free(ws__dial_t* dial) {
 }
 
 static void ws__client_release(ws_conn_t* conn) {
-  ws__dial_free(conn->dial);
-  conn->dial = NULL;
+  if (conn->extra == NULL)
+    return;
+  ws__dial_free(conn->extra->dial);
+  conn->extra->dial = NULL;
 }
 
 static void ws__client_closing(ws_conn_t* conn) {
@@ -417,13 +419,14 @@ static void ws__on_connected(uv_connect_t* req, int status) {
     return;
   }
   conn->state = WS__CONN_HANDSHAKE;
-  status = conn->transport->read_start(conn);
+  status = ws__conn_transport(conn)->read_start(conn);
   if (status != 0) {
     ws__conn_abort(conn, status);
     return;
   }
-  if (ws__outq_append(&conn->out, dial->request, dial->request_len, NULL,
-                      0) != 0) {
+  if (ws__conn_busy(conn) == NULL ||
+      ws__outq_append(&conn->busy->out, dial->request, dial->request_len,
+                      NULL, 0) != 0) {
     ws__conn_abort(conn, WS_ENOMEM);
     return;
   }
@@ -502,7 +505,7 @@ static int ws__client_start_tls(ws_client_t* client, ws_conn_t* conn) {
     if (r != 0)
       return r;
   }
-  return ws__tls_start(conn, client->tls, conn->dial->host);
+  return ws__tls_start(conn, client->tls, conn->extra->dial->host);
 }
 
 int ws_client_connect_sized(ws_client_t* client, const char* url,
@@ -547,7 +550,7 @@ int ws_client_connect_sized(ws_client_t* client, const char* url,
   }
   WS__COUNT(&client->hub, connections_accepted);
   conn->data = data;
-  conn->dial = dial;
+  conn->extra->dial = dial;
   dial->conn = conn;
   ws__stream_init_tcp(conn);
   ws__dial_set_local(dial, options);

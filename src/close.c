@@ -10,7 +10,8 @@
 static void ws__conn_closing(ws_conn_t* conn) {
   int r;
 
-  ws__outq_clear(&conn->after);
+  if (ws__conn_has_busy(conn))
+    ws__outq_clear(&conn->busy->after);
   conn->sending_fragments = 0;
   if (!conn->paused)
     return;
@@ -22,7 +23,7 @@ static void ws__conn_closing(ws_conn_t* conn) {
 void ws__conn_start_drain(ws_conn_t* conn) {
   ws__conn_closing(conn);
   conn->state = WS__CONN_DRAIN;
-  conn->started = uv_now(conn->hub->loop);
+  conn->since = uv_now(conn->hub->loop);
   ws__conn_schedule(conn);
   ws__conn_mark_dirty(conn);
 }
@@ -40,13 +41,15 @@ static void ws__conn_count_close(ws_conn_t* conn,
 
 void ws__conn_after_engine(ws_conn_t* conn) {
   wslay_event_context_ptr ctx;
+  ws__engine_t* engine;
   uint16_t sent;
 
-  ctx = conn->engine->ctx;
-  conn->engine->error = 0;
+  engine = conn->busy->engine;
+  ctx = engine->ctx;
+  engine->error = 0;
   if (wslay_event_send(ctx) != 0) {
-    ws__conn_fail_later(conn, conn->engine->error != 0 ? conn->engine->error
-                                                       : WS_ENOMEM);
+    ws__conn_fail_later(conn, engine->error != 0 ? engine->error
+                                                 : WS_ENOMEM);
     return;
   }
   ws__conn_count_close(conn, ctx);
@@ -54,8 +57,8 @@ void ws__conn_after_engine(ws_conn_t* conn) {
   if (!wslay_event_get_close_sent(ctx) &&
       !wslay_event_get_close_received(ctx)) {
     if (!conn->in_fragment) {
-      ws__engine_return(conn->hub, conn->engine);
-      conn->engine = NULL;
+      ws__engine_return(conn->hub, engine);
+      conn->busy->engine = NULL;
     }
     return;
   }
@@ -97,7 +100,7 @@ int ws__conn_start_close(ws_conn_t* conn, uint16_t code, const char* reason,
   ws__conn_closing(conn);
   ws__conn_set_close_info(conn, code, reason, reason_len);
   ws__conn_set_error(conn, error);
-  conn->started = uv_now(conn->hub->loop);
+  conn->since = uv_now(conn->hub->loop);
   ws__conn_schedule(conn);
   if (!conn->in_engine)
     ws__conn_after_engine(conn);
@@ -118,7 +121,7 @@ void ws__conn_fail(ws_conn_t* conn, uint16_t code) {
 }
 
 void ws__conn_on_eof(ws_conn_t* conn, int error) {
-  if (conn->state == WS__CONN_DRAIN && conn->out.bytes == 0) {
+  if (conn->state == WS__CONN_DRAIN && conn->busy->out.bytes == 0) {
     ws__conn_close_handle(conn);
     return;
   }
@@ -137,6 +140,12 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
     ws__wheel_schedule(conn->hub, conn, d);
     return;
   }
+  /* The wheel's tick came late: input that arrived meanwhile is read
+   * first. */
+  if (conn->hub->wheel.late) {
+    ws__wheel_schedule(conn->hub, conn, now + conn->hub->wheel.tick);
+    return;
+  }
   if (conn->state != WS__CONN_OPEN || conn->close_queued ||
       conn->hub->close_deadline != 0) {
     if (conn->state == WS__CONN_OPEN || conn->state == WS__CONN_DRAIN) {
@@ -148,7 +157,7 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
     ws__conn_abort(conn, WS_ETIMEDOUT);
     return;
   }
-  if (o->idle_timeout != 0 && conn->last_rx + o->idle_timeout <= now &&
+  if (o->idle_timeout != 0 && conn->since + o->idle_timeout <= now &&
       !conn->paused) {
     WS__COUNT(conn->hub, idle_timeouts);
     WS__LOG(conn->hub, WS_LOG_WARN, conn, "idle timeout: closing with 1001");
@@ -160,30 +169,33 @@ void ws__conn_on_deadline(ws_conn_t* conn, uint64_t now) {
     /* A paused connection cannot read the pong: a peer that takes what
      * is written, or has nothing waiting for it, counts as alive. */
     if (!conn->paused ||
-        (conn->out.bytes > 0 && conn->out.consumed == conn->ping_consumed)) {
+        (conn->busy->out.bytes > 0 &&
+         conn->busy->out.consumed == conn->busy->ping_consumed)) {
       WS__COUNT(conn->hub, pong_timeouts);
       WS__LOG(conn->hub, WS_LOG_WARN, conn, "pong timeout: dropping");
       ws__conn_abort(conn, WS_ETIMEDOUT);
       return;
     }
     conn->ping_outstanding = 0;
-    conn->last_rx = now; /* the next ping's interval starts here */
+    conn->since = now; /* the next ping's interval starts here */
     ws__conn_schedule(conn);
+    ws__conn_maybe_idle(conn);
     return;
   }
   if (ws__conn_send_frame(conn, WS__OP_PING, NULL, 0) != 0) {
     ws__conn_abort(conn, WS_ENOMEM);
     return;
   }
+  /* The busy state stays while the ping is outstanding. */
   conn->ping_outstanding = 1;
-  conn->ping_sent = now;
-  conn->ping_consumed = conn->out.consumed;
+  conn->busy->ping_sent = now;
+  conn->busy->ping_consumed = conn->busy->out.consumed;
   ws__conn_schedule(conn);
 }
 
 void ws__conn_service(ws_conn_t* conn) {
   if (conn->slow_close && conn->state == WS__CONN_OPEN &&
-      conn->pending_error == 0) {
+      !conn->fail_pending) {
     conn->slow_close = 0;
     WS__COUNT(conn->hub, slow_consumer_closes);
     WS__LOG(conn->hub, WS_LOG_WARN, conn, "slow consumer: closing with 1008");
@@ -225,8 +237,9 @@ void ws__hub_close_conns(ws__hub_t* hub) {
 /* A client's connection that has not opened: a name lookup, a TCP
  * connect, or an upgrade request waiting for its answer. */
 static int ws__conn_dialling(const ws_conn_t* conn) {
-  return conn->dial != NULL && (conn->state == WS__CONN_CONNECTING ||
-                                conn->state == WS__CONN_HANDSHAKE);
+  return conn->extra != NULL && conn->extra->dial != NULL &&
+         (conn->state == WS__CONN_CONNECTING ||
+          conn->state == WS__CONN_HANDSHAKE);
 }
 
 int ws__close_code_sendable(unsigned int code) {

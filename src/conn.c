@@ -6,28 +6,90 @@
 #include <string.h>
 
 ws_conn_t* ws__conn_new(ws__hub_t* hub) {
+  ws_request_t* request;
   ws_conn_t* conn;
 
   conn = ws__calloc(1, sizeof(*conn));
   if (conn == NULL)
     return NULL;
-  conn->request = ws__malloc(sizeof(*conn->request));
-  if (conn->request == NULL) {
+  conn->busy = (ws__busy_t*) &ws__conn_no_busy;
+  request = ws__malloc(sizeof(*request));
+  if (request == NULL || ws__conn_extra(conn) == NULL) {
+    ws__free(request);
+    ws__free(conn->extra);
     ws__free(conn);
     return NULL;
   }
-  ws__request_init(conn->request, hub->options.max_header_size,
+  ws__request_init(request, hub->options.max_header_size,
                    hub->role->http_type);
+  conn->extra->request = request;
   conn->hub = hub;
   conn->state = hub->role->first_state;
-  conn->started = uv_now(hub->loop);
-  conn->last_rx = conn->started;
-  ws__list_init(&conn->rooms);
-  conn->out.spare = &hub->spare_seg;
+  conn->since = uv_now(hub->loop);
   ws__list_insert_tail(&hub->conns, &conn->node);
   hub->conn_count++;
   ws__conn_schedule(conn);
   return conn;
+}
+
+/* Gives the busy state, which holds nothing, back to the hub's pool. */
+static void ws__conn_return_busy(ws_conn_t* conn) {
+  ws__busy_t* busy;
+  ws__hub_t* hub;
+
+  busy = conn->busy;
+  hub = conn->hub;
+  conn->busy = (ws__busy_t*) &ws__conn_no_busy;
+  if (hub->free_busy_count >= WS__BUSY_POOL_MIN &&
+      hub->free_busy_count >= hub->conn_count) {
+    ws__free(busy);
+    return;
+  }
+  /* The rest is zero or unlinked once it holds nothing; ping_sent and
+   * ping_consumed are set with each ping. */
+  busy->out.consumed = 0;
+  busy->pong_end = 0;
+  busy->drain_mark = 0;
+  busy->next = hub->free_busy;
+  hub->free_busy = busy;
+  hub->free_busy_count++;
+}
+
+/* Frees what the busy state holds and gives it back. */
+static void ws__conn_free_busy(ws_conn_t* conn) {
+  ws__busy_t* busy;
+
+  busy = conn->busy;
+  if (!ws__conn_has_busy(conn))
+    return;
+  ws__list_remove(&busy->resume.node);
+  /* A context given back mid-message would confuse its next borrower. */
+  if (busy->engine != NULL) {
+    ws__engine_discard(busy->engine);
+    WS__COUNT_N(conn->hub, wslay_contexts_in_use, -1);
+    busy->engine = NULL;
+  }
+  ws__free(busy->partial);
+  ws__free(busy->message);
+  ws__free(busy->pong);
+  ws__free(busy->held);
+  busy->partial = NULL;
+  busy->message = NULL;
+  busy->pong = NULL;
+  busy->held = NULL;
+  ws__outq_clear(&busy->out);
+  ws__outq_clear(&busy->after);
+  busy->write_req = NULL;
+  busy->write_len = 0;
+  ws__conn_return_busy(conn);
+}
+
+static void ws__conn_free_request(ws_conn_t* conn) {
+  if (conn->extra == NULL || conn->extra->request == NULL)
+    return;
+  ws__request_free(conn->extra->request);
+  ws__free(conn->extra->request);
+  conn->extra->request = NULL;
 }
 
 void ws__conn_free(ws_conn_t* conn) {
@@ -36,37 +98,93 @@ void ws__conn_free(ws_conn_t* conn) {
   hub = conn->hub;
   ws__wheel_cancel(hub, conn);
   ws__list_remove(&conn->dirty_node);
-  ws__list_remove(&conn->resume.node);
   ws__list_remove(&conn->node);
   hub->conn_count--;
-  if (conn->request != NULL) {
-    ws__request_free(conn->request);
-    ws__free(conn->request);
-  }
-  /* A context given back mid-message would confuse its next borrower. */
-  if (conn->engine != NULL) {
-    ws__engine_discard(conn->engine);
-    WS__COUNT_N(hub, wslay_contexts_in_use, -1);
-  }
+  ws__conn_free_request(conn);
+  ws__conn_free_busy(conn);
+  ws__busy_pool_trim(hub);
   ws__deflate_conn_free(conn);
-  ws__free(conn->partial);
-  ws__free(conn->message);
-  ws__free(conn->pong);
-  ws__free(conn->held);
-  ws__outq_clear(&conn->out);
-  ws__outq_clear(&conn->after);
   hub->role->release(conn);
-  ws__free(conn->subprotocol);
+  if (conn->extra != NULL) {
+    ws__free(conn->extra->subprotocol);
+    ws__free(conn->extra->close_reason);
+    ws__free(conn->extra);
+  }
   ws__free(conn);
   ws__hub_maybe_closed(hub);
 }
 
+ws__busy_t* ws__conn_lend_busy(ws_conn_t* conn) {
+  ws__busy_t* busy;
+  ws__hub_t* hub;
+
+  hub = conn->hub;
+  busy = hub->free_busy;
+  if (busy != NULL) {
+    hub->free_busy = busy->next;
+    hub->free_busy_count--;
+  } else {
+    busy = ws__calloc(1, sizeof(*busy));
+    if (busy == NULL)
+      return NULL;
+    busy->out.spare = &hub->spare_seg;
+  }
+  conn->busy = busy;
+  return busy;
+}
+
+void ws__conn_maybe_idle(ws_conn_t* conn) {
+  ws__busy_t* busy;
+
+  busy = conn->busy;
+  if (!ws__conn_has_busy(conn) || conn->ping_outstanding)
+    return;
+  /* One test for all that may still need it. */
+  if (((uintptr_t) busy->out.head | (uintptr_t) busy->after.head |
+       (uintptr_t) busy->write_req | (uintptr_t) busy->engine |
+       (uintptr_t) busy->partial | (uintptr_t) busy->message |
+       (uintptr_t) busy->pong | (uintptr_t) busy->held |
+       (uintptr_t) busy->resume.node.next) != 0)
+    return;
+  /* All written: no pong waits behind another. */
+  conn->pong_stalled = 0;
+  ws__conn_return_busy(conn);
+}
+
+ws__conn_extra_t* ws__conn_extra(ws_conn_t* conn) {
+  ws__conn_extra_t* extra;
+
+  if (conn->extra != NULL)
+    return conn->extra;
+  extra = ws__calloc(1, sizeof(*extra));
+  if (extra == NULL)
+    return NULL;
+  ws__list_init(&extra->rooms);
+  conn->extra = extra;
+  return extra;
+}
+
+/* An open connection keeps its extra state only if it uses some. */
+static void ws__conn_trim_extra(ws_conn_t* conn) {
+  ws__conn_extra_t* e;
+
+  e = conn->extra;
+  if (e == NULL || e->transport != NULL || e->stream != NULL ||
+      e->adopted != NULL || e->request != NULL || e->dial != NULL ||
+      e->subprotocol != NULL || !ws__list_empty(&e->rooms) ||
+      e->skipped != 0 || e->id != 0 || e->close_reason != NULL ||
+      e->inflater != NULL || e->deflater != NULL || conn->pmd)
+    return;
+  ws__free(e);
+  conn->extra = NULL;
+}
+
 void ws__conn_open(ws_conn_t* conn) {
-  ws__request_free(conn->request);
-  ws__free(conn->request);
-  conn->request = NULL;
+  ws__conn_free_request(conn);
   conn->state = WS__CONN_OPEN;
   conn->opened = 1;
+  conn->since = uv_now(conn->hub->loop);
+  ws__conn_trim_extra(conn);
   ws__conn_schedule(conn);
   ws__conn_mark_dirty(conn);
   WS__LOG(conn->hub, WS_LOG_DEBUG, conn, "open");
@@ -76,33 +194,61 @@ void ws__conn_open(ws_conn_t* conn) {
 
 int ws__conn_is_open(const ws_conn_t* conn) {
   return conn->state == WS__CONN_OPEN && !conn->close_queued &&
-         conn->pending_error == 0 && !conn->slow_close;
+         !conn->fail_pending && !conn->slow_close;
 }
 
 ws__engine_t* ws__conn_engine(ws_conn_t* conn) {
-  if (conn->engine == NULL) {
-    conn->engine = ws__engine_lend(conn->hub, conn);
-    /* RSV1 marks a compressed message, once deflate is negotiated. */
-    if (conn->engine != NULL)
-      wslay_event_config_set_allowed_rsv_bits(
-          conn->engine->ctx, conn->pmd ? WSLAY_RSV1_BIT : WSLAY_RSV_NONE);
-  }
-  return conn->engine;
+  ws__busy_t* busy;
+
+  if (conn->busy->engine != NULL)
+    return conn->busy->engine;
+  busy = ws__conn_busy(conn);
+  if (busy == NULL)
+    return NULL;
+  busy->engine = ws__engine_lend(conn->hub, conn);
+  /* RSV1 marks a compressed message, once deflate is negotiated. */
+  if (busy->engine != NULL)
+    wslay_event_config_set_allowed_rsv_bits(
+        busy->engine->ctx, conn->pmd ? WSLAY_RSV1_BIT : WSLAY_RSV_NONE);
+  return busy->engine;
 }
 
 void ws__conn_set_close_info(ws_conn_t* conn, uint16_t code,
                              const void* reason, size_t len) {
+  ws__conn_extra_t* extra;
+
   conn->close_code = code;
-  conn->close_reason_len = len < sizeof(conn->close_reason)
-                               ? len
-                               : sizeof(conn->close_reason);
-  if (conn->close_reason_len > 0)
-    memcpy(conn->close_reason, reason, conn->close_reason_len);
+  if (len > 123)
+    len = 123;
+  extra = conn->extra;
+  if (extra != NULL) {
+    ws__free(extra->close_reason);
+    extra->close_reason = NULL;
+    extra->close_reason_len = 0;
+  }
+  if (len == 0)
+    return;
+  /* Out of memory, the reason is lost; the code stays. */
+  extra = ws__conn_extra(conn);
+  if (extra == NULL)
+    return;
+  extra->close_reason = ws__strndup(reason, len);
+  if (extra->close_reason != NULL)
+    extra->close_reason_len = (uint8_t) len;
+}
+
+const char* ws__conn_close_reason(const ws_conn_t* conn, size_t* len) {
+  if (conn->extra == NULL || conn->extra->close_reason == NULL) {
+    *len = 0;
+    return "";
+  }
+  *len = conn->extra->close_reason_len;
+  return conn->extra->close_reason;
 }
 
 void ws__conn_set_error(ws_conn_t* conn, int error) {
   if (conn->error == 0)
-    conn->error = error;
+    conn->error = (int16_t) error;
 }
 
 /* ---- Deadlines ---- */
@@ -130,24 +276,24 @@ uint64_t ws__conn_next_deadline(const ws_conn_t* conn) {
   switch (conn->state) {
     case WS__CONN_CONNECTING:
     case WS__CONN_HANDSHAKE:
-      return ws__after(conn->started, o->handshake_timeout);
+      return ws__after(conn->since, o->handshake_timeout);
     case WS__CONN_OPEN:
       if (conn->close_queued)
-        return ws__after(conn->started, o->close_timeout);
+        return ws__after(conn->since, o->close_timeout);
       /* Paused, it hears nothing, by the application's choice: the idle
        * timeout waits, pings go on, and a ping's timeout checks that the
        * peer takes what is written (see ws__conn_on_deadline()). */
       if (conn->paused)
         return conn->ping_outstanding
-                   ? ws__after(conn->ping_sent, o->pong_timeout)
-                   : ws__after(conn->last_rx, o->ping_interval);
-      d = ws__after(conn->last_rx, o->idle_timeout);
+                   ? ws__after(conn->busy->ping_sent, o->pong_timeout)
+                   : ws__after(conn->since, o->ping_interval);
+      d = ws__after(conn->since, o->idle_timeout);
       if (conn->ping_outstanding)
-        return ws__min_deadline(d, ws__after(conn->ping_sent,
+        return ws__min_deadline(d, ws__after(conn->busy->ping_sent,
                                              o->pong_timeout));
-      return ws__min_deadline(d, ws__after(conn->last_rx, o->ping_interval));
+      return ws__min_deadline(d, ws__after(conn->since, o->ping_interval));
     case WS__CONN_DRAIN:
-      return ws__after(conn->started, o->close_timeout);
+      return ws__after(conn->since, o->close_timeout);
     default:
       return 0;
   }
@@ -206,12 +352,11 @@ void ws__conn_close_handle(ws_conn_t* conn) {
   conn->state = WS__CONN_CLOSED;
   ws__wheel_cancel(hub, conn);
   ws__list_remove(&conn->dirty_node);
-  ws__list_remove(&conn->resume.node);
+  ws__list_remove(&conn->busy->resume.node);
   hub->role->closing(conn);
   if (conn->opened) {
     info.code = conn->close_code != 0 ? conn->close_code : WS_CLOSE_ABNORMAL;
-    info.reason = conn->close_reason;
-    info.reason_len = conn->close_reason_len;
+    info.reason = ws__conn_close_reason(conn, &info.reason_len);
     info.clean = conn->clean;
     info.error = conn->error;
     WS__COUNT(hub, connections_closed);
@@ -220,7 +365,7 @@ void ws__conn_close_handle(ws_conn_t* conn) {
       hub->callbacks.on_close(conn, &info);
   }
   if (!conn->detached)
-    conn->transport->close(conn);
+    ws__conn_transport(conn)->close(conn);
 }
 
 void ws__conn_on_closed(ws_conn_t* conn) {
@@ -255,14 +400,20 @@ void ws__conn_mark_dirty(ws_conn_t* conn) {
 }
 
 void ws__conn_fail_later(ws_conn_t* conn, int error) {
-  if (conn->pending_error == 0)
-    conn->pending_error = error;
+  /* The error is the connection's own, as ws__conn_abort() would set it
+   * at the flush. */
+  if (!conn->fail_pending) {
+    conn->fail_pending = 1;
+    if (!conn->clean)
+      ws__conn_set_error(conn, error);
+  }
   ws__conn_mark_dirty(conn);
 }
 
 void ws__conn_on_slow(ws_conn_t* conn) {
   if (conn->hub->options.slow_policy == WS_SLOW_SKIP) {
-    conn->skipped++;
+    if (ws__conn_extra(conn) != NULL)
+      conn->extra->skipped++;
     WS__COUNT(conn->hub, slow_consumer_skips);
     WS__LOG(conn->hub, WS_LOG_DEBUG, conn,
             "slow consumer: broadcast skipped");
@@ -283,9 +434,9 @@ int ws_conn_pause(ws_conn_t* conn) {
     return 0;
   conn->paused = 1;
   /* Held input it was about to feed waits for the next resume. */
-  ws__list_remove(&conn->resume.node);
+  ws__list_remove(&conn->busy->resume.node);
   if (!conn->detached)
-    conn->transport->read_stop(conn);
+    ws__conn_transport(conn)->read_stop(conn);
   ws__conn_schedule(conn);
   return 0;
 }
@@ -293,7 +444,7 @@ int ws_conn_pause(ws_conn_t* conn) {
 static void ws__conn_on_resume(ws__deferred_t* deferred) {
   ws_conn_t* conn;
 
-  conn = WS__CONTAINER_OF(deferred, ws_conn_t, resume);
+  conn = WS__CONTAINER_OF(deferred, ws__busy_t, resume)->conn;
   conn->hub->io->on_resumed(conn);
 }
 
@@ -302,20 +453,21 @@ int ws__conn_unpause(ws_conn_t* conn) {
 
   hub = conn->hub;
   conn->paused = 0;
-  conn->last_rx = uv_now(hub->loop);
+  conn->since = uv_now(hub->loop);
   if (conn->ping_outstanding)
-    conn->ping_sent = conn->last_rx;
+    conn->busy->ping_sent = conn->since;
   ws__conn_schedule(conn);
-  if (conn->held != NULL) {
+  if (conn->busy->held != NULL) {
     /* Fed from the loop, never from inside the caller; reading starts
      * once it is all taken. */
-    conn->resume.cb = ws__conn_on_resume;
-    ws__hub_defer(hub, &conn->resume);
+    conn->busy->conn = conn;
+    conn->busy->resume.cb = ws__conn_on_resume;
+    ws__hub_defer(hub, &conn->busy->resume);
     return 0;
   }
   if (conn->detached)
     return 0;
-  return conn->transport->read_start(conn);
+  return ws__conn_transport(conn)->read_start(conn);
 }
 
 int ws_conn_resume(ws_conn_t* conn) {
@@ -354,11 +506,11 @@ void* ws_conn_owner_data(const ws_conn_t* conn) {
 int ws_conn_peer_addr(const ws_conn_t* conn, struct sockaddr_storage* addr) {
   if (conn->detached || conn->state == WS__CONN_CONNECTING)
     return WS_EINVAL;
-  return conn->transport->peer_addr(conn, addr);
+  return ws__conn_transport(conn)->peer_addr(conn, addr);
 }
 
 size_t ws__conn_queued(const ws_conn_t* conn) {
-  return conn->out.bytes + conn->after.bytes;
+  return conn->busy->out.bytes + conn->busy->after.bytes;
 }
 
 size_t ws_conn_queued_bytes(const ws_conn_t* conn) {
@@ -366,13 +518,16 @@ size_t ws_conn_queued_bytes(const ws_conn_t* conn) {
 }
 
 const char* ws_conn_subprotocol(const ws_conn_t* conn) {
-  return conn->subprotocol;
+  return conn->extra != NULL ? conn->extra->subprotocol : NULL;
 }
 
 uint64_t ws_conn_skipped_messages(const ws_conn_t* conn) {
-  return conn->skipped;
+  return conn->extra != NULL ? conn->extra->skipped : 0;
 }
 
 int ws_conn_http_status(const ws_conn_t* conn) {
-  return conn->http_status;
+  /* An open client's extra state may be gone: its answer was 101. */
+  if (conn->extra != NULL)
+    return conn->extra->http_status;
+  return conn->opened && conn->hub->role == &ws__client_role ? 101 : 0;
 }

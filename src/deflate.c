@@ -133,26 +133,28 @@ void ws__deflate_pool_free(ws__hub_t* hub) {
 }
 
 void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params) {
+  /* The handshake's extra state (conn->extra) holds the parameters; it
+   * stays once the connection is open. */
   conn->pmd = 1;
-  conn->pmd_tx_bits = params->tx_bits;
-  conn->pmd_rx_bits = params->rx_bits;
-  conn->pmd_tx_keep = params->tx_keep;
-  conn->pmd_rx_keep = params->rx_keep;
-  if (conn->pmd_tx_keep || conn->pmd_rx_keep)
+  conn->extra->pmd_tx_bits = params->tx_bits;
+  conn->extra->pmd_rx_bits = params->rx_bits;
+  conn->extra->pmd_tx_keep = params->tx_keep;
+  conn->extra->pmd_rx_keep = params->rx_keep;
+  if (conn->extra->pmd_tx_keep || conn->extra->pmd_rx_keep)
     conn->hub->takeover_count++;
 }
 
 void ws__deflate_conn_free(ws_conn_t* conn) {
   if (!conn->pmd)
     return;
-  if (conn->pmd_tx_keep || conn->pmd_rx_keep)
+  if (conn->extra->pmd_tx_keep || conn->extra->pmd_rx_keep)
     conn->hub->takeover_count--;
-  ws__deflater_free(conn->deflater);
-  conn->deflater = NULL;
-  if (conn->inflater != NULL && !conn->pmd_rx_keep)
+  ws__deflater_free(conn->extra->deflater);
+  conn->extra->deflater = NULL;
+  if (conn->extra->inflater != NULL && !conn->extra->pmd_rx_keep)
     ws__inflate_done(conn);
-  ws__inflater_free(conn->inflater);
-  conn->inflater = NULL;
+  ws__inflater_free(conn->extra->inflater);
+  conn->extra->inflater = NULL;
   conn->pmd = 0;
 }
 
@@ -185,12 +187,12 @@ static ws__zstream_t* ws__deflater_take(ws__hub_t* hub, ws_conn_t* conn) {
   ws__zstream_t* s;
   int bits;
 
-  if (conn != NULL && conn->pmd_tx_keep) {
-    if (conn->deflater == NULL)
-      conn->deflater = ws__deflater_new(hub, conn->pmd_tx_bits);
-    return conn->deflater;
+  if (conn != NULL && conn->extra->pmd_tx_keep) {
+    if (conn->extra->deflater == NULL)
+      conn->extra->deflater = ws__deflater_new(hub, conn->extra->pmd_tx_bits);
+    return conn->extra->deflater;
   }
-  bits = conn != NULL ? conn->pmd_tx_bits : ws__hub_window_bits(hub);
+  bits = conn != NULL ? conn->extra->pmd_tx_bits : ws__hub_window_bits(hub);
   s = hub->free_deflaters;
   if (s != NULL && s->bits == bits) {
     hub->free_deflaters = s->next;
@@ -201,7 +203,7 @@ static ws__zstream_t* ws__deflater_take(ws__hub_t* hub, ws_conn_t* conn) {
 
 static void ws__deflater_give(ws__hub_t* hub, ws_conn_t* conn,
                               ws__zstream_t* s) {
-  if (conn != NULL && conn->pmd_tx_keep)
+  if (conn != NULL && conn->extra->pmd_tx_keep)
     return;
   if (s->bits != ws__hub_window_bits(hub) ||
       ws__pool_count(hub->free_deflaters) >= WS__ZPOOL_MAX ||
@@ -270,7 +272,7 @@ int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
   s = ws__deflater_take(hub, conn);
   if (s == NULL)
     return WS_ENOMEM;
-  keep = conn != NULL && conn->pmd_tx_keep;
+  keep = conn != NULL && conn->extra->pmd_tx_keep;
   /* What deflate may need at most, with the flush's empty stored block. */
   bound = ws__zmin(len, WS__ZPIECE);
   bound = deflateBound(&s->z, (uLong) bound) + (len - bound) + len / 1000 +
@@ -301,18 +303,20 @@ static ws__zstream_t* ws__inflater_take(ws_conn_t* conn) {
   ws__hub_t* hub;
   ws__zstream_t* s;
 
-  if (conn->inflater != NULL)
-    return conn->inflater;
+  if (conn->extra->inflater != NULL)
+    return conn->extra->inflater;
   hub = conn->hub;
-  if (conn->pmd_rx_keep) {
-    s = ws__inflater_new(conn->pmd_rx_bits < 9 ? 9 : conn->pmd_rx_bits);
+  if (conn->extra->pmd_rx_keep) {
+    s = ws__inflater_new(conn->extra->pmd_rx_bits < 9
+                             ? 9
+                             : conn->extra->pmd_rx_bits);
   } else if ((s = hub->free_inflaters) != NULL) {
     hub->free_inflaters = s->next;
   } else {
     /* A lent stream takes any window: 15 bits. */
     s = ws__inflater_new(15);
   }
-  conn->inflater = s;
+  conn->extra->inflater = s;
   return s;
 }
 
@@ -320,18 +324,20 @@ void ws__inflate_done(ws_conn_t* conn) {
   ws__hub_t* hub;
   ws__zstream_t* s;
 
-  s = conn->inflater;
+  if (!conn->pmd)
+    return;
+  s = conn->extra->inflater;
   if (s == NULL)
     return;
-  if (conn->pmd_rx_keep && !s->ended)
+  if (conn->extra->pmd_rx_keep && !s->ended)
     return;
   s->ended = 0;
-  if (conn->pmd_rx_keep) {
+  if (conn->extra->pmd_rx_keep) {
     /* The peer ended its stream with a final block: it starts over. */
     inflateReset(&s->z);
     return;
   }
-  conn->inflater = NULL;
+  conn->extra->inflater = NULL;
   hub = conn->hub;
   if (ws__pool_count(hub->free_inflaters) >= WS__ZPOOL_MAX ||
       inflateReset(&s->z) != Z_OK) {

@@ -148,11 +148,11 @@ static void ws__group_take(ws_server_t* server, uv_stream_t* stream,
   WS__COUNT(&server->hub, connections_accepted);
   admitted = ws__group_admit(conn, server);
   ws__stream_init_tcp(conn);
-  r = uv_accept(stream, conn->stream);
+  r = uv_accept(stream, ws__conn_stream(conn));
   if (r == 0 && tls != NULL)
     r = ws__tls_start(conn, tls, NULL);
   if (r == 0)
-    r = conn->transport->read_start(conn);
+    r = ws__conn_transport(conn)->read_start(conn);
   if (r != 0) {
     ws__conn_abort(conn, r);
     return;

@@ -12,8 +12,10 @@
 void ws__handshake_refuse(ws_conn_t* conn, int status) {
   int r;
 
-  r = ws__request_write_response(conn->request, status, NULL, NULL, 0,
-                                 &conn->out);
+  r = ws__conn_busy(conn) == NULL
+          ? WS_ENOMEM
+          : ws__request_write_response(conn->extra->request, status, NULL,
+                                       NULL, 0, &conn->busy->out);
   if (r != 0) {
     ws__conn_abort(conn, r);
     return;
@@ -66,10 +68,14 @@ static void ws__handshake_answer_http(ws_conn_t* conn) {
   ws_request_t* req;
 
   server = ws__server_of(conn);
-  req = conn->request;
+  req = conn->extra->request;
   WS__COUNT(conn->hub, http_requests);
+  if (ws__conn_busy(conn) == NULL) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
   req->in_on_http = 1;
-  req->response = &conn->out;
+  req->response = &conn->busy->out;
   if (server->callbacks.on_http != NULL)
     server->callbacks.on_http(conn, req);
   req->in_on_http = 0;
@@ -89,8 +95,9 @@ static void ws__handshake_accept(ws_conn_t* conn) {
   int status;
 
   cb = &ws__server_of(conn)->callbacks;
-  status = cb->on_handshake != NULL ? cb->on_handshake(conn, conn->request)
-                                    : 0;
+  status = cb->on_handshake != NULL
+               ? cb->on_handshake(conn, conn->extra->request)
+               : 0;
   if (conn->state != WS__CONN_HANDSHAKE)
     return;
   if (status != 0) {
@@ -101,18 +108,21 @@ static void ws__handshake_accept(ws_conn_t* conn) {
   /* Accepted: from here on_close is owed, even if on_open never comes. */
   conn->opened = 1;
   WS__COUNT(conn->hub, handshakes);
-  deflate = ws__pmd_server_negotiate(conn->hub, conn->request, &pmd);
+  deflate = ws__pmd_server_negotiate(conn->hub, conn->extra->request, &pmd);
+  if (deflate >= 0 && ws__conn_busy(conn) == NULL)
+    deflate = WS_ENOMEM;
   status = deflate < 0 ? deflate
-                       : ws__request_write_response(conn->request, 101, NULL,
-                                                    NULL, 0, &conn->out);
+                       : ws__request_write_response(conn->extra->request, 101,
+                                                    NULL, NULL, 0,
+                                                    &conn->busy->out);
   if (status != 0) {
     ws__conn_abort(conn, status);
     return;
   }
   if (deflate)
     ws__deflate_conn_start(conn, &pmd);
-  conn->subprotocol = conn->request->subprotocol;
-  conn->request->subprotocol = NULL;
+  conn->extra->subprotocol = conn->extra->request->subprotocol;
+  conn->extra->request->subprotocol = NULL;
   ws__conn_open(conn);
 }
 
@@ -121,7 +131,7 @@ size_t ws__handshake_server(ws_conn_t* conn, const unsigned char* data,
   ws_request_t* req;
   size_t used;
 
-  req = conn->request;
+  req = conn->extra->request;
   switch (ws__http_parse(req, (const char*) data, len, &used)) {
     case 0:
       return used;
@@ -183,8 +193,8 @@ static int ws__check_response(ws_conn_t* conn) {
   const char* value;
   int deflate;
 
-  res = conn->request;
-  if (conn->http_status != 101)
+  res = conn->extra->request;
+  if (conn->extra->http_status != 101)
     return WS_EBADSTATUS;
   /* A 101 exists only in HTTP/1.1. */
   if (res->parser.http_major != 1 || res->parser.http_minor != 1)
@@ -193,22 +203,22 @@ static int ws__check_response(ws_conn_t* conn) {
       !ws__request_has_token(res, "Connection", "upgrade", 0))
     return WS_EBADRESPONSE;
   /* No extension but the one we offered, if we did. */
-  deflate = ws__pmd_client_check(conn->hub, res, conn->dial->deflate_offered,
-                                 &pmd);
+  deflate = ws__pmd_client_check(conn->hub, res,
+                                 conn->extra->dial->deflate_offered, &pmd);
   if (deflate < 0)
     return deflate;
   value = ws_request_header(res, "Sec-WebSocket-Accept");
   if (value == NULL ||
       ws__request_occurrences(res, "Sec-WebSocket-Accept") != 1 ||
-      strcmp(value, conn->dial->accept) != 0)
+      strcmp(value, conn->extra->dial->accept) != 0)
     return WS_EBADACCEPT;
   value = ws_request_header(res, "Sec-WebSocket-Protocol");
   if (value != NULL) {
     if (ws__request_occurrences(res, "Sec-WebSocket-Protocol") != 1 ||
-        !ws__offered(conn->dial->offered, value))
+        !ws__offered(conn->extra->dial->offered, value))
       return WS_EBADRESPONSE;
-    conn->subprotocol = ws__strndup(value, strlen(value));
-    if (conn->subprotocol == NULL)
+    conn->extra->subprotocol = ws__strndup(value, strlen(value));
+    if (conn->extra->subprotocol == NULL)
       return WS_ENOMEM;
   }
   if (deflate)
@@ -221,14 +231,15 @@ size_t ws__handshake_client(ws_conn_t* conn, const unsigned char* data,
   size_t used;
   int r;
 
-  r = ws__http_parse(conn->request, (const char*) data, len, &used);
+  r = ws__http_parse(conn->extra->request, (const char*) data, len, &used);
   if (r == 0)
     return used;
   if (r < 0) {
     ws__conn_abort(conn, WS_EBADRESPONSE);
     return len;
   }
-  conn->http_status = llhttp_get_status_code(&conn->request->parser);
+  conn->extra->http_status =
+      llhttp_get_status_code(&conn->extra->request->parser);
   r = ws__check_response(conn);
   if (r != 0) {
     ws__conn_abort(conn, r);

@@ -166,6 +166,7 @@ void ws__hub_maybe_closed(ws__hub_t* hub) {
   if (hub->handle_count > 0)
     return;
   ws__engine_pool_free(hub);
+  ws__busy_pool_free(hub);
   ws__deflate_pool_free(hub);
   ws__outq_free_spare(&hub->spare_seg);
   ws__free(hub->read_buf);

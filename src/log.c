@@ -28,7 +28,7 @@ static void ws__log_peer(ws_conn_t* conn, char* out, size_t size) {
 
   out[0] = '\0';
   if (conn == NULL || conn->detached || conn->state == WS__CONN_CONNECTING ||
-      conn->transport->peer_addr(conn, &addr) != 0)
+      ws__conn_transport(conn)->peer_addr(conn, &addr) != 0)
     return;
   if (addr.ss_family == AF_INET6) {
     uv_ip6_name((const struct sockaddr_in6*) &addr, ip, sizeof(ip));

@@ -20,8 +20,10 @@ struct ws__message_s {
 };
 
 static void ws__message_free(ws_conn_t* conn) {
-  ws__free(conn->message);
-  conn->message = NULL;
+  if (conn->busy->message == NULL)
+    return;
+  ws__free(conn->busy->message);
+  conn->busy->message = NULL;
 }
 
 /* A text or binary frame that starts a message wslay will see. */
@@ -29,13 +31,15 @@ static int ws__message_start(ws_conn_t* conn, uint64_t payload_len) {
   ws__message_t* m;
 
   ws__message_free(conn);
+  if (ws__conn_busy(conn) == NULL)
+    return WS_ENOMEM;
   m = ws__malloc(sizeof(*m));
   if (m == NULL)
     return WS_ENOMEM;
   m->len = 0;
   m->cap = sizeof(m->data);
   m->announced = payload_len;
-  conn->message = m;
+  conn->busy->message = m;
   return 0;
 }
 
@@ -45,7 +49,7 @@ static int ws__message_append(ws_conn_t* conn, const unsigned char* data,
   size_t limit;
   size_t cap;
 
-  m = conn->message;
+  m = conn->busy->message;
   if (len > m->cap - m->len) {
     /* Doubling, but never past the limit the frames were checked
      * against: the whole message fits in it. */
@@ -59,7 +63,7 @@ static int ws__message_append(ws_conn_t* conn, const unsigned char* data,
     if (m == NULL)
       return WS_ENOMEM;
     m->cap = cap;
-    conn->message = m;
+    conn->busy->message = m;
   }
   memcpy(m->data + m->len, data, len);
   m->len += len;
@@ -74,7 +78,7 @@ static uint32_t ws__message_utf8_end(const ws_conn_t* conn) {
   uint32_t state;
   size_t i;
 
-  m = conn->message;
+  m = conn->busy->message;
   if (m == NULL)
     return 0;
   i = m->len > 3 ? m->len - 3 : 0;
@@ -91,7 +95,7 @@ static uint32_t ws__message_utf8_end(const ws_conn_t* conn) {
 /* Inflated bytes count against max_message_size as they come. */
 static int ws__message_sink(ws_conn_t* conn, const unsigned char* data,
                             size_t len) {
-  if (len > conn->hub->options.max_message_size - conn->message->len)
+  if (len > conn->hub->options.max_message_size - conn->busy->message->len)
     return WS_ETOOBIG;
   return ws__message_append(conn, data, len);
 }
@@ -108,27 +112,36 @@ static uint16_t ws__inflate_close_code(int err) {
   }
 }
 
+/* The close code inflating found, for a connection with deflate. */
+static uint16_t ws__conn_inflate_fail(const ws_conn_t* conn) {
+  return conn->pmd ? conn->extra->inflate_fail : 0;
+}
+
+static int ws__conn_inflating(const ws_conn_t* conn) {
+  return conn->pmd && conn->extra->inflating;
+}
+
 /* Inflating failed while wslay reads: it reads no further, and the
  * connection fails once wslay returns (ws__conn_engine_feed()). */
 static void ws__conn_inflate_failed(ws_conn_t* conn, int err) {
-  conn->inflate_fail = ws__inflate_close_code(err);
-  if (conn->inflate_fail == 0)
+  conn->extra->inflate_fail = ws__inflate_close_code(err);
+  if (conn->extra->inflate_fail == 0)
     ws__conn_fail_later(conn, err);
   else
-    wslay_event_shutdown_read(conn->engine->ctx);
+    wslay_event_shutdown_read(conn->busy->engine->ctx);
 }
 
-/* Ends the compressed message assembled in conn->message: the rest of
+/* Ends the compressed message assembled in the busy state: the rest of
  * the data, then its text checked. Returns 0 or an error. */
 static int ws__message_inflate_end(ws_conn_t* conn, unsigned int opcode,
                                    const unsigned char* data, size_t len) {
   int r;
 
-  conn->inflating = 0;
+  conn->extra->inflating = 0;
   r = ws__inflate(conn, data, len, 1, ws__message_sink);
   ws__inflate_done(conn);
   if (r == 0 && opcode == WS__OP_TEXT &&
-      !ws__utf8_valid(conn->message->data, conn->message->len))
+      !ws__utf8_valid(conn->busy->message->data, conn->busy->message->len))
     r = WS_EPROTO;
   return r;
 }
@@ -137,11 +150,12 @@ static void ws__conn_on_wslay_chunk(ws_conn_t* conn,
                                     const unsigned char* data, size_t len) {
   int r;
 
-  if (conn->message == NULL || conn->state != WS__CONN_OPEN ||
-      conn->inflate_fail != 0)
+  if (conn->busy->message == NULL || conn->state != WS__CONN_OPEN ||
+      ws__conn_inflate_fail(conn) != 0)
     return;
-  r = conn->inflating ? ws__inflate(conn, data, len, 0, ws__message_sink)
-                      : ws__message_append(conn, data, len);
+  r = ws__conn_inflating(conn)
+          ? ws__inflate(conn, data, len, 0, ws__message_sink)
+          : ws__message_append(conn, data, len);
   if (r != 0)
     ws__conn_inflate_failed(conn, r);
 }
@@ -150,6 +164,8 @@ static void ws__conn_on_wslay_message(
     ws_conn_t* conn, const struct wslay_event_on_msg_recv_arg* arg) {
   const ws__conn_callbacks_t* cb;
   ws__message_t* m;
+  const char* reason;
+  size_t reason_len;
   int r;
 
   cb = &conn->hub->callbacks;
@@ -158,21 +174,21 @@ static void ws__conn_on_wslay_message(
   switch (arg->opcode) {
     case WSLAY_TEXT_FRAME:
     case WSLAY_BINARY_FRAME:
-      if (conn->inflating && conn->message != NULL &&
-          conn->inflate_fail == 0) {
+      if (ws__conn_inflating(conn) && conn->busy->message != NULL &&
+          ws__conn_inflate_fail(conn) == 0) {
         r = ws__message_inflate_end(conn, arg->opcode, NULL, 0);
         if (r != 0)
           ws__conn_inflate_failed(conn, r);
       }
-      if (conn->inflate_fail != 0)
+      if (ws__conn_inflate_fail(conn) != 0)
         break;
-      m = conn->message;
-      conn->message = NULL;
+      m = conn->busy->message;
+      conn->busy->message = NULL;
       if (m != NULL) {
         WS__COUNT(conn->hub, messages_in);
         WS__COUNT_N(conn->hub, message_bytes_in, m->len);
       }
-      if (m != NULL && cb->on_message != NULL && conn->pending_error == 0)
+      if (m != NULL && cb->on_message != NULL && !conn->fail_pending)
         cb->on_message(conn, (ws_opcode_t) arg->opcode, m->data, m->len);
       ws__free(m);
       break;
@@ -190,9 +206,10 @@ static void ws__conn_on_wslay_message(
                 close_codes_received[ws__close_code_slot(conn->close_code)]);
       /* No more sends from here: the close frame goes out next. */
       conn->close_queued = 1;
-      if (cb->on_peer_close != NULL)
-        cb->on_peer_close(conn, conn->close_code, conn->close_reason,
-                          conn->close_reason_len);
+      if (cb->on_peer_close != NULL) {
+        reason = ws__conn_close_reason(conn, &reason_len);
+        cb->on_peer_close(conn, conn->close_code, reason, reason_len);
+      }
       break;
     default:
       break;
@@ -234,7 +251,7 @@ static ssize_t ws__engine_send(wslay_event_context_ptr ctx,
   /* What wslay writes for us counts against the queue limit too. */
   if (!ws__conn_queue_has_room(conn, len))
     engine->error = WS_EQUEUEFULL;
-  else if (ws__outq_append(&conn->out, data, len, NULL, 0) != 0)
+  else if (ws__outq_append(&conn->busy->out, data, len, NULL, 0) != 0)
     engine->error = WS_ENOMEM;
   if (engine->error != 0) {
     wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
@@ -348,8 +365,8 @@ static uint16_t ws__conn_check_size(const ws_conn_t* conn,
     return 0; /* control frames: 125 bytes at most, whatever the limit */
   room = conn->hub->options.max_message_size;
   if (f->opcode == WS__OP_CONTINUATION && conn->in_fragment &&
-      conn->message != NULL)
-    room -= conn->message->announced; /* never more than the limit */
+      conn->busy->message != NULL)
+    room -= conn->busy->message->announced; /* never more than the limit */
   return f->payload_len > room ? WS_CLOSE_TOO_BIG : 0;
 }
 
@@ -368,15 +385,16 @@ static int ws__conn_track(ws_conn_t* conn, const ws__frame_t* f) {
       if (r != 0)
         return r;
       ws__inflate_done(conn);
-      conn->inflating = f->rsv != 0 && ws__conn_rsv_ok(conn, f);
+      if (conn->pmd)
+        conn->extra->inflating = f->rsv != 0 && ws__conn_rsv_ok(conn, f);
       conn->in_fragment = !f->fin;
       conn->fragment_text =
-          !f->fin && f->opcode == WS__OP_TEXT && !conn->inflating;
+          !f->fin && f->opcode == WS__OP_TEXT && !ws__conn_inflating(conn);
       return 0;
     case WS__OP_CONTINUATION:
       if (!conn->in_fragment)
         return 0; /* nothing to continue: wslay fails it */
-      conn->message->announced += f->payload_len;
+      conn->busy->message->announced += f->payload_len;
       if (f->fin) {
         conn->in_fragment = 0;
         conn->fragment_text = 0;
@@ -433,8 +451,8 @@ static void ws__conn_handle_compressed(ws_conn_t* conn, unsigned int opcode,
       ws__conn_abort(conn, r);
     return;
   }
-  m = conn->message;
-  conn->message = NULL;
+  m = conn->busy->message;
+  conn->busy->message = NULL;
   WS__COUNT(conn->hub, messages_in);
   WS__COUNT_N(conn->hub, message_bytes_in, m->len);
   on_message = conn->hub->callbacks.on_message;
@@ -504,9 +522,9 @@ static void ws__conn_engine_feed(ws_conn_t* conn, const unsigned char* frames,
   engine->in_len = 0;
   if (conn->state != WS__CONN_OPEN)
     return; /* a callback closed it */
-  if (conn->inflate_fail != 0) {
+  if (ws__conn_inflate_fail(conn) != 0) {
     ws__message_free(conn);
-    ws__conn_fail(conn, conn->inflate_fail);
+    ws__conn_fail(conn, ws__conn_inflate_fail(conn));
     return;
   }
   if (r != 0) {
@@ -616,11 +634,15 @@ struct ws__partial_s {
 static int ws__conn_keep_partial(ws_conn_t* conn, const unsigned char* data,
                                  size_t len) {
   ws__partial_t* p;
+  ws__busy_t* busy;
   uint64_t total;
   size_t need;
   size_t cap;
 
-  p = conn->partial;
+  busy = ws__conn_busy(conn);
+  if (busy == NULL)
+    return WS_ENOMEM;
+  p = busy->partial;
   need = (p != NULL ? p->len : 0) + len;
   if (p == NULL || need > p->cap) {
     cap = p != NULL ? p->cap * 2 : 256;
@@ -634,14 +656,14 @@ static int ws__conn_keep_partial(ws_conn_t* conn, const unsigned char* data,
     p = ws__realloc(p, offsetof(ws__partial_t, data) + cap);
     if (p == NULL)
       return WS_ENOMEM;
-    if (conn->partial == NULL) {
+    if (busy->partial == NULL) {
       p->frame.header_len = 0;
       p->len = 0;
       p->checked = 0;
       p->utf8 = 0;
     }
     p->cap = cap;
-    conn->partial = p;
+    busy->partial = p;
   }
   memcpy(p->data + p->len, data, len);
   p->len += len;
@@ -657,7 +679,7 @@ static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
   const unsigned char* data;
   size_t payload_len;
 
-  p = conn->partial;
+  p = conn->busy->partial;
   f = &p->frame;
   /* Masking wrong for our role and reserved bits are wslay's to judge. */
   if (f->header_len == 0 || p->len <= f->header_len || f->rsv != 0 ||
@@ -690,14 +712,14 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
 
   used = 0;
   for (;;) {
-    p = conn->partial;
+    p = conn->busy->partial;
     /* Until the header is whole, take one byte at a time, so the buffer
      * never holds the start of the next frame. */
     want = p->frame.header_len != 0
                ? p->frame.header_len + (size_t) p->frame.payload_len - p->len
                : 1;
     if (want == 0) {
-      conn->partial = NULL;
+      conn->busy->partial = NULL;
       WS__COUNT(conn->hub, frames_in[ws__frame_kind(p->frame.opcode)]);
       if (ws__conn_route(conn, &p->frame) != WS__ROUTE_ENGINE)
         ws__conn_handle(conn, &p->frame, p->data);
@@ -717,7 +739,7 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
       return len;
     }
     used += want;
-    p = conn->partial;
+    p = conn->busy->partial;
     if (p->frame.header_len == 0) {
       r = ws__conn_parse(conn, p->data, p->len, &p->frame);
       code = r == WS__FRAME_INVALID ? WS_CLOSE_PROTOCOL_ERROR
@@ -748,17 +770,23 @@ struct ws__held_s {
 static void ws__conn_hold(ws_conn_t* conn, const unsigned char* data,
                           size_t len) {
   ws__held_t* held;
+  ws__busy_t* busy;
   size_t kept;
 
-  kept = conn->held != NULL ? conn->held->len : 0;
-  held = ws__realloc(conn->held, offsetof(ws__held_t, data) + kept + len);
+  busy = ws__conn_busy(conn);
+  if (busy == NULL) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
+  kept = busy->held != NULL ? busy->held->len : 0;
+  held = ws__realloc(busy->held, offsetof(ws__held_t, data) + kept + len);
   if (held == NULL) {
     ws__conn_abort(conn, WS_ENOMEM);
     return;
   }
   memcpy(held->data + kept, data, len);
   held->len = kept + len;
-  conn->held = held;
+  busy->held = held;
 }
 
 static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
@@ -772,7 +800,7 @@ static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
       ws__conn_hold(conn, data, len);
       return;
     }
-    if (conn->partial != NULL) {
+    if (conn->busy->partial != NULL) {
       used = ws__conn_fill_partial(conn, data, len);
     } else {
       used = ws__conn_process(conn, data, len, &next, &status);
@@ -783,7 +811,7 @@ static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
           return;
         }
         if (status == WS__FRAME_HEADER)
-          conn->partial->frame = next;
+          conn->busy->partial->frame = next;
         if (ws__conn_partial_utf8_bad(conn))
           ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
         return;
@@ -797,7 +825,9 @@ static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
 void ws__conn_feed(ws_conn_t* conn, unsigned char* data, size_t len) {
   size_t used;
 
-  conn->last_rx = uv_now(conn->hub->loop);
+  /* Opening or closing, its deadline counts from the start. */
+  if (conn->state == WS__CONN_OPEN && !conn->close_queued)
+    conn->since = uv_now(conn->hub->loop);
   conn->ping_outstanding = 0;
   if (conn->state == WS__CONN_HANDSHAKE) {
     used = conn->hub->role->handshake(conn, data, len);
@@ -820,6 +850,8 @@ void ws__conn_on_read(ws_conn_t* conn, unsigned char* data, ssize_t nread) {
   if (ws__list_linked(&conn->dirty_node)) {
     ws__list_remove(&conn->dirty_node);
     ws__conn_service(conn);
+  } else {
+    ws__conn_maybe_idle(conn);
   }
 }
 
@@ -829,15 +861,17 @@ static void ws__conn_replay(ws_conn_t* conn) {
   ws__held_t* held;
   int r;
 
-  held = conn->held;
-  conn->held = NULL;
+  held = conn->busy->held;
+  if (held != NULL)
+    conn->busy->held = NULL;
   if (held != NULL && conn->state == WS__CONN_OPEN)
     ws__conn_feed_frames(conn, held->data, held->len);
   ws__free(held);
+  ws__conn_maybe_idle(conn);
   if (conn->paused || conn->detached ||
       (conn->state != WS__CONN_OPEN && conn->state != WS__CONN_DRAIN))
     return;
-  r = conn->transport->read_start(conn);
+  r = ws__conn_transport(conn)->read_start(conn);
   if (r != 0)
     ws__conn_abort(conn, r);
 }

@@ -197,7 +197,7 @@ static size_t ws__id_home(const ws__mailbox_t* box, ws_conn_id_t id) {
 static void ws__ids_put(ws__mailbox_t* box, ws_conn_t* conn) {
   size_t i;
 
-  i = ws__id_home(box, conn->id);
+  i = ws__id_home(box, ws__conn_id_of(conn));
   while (box->ids[i] != NULL)
     i = (i + 1) & (box->id_cap - 1);
   box->ids[i] = conn;
@@ -233,7 +233,7 @@ static size_t ws__ids_index(const ws__mailbox_t* box, ws_conn_id_t id) {
     return SIZE_MAX;
   for (i = ws__id_home(box, id); box->ids[i] != NULL;
        i = (i + 1) & (box->id_cap - 1))
-    if (box->ids[i]->id == id)
+    if (ws__conn_id_of(box->ids[i]) == id)
       return i;
   return SIZE_MAX;
 }
@@ -251,7 +251,8 @@ void ws__mailbox_forget(ws__mailbox_t* box, ws_conn_t* conn) {
   size_t i;
   size_t j;
 
-  i = conn->id != 0 ? ws__ids_index(box, conn->id) : SIZE_MAX;
+  i = ws__conn_id_of(conn) != 0 ? ws__ids_index(box, ws__conn_id_of(conn))
+                                 : SIZE_MAX;
   if (i == SIZE_MAX)
     return;
   /* Backward-shift deletion: every entry stays reachable from its home. */
@@ -259,7 +260,7 @@ void ws__mailbox_forget(ws__mailbox_t* box, ws_conn_t* conn) {
   box->ids[i] = NULL;
   box->id_count--;
   for (j = (i + 1) & mask; box->ids[j] != NULL; j = (j + 1) & mask) {
-    home = ws__id_home(box, box->ids[j]->id);
+    home = ws__id_home(box, ws__conn_id_of(box->ids[j]));
     if (((j - home) & mask) >= ((j - i) & mask)) {
       box->ids[i] = box->ids[j];
       box->ids[j] = NULL;
@@ -275,19 +276,20 @@ ws_conn_id_t ws_conn_id(ws_conn_t* conn) {
 
   if (conn == NULL)
     return 0;
-  if (conn->id != 0)
-    return conn->id;
+  if (ws__conn_id_of(conn) != 0)
+    return conn->extra->id;
   server = ws__server_of(conn);
-  if (server == NULL || conn->state == WS__CONN_CLOSED)
+  if (server == NULL || conn->state == WS__CONN_CLOSED ||
+      ws__conn_extra(conn) == NULL)
     return 0;
   box = &server->mailbox;
   if (!box->open ||
       ((box->id_count + 1) * 2 > box->id_cap && ws__ids_grow(box) != 0))
     return 0;
   serial = (atomic_fetch_add(&ws__next_serial, 1) + 1) & WS__SERIAL_MASK;
-  conn->id = ((ws_conn_id_t) box->slot << 48) | serial;
+  conn->extra->id = ((ws_conn_id_t) box->slot << 48) | serial;
   ws__ids_put(box, conn);
-  return conn->id;
+  return conn->extra->id;
 }
 
 /* ---- Sending, pinging and closing through an id ---- */

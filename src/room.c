@@ -53,8 +53,11 @@ static ws__member_t* ws__room_find(const ws_room_t* room,
   const ws__list_t* node;
   ws__member_t* member;
 
+  if (conn->extra == NULL)
+    return NULL;
   /* A connection is in few rooms: search its list, not the room's. */
-  for (node = conn->rooms.next; node != &conn->rooms; node = node->next) {
+  for (node = conn->extra->rooms.next; node != &conn->extra->rooms;
+       node = node->next) {
     member = WS__CONTAINER_OF(node, ws__member_t, conn_node);
     if (member->room == room)
       return member;
@@ -72,13 +75,15 @@ int ws_room_join(ws_room_t* room, ws_conn_t* conn) {
     return WS_EINVAL;
   if (!ws__conn_is_open(conn))
     return WS_ECLOSED;
+  if (ws__conn_extra(conn) == NULL)
+    return WS_ENOMEM;
   member = ws__malloc(sizeof(*member));
   if (member == NULL)
     return WS_ENOMEM;
   member->room = room;
   member->conn = conn;
   ws__list_insert_tail(&room->members, &member->room_node);
-  ws__list_insert_tail(&conn->rooms, &member->conn_node);
+  ws__list_insert_tail(&conn->extra->rooms, &member->conn_node);
   room->count++;
   return 0;
 }
@@ -189,6 +194,7 @@ int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
   ws__frame_t header;
   ws__list_t* node;
   ws_conn_t* conn;
+  ws__outq_t* q;
   int queued;
   int slow;
 
@@ -205,8 +211,9 @@ int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
       slow++;
       continue;
     }
-    if (ws__outq_append_shared(ws__conn_data_queue(conn), shared, frame,
-                               frame_len) != 0) {
+    q = ws__conn_data_queue(conn);
+    if (q == NULL ||
+        ws__outq_append_shared(q, shared, frame, frame_len) != 0) {
       /* No member misses a message silently: this one is dropped. */
       ws__conn_fail_later(conn, WS_ENOMEM);
       continue;
@@ -240,7 +247,7 @@ static ws__share_t ws__member_share(const ws_conn_t* conn, size_t len) {
   bits = hub->options.deflate_window_bits != 0
              ? hub->options.deflate_window_bits
              : 15;
-  return !conn->pmd_tx_keep && conn->pmd_tx_bits == bits
+  return !conn->extra->pmd_tx_keep && conn->extra->pmd_tx_bits == bits
              ? WS__SHARE_COMPRESSED
              : WS__SHARE_OWN;
 }
@@ -291,6 +298,8 @@ static int ws__room_queue(ws_room_t* room, ws_conn_t* conn,
   q = ws__conn_data_queue(conn);
   if (frame == NULL)
     r = ws__conn_queue_message(conn, q, opcode, data, len);
+  else if (q == NULL)
+    r = WS_ENOMEM;
   else
     r = ws__outq_append_shared(q, room->batch, frame, frame_len);
   if (r != 0) {
@@ -406,8 +415,10 @@ void ws_room_set_data(ws_room_t* room, void* data) {
 }
 
 void ws__conn_leave_rooms(ws_conn_t* conn) {
-  while (!ws__list_empty(&conn->rooms))
-    ws__member_free(WS__CONTAINER_OF(conn->rooms.next, ws__member_t,
+  if (conn->extra == NULL)
+    return;
+  while (!ws__list_empty(&conn->extra->rooms))
+    ws__member_free(WS__CONTAINER_OF(conn->extra->rooms.next, ws__member_t,
                                      conn_node));
 }
 

@@ -40,7 +40,12 @@ static int ws__conn_queue_frame(ws_conn_t* conn, ws__outq_t* q, int fin,
 
 int ws__conn_send_frame(ws_conn_t* conn, unsigned int opcode,
                         const void* data, size_t len) {
-  return ws__conn_queue_frame(conn, &conn->out, 1, opcode, data, len);
+  ws__busy_t* busy;
+
+  busy = ws__conn_busy(conn);
+  if (busy == NULL)
+    return WS_ENOMEM;
+  return ws__conn_queue_frame(conn, &busy->out, 1, opcode, data, len);
 }
 
 int ws__conn_queue_message(ws_conn_t* conn, ws__outq_t* q,
@@ -50,6 +55,8 @@ int ws__conn_queue_message(ws_conn_t* conn, ws__outq_t* q,
   size_t zlen;
   int r;
 
+  if (q == NULL)
+    return WS_ENOMEM;
   if (ws__deflate_wanted(conn, len)) {
     r = ws__deflate_message(conn->hub, conn, data, len, &z, &zlen);
     if (r < 0)
@@ -62,7 +69,12 @@ int ws__conn_queue_message(ws_conn_t* conn, ws__outq_t* q,
 }
 
 ws__outq_t* ws__conn_data_queue(ws_conn_t* conn) {
-  return conn->sending_fragments ? &conn->after : &conn->out;
+  ws__busy_t* busy;
+
+  busy = ws__conn_busy(conn);
+  if (busy == NULL)
+    return NULL;
+  return conn->sending_fragments ? &busy->after : &busy->out;
 }
 
 /* ---- Flow control: on_drain ---- */
@@ -72,7 +84,9 @@ ws__outq_t* ws__conn_data_queue(ws_conn_t* conn) {
  * queue cannot make it come back at once, forever. */
 static void ws__conn_owe_drain(ws_conn_t* conn) {
   conn->drain_wanted = 1;
-  conn->drain_mark = conn->out.consumed;
+  /* Without a busy state, the next one's count starts at the mark, 0. */
+  if (ws__conn_has_busy(conn))
+    conn->busy->drain_mark = conn->busy->out.consumed;
 }
 
 void ws__conn_note_queued(ws_conn_t* conn) {
@@ -90,7 +104,8 @@ static int ws__conn_refuse(ws_conn_t* conn) {
 static void ws__conn_maybe_drained(ws_conn_t* conn) {
   void (*on_drain)(ws_conn_t* conn);
 
-  if (!conn->drain_wanted || conn->out.consumed == conn->drain_mark ||
+  if (!conn->drain_wanted ||
+      conn->busy->out.consumed == conn->busy->drain_mark ||
       ws__conn_queued(conn) > conn->hub->drain_low_water)
     return;
   conn->drain_wanted = 0;
@@ -114,12 +129,13 @@ static int ws__conn_queue_pong(ws_conn_t* conn, const unsigned char* data,
     return WS_EQUEUEFULL;
   r = ws__conn_send_frame(conn, WS__OP_PONG, data, len);
   if (r == 0)
-    conn->pong_end = conn->out.consumed + conn->out.bytes;
+    conn->busy->pong_end = conn->busy->out.consumed + conn->busy->out.bytes;
   return r;
 }
 
 static int ws__conn_pong_waiting(const ws_conn_t* conn) {
-  return conn->pong_stalled && conn->out.consumed < conn->pong_end;
+  return conn->pong_stalled &&
+         conn->busy->out.consumed < conn->busy->pong_end;
 }
 
 void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
@@ -132,29 +148,32 @@ void ws__conn_answer_ping(ws_conn_t* conn, const unsigned char* data,
       ws__conn_fail_later(conn, r);
     return;
   }
-  if (conn->pong == NULL) {
-    conn->pong = ws__malloc(sizeof(*conn->pong));
-    if (conn->pong == NULL) {
+  /* A pong waits: the busy state is there. */
+  if (conn->busy->pong == NULL) {
+    conn->busy->pong = ws__malloc(sizeof(*conn->busy->pong));
+    if (conn->busy->pong == NULL) {
       ws__conn_fail_later(conn, WS_ENOMEM);
       return;
     }
   }
-  memcpy(conn->pong->data, data, len);
-  conn->pong->len = len;
+  memcpy(conn->busy->pong->data, data, len);
+  conn->busy->pong->len = len;
 }
 
 /* At a flush: the waiting pong goes out once the one before it has. */
 static int ws__conn_release_pong(ws_conn_t* conn) {
+  ws__pong_t* pong;
   int r;
 
-  if (conn->out.consumed >= conn->pong_end)
+  if (conn->busy->out.consumed >= conn->busy->pong_end)
     conn->pong_stalled = 0;
-  if (conn->pong == NULL || ws__conn_pong_waiting(conn) ||
+  pong = conn->busy->pong;
+  if (pong == NULL || ws__conn_pong_waiting(conn) ||
       conn->state != WS__CONN_OPEN || conn->close_queued)
     return 0;
-  r = ws__conn_queue_pong(conn, conn->pong->data, conn->pong->len);
-  ws__free(conn->pong);
-  conn->pong = NULL;
+  r = ws__conn_queue_pong(conn, pong->data, pong->len);
+  conn->busy->pong = NULL;
+  ws__free(pong);
   return r;
 }
 
@@ -164,76 +183,84 @@ static void ws__conn_finish(ws_conn_t* conn) {
   if (conn->shutdown_sent)
     return;
   conn->shutdown_sent = 1;
-  if (conn->detached || conn->transport->shutdown(conn) != 0)
+  if (conn->detached || ws__conn_transport(conn)->shutdown(conn) != 0)
     ws__conn_close_handle(conn);
 }
 
 void ws__conn_on_written(ws_conn_t* conn, int status) {
+  ws__busy_t* busy;
+
   if (status < 0) {
     ws__conn_abort(conn, status);
     return;
   }
-  ws__outq_consume(&conn->out, conn->write_len);
-  WS__COUNT_N(conn->hub, bytes_out, conn->write_len);
-  conn->write_len = 0;
+  busy = conn->busy;
+  ws__outq_consume(&busy->out, busy->write_len);
+  WS__COUNT_N(conn->hub, bytes_out, busy->write_len);
+  busy->write_len = 0;
   ws__conn_flush(conn);
 }
 
 /* Hands the queue to the transport: what it takes at once, then the rest
  * in one write. Returns 0 or an error. */
 static int ws__conn_write(ws_conn_t* conn) {
+  const ws__transport_t* transport;
   uv_buf_t bufs[WS__MAX_BUFS];
+  ws__outq_t* out;
   unsigned int n;
   unsigned int i;
   size_t len;
   int r;
 
-  while (conn->out.bytes > 0) {
-    n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
+  out = &conn->busy->out;
+  transport = ws__conn_transport(conn);
+  while (out->bytes > 0) {
+    n = ws__outq_bufs(out, bufs, WS__MAX_BUFS);
     for (len = 0, i = 0; i < n; i++)
       len += bufs[i].len;
-    r = conn->transport->try_write(conn, bufs, n);
+    r = transport->try_write(conn, bufs, n);
     if (r == UV_EAGAIN)
       break;
     if (r < 0)
       return r;
-    ws__outq_consume(&conn->out, (size_t) r);
+    ws__outq_consume(out, (size_t) r);
     WS__COUNT_N(conn->hub, bytes_out, r);
     if ((size_t) r < len)
       break;
   }
-  if (conn->out.bytes == 0)
+  if (out->bytes == 0)
     return 0;
-  n = ws__outq_bufs(&conn->out, bufs, WS__MAX_BUFS);
+  n = ws__outq_bufs(out, bufs, WS__MAX_BUFS);
   for (len = 0, i = 0; i < n; i++)
     len += bufs[i].len;
-  r = conn->transport->write(conn, bufs, n);
+  r = transport->write(conn, bufs, n);
   if (r == 0)
-    conn->write_len = len;
+    conn->busy->write_len = len;
   return r;
 }
 
 void ws__conn_flush(ws_conn_t* conn) {
   int r;
 
-  if (conn->pending_error != 0) {
-    ws__conn_abort(conn, conn->pending_error);
+  if (conn->fail_pending) {
+    ws__conn_abort(conn, conn->error);
     return;
   }
   if (conn->state == WS__CONN_CLOSED || conn->state == WS__CONN_CONNECTING)
     return;
   r = ws__conn_release_pong(conn);
-  if (r == 0 && conn->write_req == NULL && !conn->detached)
+  if (r == 0 && conn->busy->write_req == NULL && !conn->detached)
     r = ws__conn_write(conn);
   if (r != 0) {
     ws__conn_abort(conn, r);
     return;
   }
-  if (conn->out.consumed < conn->pong_end)
+  if (conn->busy->out.consumed < conn->busy->pong_end)
     conn->pong_stalled = 1;
-  if (conn->state == WS__CONN_DRAIN && conn->out.bytes == 0)
+  if (conn->state == WS__CONN_DRAIN && conn->busy->out.bytes == 0)
     ws__conn_finish(conn);
   ws__conn_maybe_drained(conn);
+  ws__conn_maybe_idle(conn);
 }
 
 int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
@@ -290,7 +317,10 @@ int ws_conn_send_fragment(ws_conn_t* conn, const void* data, size_t len,
       !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER))
     return ws__conn_refuse(conn);
   opcode = conn->fragment_sent ? WS__OP_CONTINUATION : conn->send_opcode;
-  r = ws__conn_queue_frame(conn, &conn->out, fin, opcode, data, len);
+  r = ws__conn_busy(conn) == NULL
+          ? WS_ENOMEM
+          : ws__conn_queue_frame(conn, &conn->busy->out, fin, opcode, data,
+                                 len);
   if (r != 0) {
     ws__conn_fail_later(conn, r);
     return r;
@@ -301,7 +331,7 @@ int ws_conn_send_fragment(ws_conn_t* conn, const void* data, size_t len,
     WS__COUNT(conn->hub, messages_out);
     /* What was sent meanwhile follows the message. */
     conn->sending_fragments = 0;
-    ws__outq_move(&conn->out, &conn->after);
+    ws__outq_move(&conn->busy->out, &conn->busy->after);
   }
   ws__conn_note_queued(conn);
   return 0;

@@ -24,7 +24,7 @@ static void ws__server_conn_closing(ws_conn_t* conn) {
   ws_server_t* server;
 
   server = (ws_server_t*) conn->hub;
-  if (conn->id != 0)
+  if (ws__conn_id_of(conn) != 0)
     ws__mailbox_forget(&server->mailbox, conn);
   ws__conn_leave_rooms(conn);
 }

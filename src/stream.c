@@ -19,8 +19,6 @@ struct ws__adopted_s {
 void ws__stream_init_tcp(ws_conn_t* conn) {
   uv_tcp_init(conn->hub->loop, &conn->tcp);
   conn->tcp.data = conn;
-  conn->stream = (uv_stream_t*) &conn->tcp;
-  conn->transport = &ws__stream_transport;
 }
 
 static void ws__stream_on_alloc(uv_handle_t* handle, size_t suggested,
@@ -40,16 +38,18 @@ static void ws__stream_on_read(uv_stream_t* stream, ssize_t nread,
 }
 
 static int ws__stream_read_start(ws_conn_t* conn) {
+  uv_stream_t* stream;
   int r;
 
-  r = uv_read_start(conn->stream, ws__stream_on_alloc, ws__stream_on_read);
-  if (r == 0 && conn->stream->type == UV_TCP)
-    uv_tcp_nodelay((uv_tcp_t*) conn->stream, 1);
+  stream = ws__conn_stream(conn);
+  r = uv_read_start(stream, ws__stream_on_alloc, ws__stream_on_read);
+  if (r == 0 && stream->type == UV_TCP)
+    uv_tcp_nodelay((uv_tcp_t*) stream, 1);
   return r;
 }
 
 static int ws__stream_read_stop(ws_conn_t* conn) {
-  return uv_read_stop(conn->stream);
+  return uv_read_stop(ws__conn_stream(conn));
 }
 
 /* From the loop: what the application read, then the stream. */
@@ -81,6 +81,8 @@ int ws__stream_adopt(ws_conn_t* conn, uv_stream_t* stream, const void* data,
                      size_t len, uv_close_cb close_cb) {
   ws__adopted_t* adopted;
 
+  if (ws__conn_extra(conn) == NULL)
+    return WS_ENOMEM;
   adopted = ws__calloc(1, sizeof(*adopted));
   if (adopted == NULL)
     return WS_ENOMEM;
@@ -99,9 +101,8 @@ int ws__stream_adopt(ws_conn_t* conn, uv_stream_t* stream, const void* data,
   adopted->data = stream->data;
   uv_read_stop(stream);
   stream->data = conn;
-  conn->stream = stream;
-  conn->adopted = adopted;
-  conn->transport = &ws__stream_transport;
+  conn->extra->stream = stream;
+  conn->extra->adopted = adopted;
   /* The bytes are parsed from the loop, never inside ws_server_adopt(),
    * and the stream is read only after them. */
   ws__hub_defer(conn->hub, &adopted->start);
@@ -112,7 +113,7 @@ static int ws__stream_try_write(ws_conn_t* conn, const uv_buf_t* bufs,
                                 unsigned int n) {
   int r;
 
-  r = uv_try_write(conn->stream, bufs, n);
+  r = uv_try_write(ws__conn_stream(conn), bufs, n);
   return r == UV_ENOSYS ? UV_EAGAIN : r;
 }
 
@@ -121,7 +122,7 @@ static void ws__stream_on_write(uv_write_t* req, int status) {
 
   conn = req->data;
   ws__free(req);
-  conn->write_req = NULL;
+  conn->busy->write_req = NULL;
   conn->hub->io->on_written(conn, status);
 }
 
@@ -134,12 +135,12 @@ static int ws__stream_write(ws_conn_t* conn, const uv_buf_t* bufs,
   if (req == NULL)
     return WS_ENOMEM;
   req->data = conn;
-  r = uv_write(req, conn->stream, bufs, n, ws__stream_on_write);
+  r = uv_write(req, ws__conn_stream(conn), bufs, n, ws__stream_on_write);
   if (r != 0) {
     ws__free(req);
     return r;
   }
-  conn->write_req = req;
+  conn->busy->write_req = req;
   return 0;
 }
 
@@ -157,7 +158,7 @@ static int ws__stream_shutdown(ws_conn_t* conn) {
   req = ws__malloc(sizeof(*req));
   if (req == NULL)
     return WS_ENOMEM;
-  r = uv_shutdown(req, conn->stream, ws__stream_on_shutdown);
+  r = uv_shutdown(req, ws__conn_stream(conn), ws__stream_on_shutdown);
   if (r != 0)
     ws__free(req);
   return r;
@@ -171,10 +172,10 @@ static void ws__stream_on_close(uv_handle_t* handle) {
   ws_conn_t* conn;
 
   conn = handle->data;
-  adopted = conn->adopted;
+  adopted = conn->extra != NULL ? conn->extra->adopted : NULL;
   if (adopted != NULL) {
-    conn->adopted = NULL;
-    conn->stream = NULL;
+    conn->extra->adopted = NULL;
+    conn->extra->stream = NULL;
     handle->data = adopted->data;
     close_cb = adopted->close_cb;
     ws__free(adopted->input);
@@ -186,19 +187,21 @@ static void ws__stream_on_close(uv_handle_t* handle) {
 }
 
 static void ws__stream_close(ws_conn_t* conn) {
-  if (conn->adopted != NULL)
-    ws__list_remove(&conn->adopted->start.node);
-  uv_close((uv_handle_t*) conn->stream, ws__stream_on_close);
+  if (conn->extra != NULL && conn->extra->adopted != NULL)
+    ws__list_remove(&conn->extra->adopted->start.node);
+  uv_close((uv_handle_t*) ws__conn_stream(conn), ws__stream_on_close);
 }
 
 static int ws__stream_peer_addr(const ws_conn_t* conn,
                                 struct sockaddr_storage* addr) {
+  uv_stream_t* stream;
   int len;
 
-  if (conn->stream->type != UV_TCP)
+  stream = ws__conn_stream(conn);
+  if (stream->type != UV_TCP)
     return UV_ENOTSUP;
   len = (int) sizeof(*addr);
-  return uv_tcp_getpeername((const uv_tcp_t*) conn->stream,
+  return uv_tcp_getpeername((const uv_tcp_t*) stream,
                             (struct sockaddr*) addr, &len);
 }
 

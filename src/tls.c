@@ -317,7 +317,7 @@ static int ws__tls_flush(ws__tls_t* tls, int try_first) {
     n = ws__outq_bufs(&tls->out, bufs, WS__TLS_MAX_BUFS);
     for (len = 0, i = 0; i < n; i++)
       len += bufs[i].len;
-    r = uv_try_write(tls->conn->stream, bufs, n);
+    r = uv_try_write(ws__conn_stream(tls->conn), bufs, n);
     if (r == UV_EAGAIN || r == UV_ENOSYS)
       break;
     if (r < 0)
@@ -332,7 +332,8 @@ static int ws__tls_flush(ws__tls_t* tls, int try_first) {
   for (len = 0, i = 0; i < n; i++)
     len += bufs[i].len;
   tls->req.data = tls;
-  r = uv_write(&tls->req, tls->conn->stream, bufs, n, ws__tls_on_write);
+  r = uv_write(&tls->req, ws__conn_stream(tls->conn), bufs, n,
+               ws__tls_on_write);
   if (r != 0)
     return r;
   tls->writing = 1;
@@ -407,7 +408,7 @@ static void ws__tls_fail(ws__tls_t* tls, int error) {
     ws__free(tls->plain);
     tls->plain = NULL;
     tls->plain_count = 0;
-    conn->write_req = NULL;
+    conn->busy->write_req = NULL;
     conn->hub->io->on_written(conn, error);
     return;
   }
@@ -444,7 +445,7 @@ static void ws__tls_pump(ws__tls_t* tls) {
   if (tls->plain != NULL && tls->plain_count == 0) {
     ws__free(tls->plain);
     tls->plain = NULL;
-    conn->write_req = NULL;
+    conn->busy->write_req = NULL;
     conn->hub->io->on_written(conn, 0);
     return;
   }
@@ -453,7 +454,7 @@ static void ws__tls_pump(ws__tls_t* tls) {
     req = ws__malloc(sizeof(*req));
     if (req == NULL)
       return; /* the close timeout ends it */
-    if (uv_shutdown(req, conn->stream, ws__tls_on_shutdown) != 0)
+    if (uv_shutdown(req, ws__conn_stream(conn), ws__tls_on_shutdown) != 0)
       ws__free(req);
   }
 }
@@ -464,7 +465,7 @@ static int ws__tls_try_write(ws_conn_t* conn, const uv_buf_t* bufs,
   size_t taken;
   int r;
 
-  tls = conn->tls;
+  tls = conn->extra->tls;
   if (tls->plain != NULL || !SSL_is_init_finished(tls->ssl))
     return UV_EAGAIN;
   r = ws__tls_encrypt(tls, bufs, n, &taken);
@@ -483,7 +484,7 @@ static int ws__tls_write(ws_conn_t* conn, const uv_buf_t* bufs,
   size_t taken;
   int r;
 
-  tls = conn->tls;
+  tls = conn->extra->tls;
   tls->plain = ws__malloc(n * sizeof(*bufs));
   if (tls->plain == NULL)
     return WS_ENOMEM;
@@ -499,7 +500,7 @@ static int ws__tls_write(ws_conn_t* conn, const uv_buf_t* bufs,
     return r;
   }
   /* The connection waits for on_written, as for a stream's write. */
-  conn->write_req = &tls->req;
+  conn->busy->write_req = &tls->req;
   return 0;
 }
 
@@ -507,7 +508,7 @@ static int ws__tls_write(ws_conn_t* conn, const uv_buf_t* bufs,
 static int ws__tls_shutdown(ws_conn_t* conn) {
   ws__tls_t* tls;
 
-  tls = conn->tls;
+  tls = conn->extra->tls;
   if (!tls->failed && SSL_is_init_finished(tls->ssl) &&
       SSL_shutdown(tls->ssl) < 0)
     ERR_clear_error();
@@ -596,7 +597,7 @@ static void ws__tls_on_read(uv_stream_t* stream, ssize_t nread,
   int r;
 
   conn = stream->data;
-  tls = conn->tls;
+  tls = conn->extra->tls;
   base = buf->base != NULL
              ? (unsigned char*) buf->base - WS__TLS_RESERVE
              : NULL;
@@ -628,14 +629,14 @@ static void ws__tls_on_read(uv_stream_t* stream, ssize_t nread,
 static int ws__tls_read_start(ws_conn_t* conn) {
   int r;
 
-  r = uv_read_start(conn->stream, ws__tls_on_alloc, ws__tls_on_read);
+  r = uv_read_start(ws__conn_stream(conn), ws__tls_on_alloc, ws__tls_on_read);
   if (r == 0)
     uv_tcp_nodelay(&conn->tcp, 1);
   return r;
 }
 
 static int ws__tls_read_stop(ws_conn_t* conn) {
-  return uv_read_stop(conn->stream);
+  return uv_read_stop(ws__conn_stream(conn));
 }
 
 /* ---- Starting and closing ---- */
@@ -648,7 +649,7 @@ int ws__tls_start(ws_conn_t* conn, ws__tls_ctx_t* ctx, const char* host) {
   int ok;
 
   uv_once(&ws__tls_once, ws__tls_init_method);
-  if (ws__tls_bio_method == NULL)
+  if (ws__tls_bio_method == NULL || ws__conn_extra(conn) == NULL)
     return WS_ENOMEM;
   tls = ws__calloc(1, sizeof(*tls));
   if (tls == NULL)
@@ -693,8 +694,8 @@ int ws__tls_start(ws_conn_t* conn, ws__tls_ctx_t* ctx, const char* host) {
   tls->ctx = ctx;
   tls->conn = conn;
   tls->out.spare = &conn->hub->spare_seg;
-  conn->tls = tls;
-  conn->transport = &ws__tls_transport;
+  conn->extra->tls = tls;
+  conn->extra->transport = &ws__tls_transport;
   return 0;
 }
 
@@ -703,8 +704,8 @@ static void ws__tls_on_close(uv_handle_t* handle) {
   ws__tls_t* tls;
 
   conn = handle->data;
-  tls = conn->tls;
-  conn->tls = NULL;
+  tls = conn->extra->tls;
+  conn->extra->tls = NULL;
   if (!tls->handshake_done)
     WS__COUNT(conn->hub, tls_handshake_failures);
   SSL_free(tls->ssl);
@@ -716,8 +717,8 @@ static void ws__tls_on_close(uv_handle_t* handle) {
 }
 
 static void ws__tls_close(ws_conn_t* conn) {
-  conn->tls->closing = 1;
-  uv_close((uv_handle_t*) conn->stream, ws__tls_on_close);
+  conn->extra->tls->closing = 1;
+  uv_close((uv_handle_t*) ws__conn_stream(conn), ws__tls_on_close);
 }
 
 static int ws__tls_peer_addr(const ws_conn_t* conn,
@@ -729,7 +730,7 @@ static int ws__tls_peer_addr(const ws_conn_t* conn,
 }
 
 int ws_conn_is_tls(const ws_conn_t* conn) {
-  return conn != NULL && conn->transport == &ws__tls_transport;
+  return conn != NULL && ws__conn_transport(conn) == &ws__tls_transport;
 }
 
 const ws__transport_t ws__tls_transport = {

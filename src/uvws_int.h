@@ -221,6 +221,8 @@ typedef struct {
   size_t count;
   int put_off;              /* the last tick came late and put off what
                                was due until the loop had read */
+  int late;                 /* inside such a tick: what is due waits one
+                               more tick (ws__conn_on_deadline()) */
 } ws__wheel_t;
 
 /* ---- wslay contexts, lent to connections that need one (engine.c) ---- */
@@ -368,46 +370,83 @@ typedef struct {
 extern const ws__role_t ws__server_role;
 extern const ws__role_t ws__client_role;
 
-struct ws_conn_s {
-  uv_tcp_t tcp;             /* its own socket, unless its stream is adopted */
-  ws__hub_t* hub;
-  const ws__transport_t* transport;
-  uv_stream_t* stream;      /* the transport's: &tcp, or an adopted one */
-  union {                   /* what the transport keeps, if anything: */
-    ws__adopted_t* adopted; /* the stream's, of an adopted stream */
-    ws__tls_t* tls;         /* TLS's (never adopted) */
-  };
-  void* data;
-  ws__list_t node;          /* hub->conns */
-  ws__list_t timeout_node;  /* a wheel slot */
-  ws__list_t dirty_node;    /* hub->dirty: has output to flush */
-  ws__deferred_t resume;    /* feeds what it held when it paused */
-  uint64_t deadline;
-  uint64_t started;         /* loop time of accept, or of the close start */
-  uint64_t last_rx;         /* loop time of the last read */
-  uint64_t ping_sent;
-  uint64_t ping_consumed;   /* out.consumed when that ping was queued */
-  ws_request_t* request;    /* during the handshake only */
-  ws__dial_t* dial;         /* a client's connection until it opens */
-  int http_status;          /* a client's upgrade response status */
-  ws__engine_t* engine;     /* lent while a frame engine is needed */
-  ws__partial_t* partial;   /* a frame not all received yet */
-  ws__message_t* message;   /* a message wslay is receiving */
-  ws__pong_t* pong;         /* the latest ping's answer, waiting */
-  ws__held_t* held;         /* input read but not fed when it paused */
-  uint64_t pong_end;        /* out.consumed once the queued pong is out */
-  uint64_t drain_mark;      /* out.consumed when on_drain became owed */
+/* What a connection needs only while it is busy: output pending or being
+ * written, a frame or message under way, input held, a ping or a pong
+ * waiting. Lent from the hub's pool (busy.c); an idle connection points
+ * at ws__conn_no_busy, all zero and read-only, so that reading it needs
+ * no test. Its marks count in out.consumed, which starts at 0 with each
+ * loan. */
+typedef struct ws__busy_s {
+  ws_conn_t* conn;          /* set for resume's callback */
+  struct ws__busy_s* next;  /* the hub's free list */
   ws__outq_t out;
   ws__outq_t after;         /* data sent while a fragmented message is:
                                it goes out once that message ends */
   uv_write_t* write_req;    /* the transport's write in flight, or NULL */
   size_t write_len;         /* bytes of that write */
+  ws__engine_t* engine;     /* lent while a frame engine is needed */
+  ws__partial_t* partial;   /* a frame not all received yet */
+  ws__message_t* message;   /* a message wslay is receiving */
+  ws__pong_t* pong;         /* the latest ping's answer, waiting */
+  ws__held_t* held;         /* input read but not fed when it paused */
+  ws__deferred_t resume;    /* feeds what it held when it paused */
+  uint64_t ping_sent;       /* loop time of the ping outstanding */
+  uint64_t ping_consumed;   /* out.consumed when that ping was queued */
+  uint64_t pong_end;        /* out.consumed once the queued pong is out */
+  uint64_t drain_mark;      /* out.consumed when on_drain became owed */
+} ws__busy_t;
+
+extern const ws__busy_t ws__conn_no_busy;
+
+/* What few connections need: one opening, closing, on TLS or an adopted
+ * stream, with a subprotocol, an id, rooms, or deflate. NULL until then
+ * (ws__conn_extra()). */
+typedef struct {
+  const ws__transport_t* transport; /* NULL: ws__stream_transport */
+  uv_stream_t* stream;      /* NULL: &conn->tcp */
+  union {                   /* what the transport keeps, if anything: */
+    ws__adopted_t* adopted; /* the stream's, of an adopted stream */
+    ws__tls_t* tls;         /* TLS's (never adopted) */
+  };
+  ws_request_t* request;    /* during the handshake only */
+  ws__dial_t* dial;         /* a client's connection until it opens */
   char* subprotocol;
   ws__list_t rooms;         /* ws__member_t.conn_node */
   uint64_t skipped;         /* broadcasts skipped under WS_SLOW_SKIP */
-  ws__conn_state_t state;
-  int error;                /* ws_close_info_t.error */
-  int pending_error;        /* drop the connection at the next flush */
+  ws_conn_id_t id;          /* 0 until ws_conn_id() (remote.c) */
+  char* close_reason;       /* close_reason_len bytes, NUL-terminated */
+  int http_status;          /* a client's upgrade response status */
+  /* permessage-deflate, once negotiated (deflate.c). */
+  ws__zstream_t* inflater;  /* lent while a compressed message is read;
+                               kept if the peer keeps its context */
+  ws__zstream_t* deflater;  /* kept if we keep our context */
+  uint8_t pmd_tx_bits;      /* the window we compress with, 8..15 */
+  uint8_t pmd_rx_bits;      /* the window the peer compresses with */
+  uint16_t inflate_fail;    /* a close code for what inflating found */
+  uint8_t close_reason_len;
+  unsigned int pmd_tx_keep : 1;   /* we keep our context */
+  unsigned int pmd_rx_keep : 1;   /* the peer keeps its context */
+  unsigned int inflating : 1;     /* the message being read is compressed */
+} ws__conn_extra_t;
+
+/* An idle open connection is this struct alone (test_idle_memory.c). */
+struct ws_conn_s {
+  uv_tcp_t tcp;             /* its own socket, unless its stream is adopted */
+  ws__hub_t* hub;
+  void* data;
+  ws__list_t node;          /* hub->conns */
+  ws__list_t timeout_node;  /* a wheel slot */
+  ws__list_t dirty_node;    /* hub->dirty: has output to flush */
+  ws__busy_t* busy;         /* &ws__conn_no_busy while idle */
+  ws__conn_extra_t* extra;
+  /* The loop time the state's deadline counts from: the accept (or the
+   * dial) while opening, the last read while open, the close's start
+   * while closing. */
+  uint64_t since;
+  uint16_t close_code;
+  int16_t error;            /* ws_close_info_t.error: ws_ and libuv
+                               errors all fit */
+  unsigned int state : 3;         /* ws__conn_state_t */
   unsigned int opened : 1;        /* on_open was called */
   unsigned int in_fragment : 1;   /* a fragmented message is under way */
   unsigned int fragment_text : 1; /* ... and it is a text message */
@@ -426,23 +465,49 @@ struct ws_conn_s {
   unsigned int fragment_sent : 1; /* ... and its first frame is queued */
   unsigned int send_opcode : 4;   /* ... with this opcode */
   unsigned int close_counted : 1; /* our close frame is in the counters */
-  /* permessage-deflate, once negotiated (deflate.c). */
-  ws__zstream_t* inflater;  /* lent while a compressed message is read;
-                               kept if the peer keeps its context */
-  ws__zstream_t* deflater;  /* kept if we keep our context */
-  uint8_t pmd_tx_bits;      /* the window we compress with, 8..15 */
-  uint8_t pmd_rx_bits;      /* the window the peer compresses with */
-  uint16_t inflate_fail;    /* a close code for what inflating found */
   unsigned int pmd : 1;           /* permessage-deflate negotiated */
-  unsigned int pmd_tx_keep : 1;   /* we keep our context */
-  unsigned int pmd_rx_keep : 1;   /* the peer keeps its context */
-  unsigned int inflating : 1;     /* the message being read is compressed */
-  uint16_t close_code;
-  uint8_t close_reason_len;
-  char close_reason[123];
-  ws_conn_id_t id;          /* 0 until ws_conn_id() (remote.c) */
   unsigned int counted : 1; /* counts in its server group's connections */
+  unsigned int fail_pending : 1;  /* drop it (error) at the next flush */
 };
+
+static inline int ws__conn_has_busy(const ws_conn_t* conn) {
+  return conn->busy != &ws__conn_no_busy;
+}
+ws__busy_t* ws__conn_lend_busy(ws_conn_t* conn);
+/* Lends conn its busy state if it has none; NULL if out of memory. */
+static inline ws__busy_t* ws__conn_busy(ws_conn_t* conn) {
+  return ws__conn_has_busy(conn) ? conn->busy : ws__conn_lend_busy(conn);
+}
+/* Gives the busy state back if nothing needs it any more. */
+void ws__conn_maybe_idle(ws_conn_t* conn);
+/* Makes conn's extra state if it has none; NULL if out of memory. */
+ws__conn_extra_t* ws__conn_extra(ws_conn_t* conn);
+
+static inline const ws__transport_t* ws__conn_transport(
+    const ws_conn_t* conn) {
+  return conn->extra != NULL && conn->extra->transport != NULL
+             ? conn->extra->transport
+             : &ws__stream_transport;
+}
+
+static inline uv_stream_t* ws__conn_stream(const ws_conn_t* conn) {
+  return conn->extra != NULL && conn->extra->stream != NULL
+             ? conn->extra->stream
+             : (uv_stream_t*) &conn->tcp;
+}
+
+/* 0 until ws_conn_id() gave it one. */
+static inline ws_conn_id_t ws__conn_id_of(const ws_conn_t* conn) {
+  return conn->extra != NULL ? conn->extra->id : 0;
+}
+
+/* The busy states' pool (busy.c): it keeps no more than there are
+ * connections, this many at least (a broadcast lends one to every
+ * member, then takes them all back). */
+#define WS__BUSY_POOL_MIN 64
+/* Frees what the pool keeps beyond the connections left. */
+void ws__busy_pool_trim(ws__hub_t* hub);
+void ws__busy_pool_free(ws__hub_t* hub);
 
 /* The callbacks both roles give their connections. */
 typedef struct {
@@ -482,6 +547,8 @@ struct ws__hub_s {
   ws__seg_t* spare_seg;      /* see ws__outq_t.spare */
   ws__engine_t* free_engines;
   size_t free_engine_count;
+  struct ws__busy_s* free_busy; /* busy.c's pool */
+  size_t free_busy_count;
   unsigned char* read_buf;   /* shared by every connection */
   size_t read_buf_size;
   int read_buf_busy;
@@ -579,6 +646,8 @@ ws__engine_t* ws__conn_engine(ws_conn_t* conn);
 /* Records the close code and reason on_close will report. */
 void ws__conn_set_close_info(ws_conn_t* conn, uint16_t code,
                              const void* reason, size_t len);
+/* The close reason on_close reports ("" if none), *len its length. */
+const char* ws__conn_close_reason(const ws_conn_t* conn, size_t* len);
 /* Records why the connection ends, if nothing did before. */
 void ws__conn_set_error(ws_conn_t* conn, int error);
 /* The loop time of the connection's next deadline, 0 if none. */
@@ -652,7 +721,7 @@ static inline int ws__conn_queue_has_room(const ws_conn_t* conn,
   size_t limit;
 
   limit = conn->hub->options.max_queued_bytes;
-  return n <= limit && conn->out.bytes <= limit - n;
+  return n <= limit && conn->busy->out.bytes <= limit - n;
 }
 /* Queues a whole message on q, compressed if conn negotiated deflate and
  * it is long enough; 0 or WS_ENOMEM. */

@@ -1,7 +1,9 @@
 /* Connection deadlines in a hashed timer wheel driven by one uv_timer_t.
  * Activity never touches the wheel: a connection stores timestamps, and
  * when its slot comes round it works out whether a deadline really passed
- * (ws__conn_on_deadline), so 100,000 connections cost one timer.
+ * (ws__conn_on_deadline), so 100,000 connections cost one timer. It stores
+ * no deadline either: one far away comes round once per turn, and is put
+ * back.
  * A tick that comes late (the loop's thread was busy: a callback that
  * blocked) puts off what is due by one tick: libuv runs timers before it
  * reads, so input that arrived meanwhile (a pong, the rest of a request)
@@ -18,6 +20,7 @@ void ws__wheel_init(ws__wheel_t* wheel, uint64_t tick) {
   wheel->next_tick = 0;
   wheel->count = 0;
   wheel->put_off = 0;
+  wheel->late = 0;
   for (i = 0; i < WS__WHEEL_SLOTS; i++)
     ws__list_init(&wheel->slots[i]);
 }
@@ -30,7 +33,6 @@ void ws__wheel_schedule(ws__hub_t* hub, ws_conn_t* conn,
 
   wheel = &hub->wheel;
   ws__wheel_cancel(hub, conn);
-  conn->deadline = deadline;
   if (deadline == 0)
     return;
   if (wheel->count == 0) {
@@ -93,12 +95,11 @@ static void ws__wheel_on_tick(uv_timer_t* timer) {
       ws__list_remove(&conn->timeout_node);
       if (--wheel->count == 0)
         uv_timer_stop(&wheel->timer);
-      if (conn->deadline > now)
-        ws__wheel_schedule(hub, conn, conn->deadline);
-      else if (late)
-        ws__wheel_schedule(hub, conn, now + wheel->tick);
-      else
-        hub->io->on_deadline(conn, now);
+      /* It works out its deadline again, late or not: a connection
+       * stores no deadline. */
+      wheel->late = late;
+      hub->io->on_deadline(conn, now);
+      wheel->late = 0;
     }
   }
 }

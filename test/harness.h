@@ -156,20 +156,23 @@ static inline size_t harness_take(ws_conn_t* conn, unsigned char* out,
   size_t len;
 
   len = 0;
-  for (seg = conn->out.head; seg != NULL; seg = seg->next) {
+  for (seg = conn->busy->out.head; seg != NULL; seg = seg->next) {
     ASSERT(len + seg->len <= cap);
     memcpy(out + len, seg->base, seg->len);
     len += seg->len;
   }
-  ws__outq_consume(&conn->out, conn->out.bytes);
+  if (ws__conn_has_busy(conn))
+    ws__outq_consume(&conn->busy->out, conn->busy->out.bytes);
   ws__conn_flush(conn);
   return len;
 }
 
-/* What the server holds between connections once it has written anything:
- * its one spare output segment. */
+/* What the server keeps for reuse once it has written anything: its one
+ * spare output segment and its pool of busy states. */
 static inline size_t harness_spare_bytes(const ws_server_t* server) {
-  return server->hub.spare_seg != NULL ? sizeof(ws__seg_t) + WS__SEG_MIN : 0;
+  return (server->hub.spare_seg != NULL ? sizeof(ws__seg_t) + WS__SEG_MIN
+                                         : 0) +
+         server->hub.free_busy_count * sizeof(ws__busy_t);
 }
 
 /* Ends the connection (if still up) and frees it. */

@@ -35,14 +35,14 @@ int main(void) {
   /* A name lookup under way. */
   conn = connect_to(client, "localhost", port);
   ASSERT_EQ(WS__CONN_CONNECTING, conn->state);
-  ASSERT_NOT_NULL(conn->dial);
-  ASSERT(conn->dial->dns_busy);
+  ASSERT_NOT_NULL(conn->extra->dial);
+  ASSERT(conn->extra->dial->dns_busy);
   cancel(&loop, conn);
 
   /* A TCP connect to an address literal, not yet complete. */
   conn = connect_to(client, "127.0.0.1", port);
   ASSERT_EQ(WS__CONN_CONNECTING, conn->state);
-  ASSERT(!conn->dial->dns_busy);
+  ASSERT(!conn->extra->dial->dns_busy);
   cancel(&loop, conn);
 
   /* Connected, the upgrade request sent, no answer yet; and closed twice:

@@ -51,8 +51,8 @@ int main(void) {
                               head, sizeof(head));
     else
       conns[i] = deflate_open(server, "", head, sizeof(head));
-    ASSERT_EQ(i < KEPT, conns[i]->pmd_tx_keep);
     ASSERT_EQ(i < KEPT + SHARED + SMALL, conns[i]->pmd);
+    ASSERT_EQ(i < KEPT, conns[i]->pmd && conns[i]->extra->pmd_tx_keep);
     ASSERT_EQ(0, ws_room_join(room, conns[i]));
   }
   for (i = 0; i < KEPT; i++) {
@@ -72,14 +72,14 @@ int main(void) {
     ASSERT_EQ(MEMBERS, ws_room_broadcast(room, WS_OP_TEXT, json, n, NULL));
     ASSERT_UINT64_EQ(calls + 1 + KEPT + SMALL, server->hub.deflate_calls);
 
-    shared = conns[KEPT]->out.head->shared;
-    base = conns[KEPT]->out.head->base;
+    shared = conns[KEPT]->busy->out.head->shared;
+    base = conns[KEPT]->busy->out.head->base;
     ASSERT_NOT_NULL(shared);
     for (i = 0; i < MEMBERS; i++) {
       /* Those that share hold a piece of the same buffer. */
       if (i >= KEPT && i < KEPT + SHARED) {
-        ASSERT_PTR_EQ(shared, conns[i]->out.head->shared);
-        ASSERT_PTR_EQ(base, conns[i]->out.head->base);
+        ASSERT_PTR_EQ(shared, conns[i]->busy->out.head->shared);
+        ASSERT_PTR_EQ(base, conns[i]->busy->out.head->base);
       }
       deflate_parse(out, harness_take(conns[i], out, sizeof(out)), &f);
       ASSERT_EQ(i < KEPT + SHARED + SMALL, f.rsv1);

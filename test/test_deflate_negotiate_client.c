@@ -114,9 +114,10 @@ static void run_cases(int deflate, int bits, const answer_case_t* cases,
              fake_listen(&loop, &fakes[i], response));
     ASSERT_EQ(0, ws_client_connect(client, url, NULL, NULL, &conn));
     if (offer != NULL)
-      ASSERT_NOT_NULL(strstr(conn->dial->request, offer));
+      ASSERT_NOT_NULL(strstr(conn->extra->dial->request, offer));
     else
-      ASSERT_NULL(strstr(conn->dial->request, "Sec-WebSocket-Extensions"));
+      ASSERT_NULL(strstr(conn->extra->dial->request,
+                         "Sec-WebSocket-Extensions"));
     errors = 0;
     opens = 0;
     RUN_UNTIL(&loop, errors + opens > 0);
@@ -134,9 +135,9 @@ static void run_cases(int deflate, int bits, const answer_case_t* cases,
       }
       ASSERT_EQ(cases[i].tx_bits != 0, opened->pmd);
       if (opened->pmd) {
-        ASSERT_EQ(cases[i].tx_bits, opened->pmd_tx_bits);
-        ASSERT_EQ(cases[i].rx_bits, opened->pmd_rx_bits);
-        ASSERT(!opened->pmd_rx_keep);
+        ASSERT_EQ(cases[i].tx_bits, opened->extra->pmd_tx_bits);
+        ASSERT_EQ(cases[i].rx_bits, opened->extra->pmd_rx_bits);
+        ASSERT(!opened->extra->pmd_rx_keep);
       }
       ws_conn_close(opened, 1000, NULL, 0);
     }

@@ -269,9 +269,9 @@ static void run(const frame_case_t* c, int mode) {
   } else {
     /* Still open, and holding nothing while idle. */
     ASSERT_EQ(WS__CONN_OPEN, conn->state);
-    ASSERT_NULL(conn->engine);
-    ASSERT_NULL(conn->partial);
-    ASSERT_NULL(conn->out.head);
+    ASSERT_NULL(conn->busy->engine);
+    ASSERT_NULL(conn->busy->partial);
+    ASSERT_NULL(conn->busy->out.head);
   }
   harness_free(conn);
   harness_close_server(&loop, server);

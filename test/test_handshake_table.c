@@ -96,7 +96,8 @@ static void check(const char* request, size_t len, size_t step,
   if (strstr(status_line, " 101 ") != NULL) {
     ASSERT_EQ(WS__CONN_OPEN, conn->state);
     ASSERT_EQ(1, harness.open_count);
-    ASSERT(conn->request == NULL); /* the parser is freed after the upgrade */
+    /* The parser is freed after the upgrade. */
+    ASSERT(conn->extra == NULL || conn->extra->request == NULL);
   } else {
     ASSERT_EQ(WS__CONN_CLOSED, conn->state);
     ASSERT_EQ(0, harness.open_count);
