@@ -5,9 +5,11 @@
  * the buffer until it has done about 64 MiB; a figure is the median over
  * the runs, and so is its ratio to memcpy (taken within each run, so that
  * a noisy neighbour slows both alike). It calls uvws's internal
- * functions, so it links the static library.
+ * functions, so it links the static library. Validation goes by table
+ * lookups where the build and the CPU have them (SSSE3, NEON), unless
+ * --comparisons asks for the scan by comparisons alone.
  *
- *   uvws-bytes [--runs N] [--mib M] [--json FILE]
+ *   uvws-bytes [--runs N] [--mib M] [--json FILE] [--comparisons]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,9 +189,11 @@ static void measure(data_t data, size_t size, int runs, size_t per_run,
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: uvws-bytes [--runs N] [--mib M] [--json FILE]\n"
-          "  --runs N   runs, each timing every operation in turn (11)\n"
-          "  --mib M    MiB each operation goes over in a run (64)\n");
+  fprintf(stderr, "usage: uvws-bytes [--runs N] [--mib M] [--json FILE] "
+          "[--comparisons]\n"
+          "  --runs N        runs, each timing every operation in turn (11)\n"
+          "  --mib M         MiB each operation goes over in a run (64)\n"
+          "  --comparisons   validate by comparisons, not table lookups\n");
   exit(2);
 }
 
@@ -201,6 +205,7 @@ int main(int argc, char** argv) {
   size_t per_run;
   FILE* json;
   size_t s;
+  int lookup;
   int first;
   int runs;
   int d;
@@ -210,6 +215,7 @@ int main(int argc, char** argv) {
   runs = 11;
   per_run = 64;
   json_path = NULL;
+  lookup = 1;
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
       runs = atoi(argv[++i]);
@@ -217,6 +223,8 @@ int main(int argc, char** argv) {
       per_run = (size_t) atoi(argv[++i]);
     else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc)
       json_path = argv[++i];
+    else if (strcmp(argv[i], "--comparisons") == 0)
+      lookup = 0;
     else
       usage();
   }
@@ -233,14 +241,17 @@ int main(int argc, char** argv) {
     perror(json_path);
     return 1;
   }
+  lookup = ws__utf8_use_lookup(lookup);
   printf("GB/s, median of %d runs of %zu MiB each; in brackets, the "
          "median of the ratio to memcpy's speed on the same buffer in the "
-         "same run\n\n", runs, per_run >> 20);
+         "same run. UTF-8 validated by %s.\n\n", runs, per_run >> 20,
+         lookup ? "table lookups" : "comparisons");
   printf("| size | data | memcpy | unmask | unmask in place | validate | "
          "unmask + validate |\n|---|---|---|---|---|---|---|\n");
   if (json != NULL)
-    fprintf(json, "{\"runs\": %d, \"mib_per_run\": %zu, \"rows\": [",
-            runs, per_run >> 20);
+    fprintf(json, "{\"runs\": %d, \"mib_per_run\": %zu, "
+            "\"utf8_lookup\": %s, \"rows\": [", runs, per_run >> 20,
+            lookup ? "true" : "false");
   first = 1;
   for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
     for (d = DATA_ASCII; d <= DATA_BINARY; d++) {
