@@ -1,8 +1,9 @@
 /* UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing
  * above U+10FFFF. ws__utf8_step() takes one byte and is the rule; the
- * scans below give the same answers 32 bytes at a time where the target
- * has vectors (simd.h), a word at a time elsewhere, and can unmask a frame's
- * payload in the same pass. Each scan carries its state from one call to
+ * scans below give the same answers 16 to 64 bytes at a time where the
+ * target has vectors (simd.h), by table lookups where it has them and by
+ * comparisons otherwise, a word at a time elsewhere, and can unmask a
+ * frame's payload in the same pass. Each scan carries its state from one call to
  * the next, so that a message arriving in pieces fails in the piece that
  * holds its first bad byte. */
 #include "uvws_int.h"
