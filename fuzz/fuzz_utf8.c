@@ -2,8 +2,10 @@
  * (vectors where the target has them), against the rule a byte at a time
  * (ws__utf8_step()), and that against a decoder written the other way
  * round (code points first, then the rules of RFC 3629): whole, split in
- * two where the input says, and masked with a key it gives (unmasked and
- * checked in one pass, copied and in place). */
+ * two where the input says, in pieces of lengths it gives (a message
+ * arriving read by read, the state carried), and masked with a key it
+ * gives (unmasked and checked in one pass, copied and in place). By table
+ * lookups and by comparisons, where the build and the CPU have both. */
 #include "uvws_int.h"
 #include "../test/utf8_decode.h"
 
@@ -59,7 +61,47 @@ static void check_masked(const uint8_t* data, size_t size, uint32_t want) {
   free(masked);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+/* Pieces of 1 to 80 bytes, their lengths from the input's bytes in turn,
+ * each scanned and unmasked from the state the one before left. */
+static void check_pieces(const uint8_t* data, size_t size) {
+  static const unsigned char key[4] = {0xa7, 0x01, 0x5c, 0xe3};
+  unsigned char* copy;
+  uint32_t state;
+  uint32_t masked_state;
+  uint32_t want;
+  size_t off;
+  size_t n;
+  size_t k;
+  size_t i;
+
+  copy = malloc(size + 1);
+  if (copy == NULL)
+    abort();
+  for (i = 0; i < size; i++)
+    copy[i] = data[i] ^ key[i & 3];
+  state = 0;
+  masked_state = 0;
+  for (off = 0, k = 0; off < size; off += n, k++) {
+    n = (size_t) data[k % size] % 80 + 1;
+    if (n > size - off)
+      n = size - off;
+    want = step_all(state, data + off, n);
+    state = ws__utf8_scan(state, data + off, n);
+    if (state != want)
+      abort();
+    if (masked_state != WS__UTF8_REJECT)
+      masked_state = ws__utf8_unmask(masked_state, copy + off, copy + off, n,
+                                     key, off);
+    if (masked_state != state ||
+        (state != WS__UTF8_REJECT && memcmp(copy + off, data + off, n) != 0))
+      abort();
+    if (state == WS__UTF8_REJECT)
+      break;
+  }
+  free(copy);
+}
+
+static void check_all(const uint8_t* data, size_t size) {
   uint32_t want;
 
   want = step_all(0, data, size);
@@ -73,5 +115,14 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                 (size + 1), want);
   }
   check_masked(data, size, want);
+  check_pieces(data, size);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (ws__utf8_use_lookup(0))
+    abort();
+  check_all(data, size);
+  if (ws__utf8_use_lookup(1))
+    check_all(data, size);
   return 0;
 }

@@ -139,6 +139,10 @@ void ws__conn_maybe_idle(ws_conn_t* conn) {
   busy = conn->busy;
   if (!ws__conn_has_busy(conn) || conn->ping_outstanding)
     return;
+  /* An on_drain owed for bytes written already (a large send that went
+   * straight to the socket) is counted in it: kept until it comes. */
+  if (conn->drain_wanted && busy->out.consumed != busy->drain_mark)
+    return;
   /* One test for all that may still need it. */
   if (((uintptr_t) busy->out.head | (uintptr_t) busy->after.head |
        (uintptr_t) busy->write_req | (uintptr_t) busy->engine |

@@ -461,22 +461,14 @@ static void ws__conn_handle_compressed(ws_conn_t* conn, unsigned int opcode,
   ws__free(m);
 }
 
-/* Handles a whole frame that is not bound for wslay: a message delivered
- * from where it lies (unmasked in place, its text checked), a ping
- * answered, a pong reported. wslay unmasks a byte at a time and copies
- * each message twice; this path does neither. */
-static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
-                            unsigned char* frame) {
+/* Delivers a frame that is not bound for wslay, its payload unmasked and
+ * its text checked: a message, a ping answered, a pong reported. */
+static void ws__conn_deliver(ws_conn_t* conn, const ws__frame_t* f,
+                             const unsigned char* payload) {
   const ws__conn_callbacks_t* cb;
-  unsigned char* payload;
   size_t len;
 
   cb = &conn->hub->callbacks;
-  payload = ws__frame_payload(f, frame);
-  if (payload == NULL) {
-    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
-    return;
-  }
   len = (size_t) f->payload_len;
   if (f->rsv != 0) {
     ws__conn_handle_compressed(conn, f->opcode, payload, len);
@@ -498,6 +490,21 @@ static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
         cb->on_pong(conn, payload, len);
       break;
   }
+}
+
+/* Handles a whole frame that is not bound for wslay from where it lies
+ * (unmasked in place, its text checked). wslay unmasks a byte at a time
+ * and copies each message twice; this path does neither. */
+static void ws__conn_handle(ws_conn_t* conn, const ws__frame_t* f,
+                            unsigned char* frame) {
+  unsigned char* payload;
+
+  payload = ws__frame_payload(f, frame);
+  if (payload == NULL) {
+    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+    return;
+  }
+  ws__conn_deliver(conn, f, payload);
 }
 
 /* Feeds a run of whole frames to wslay. */
@@ -618,16 +625,46 @@ static size_t ws__conn_process(ws_conn_t* conn, unsigned char* data,
   return off;
 }
 
-/* ---- A frame that arrives over several reads ---- */
+/* ---- A frame that arrives over several reads ----
+ *
+ * Its payload is unmasked and its text checked as it arrives, in the same
+ * pass that copies it from the read buffer, so that each byte is touched
+ * once and bad text fails at once. The masking key in the kept header is
+ * then zeroed: wslay, if the frame goes to it, unmasks nothing more. */
 
 struct ws__partial_s {
-  ws__frame_t frame;   /* header_len is 0 until the header is whole */
+  ws__frame_t frame;     /* header_len is 0 until the header is whole */
   size_t len;
   size_t cap;
-  size_t checked;      /* payload bytes whose UTF-8 was checked */
-  uint32_t utf8;       /* the UTF-8 state after them */
+  size_t taken;          /* payload bytes unmasked and checked */
+  uint32_t utf8;         /* the UTF-8 state after them */
+  unsigned char key[4];  /* the masking key */
+  unsigned int unmask : 1; /* the payload is unmasked as it arrives */
+  unsigned int text : 1;   /* ... and its text checked */
   unsigned char data[1];
 };
+
+/* Takes n payload bytes from src into dst (may be src), unmasked and
+ * checked as the frame calls for. */
+static void ws__partial_take(ws__partial_t* p, unsigned char* dst,
+                             const unsigned char* src, size_t n) {
+  unsigned char key[4];
+  size_t j;
+
+  if (p->text && p->unmask) {
+    p->utf8 = ws__utf8_unmask(p->utf8, dst, src, n, p->key, p->taken);
+  } else if (p->unmask) {
+    for (j = 0; j < 4; j++)
+      key[j] = p->key[(p->taken + j) & 3];
+    ws__mask_copy(dst, src, n, key);
+  } else {
+    if (p->text)
+      p->utf8 = ws__utf8_scan(p->utf8, src, n);
+    if (dst != src)
+      memcpy(dst, src, n);
+  }
+  p->taken += n;
+}
 
 /* Keeps len more bytes of the frame being received. The buffer grows with
  * what arrives, never to what a header merely announces. */
@@ -659,45 +696,89 @@ static int ws__conn_keep_partial(ws_conn_t* conn, const unsigned char* data,
     if (busy->partial == NULL) {
       p->frame.header_len = 0;
       p->len = 0;
-      p->checked = 0;
-      p->utf8 = 0;
     }
     p->cap = cap;
     busy->partial = p;
   }
-  memcpy(p->data + p->len, data, len);
+  if (p->frame.header_len != 0)
+    ws__partial_take(p, p->data + p->len, data, len);
+  else
+    memcpy(p->data + p->len, data, len);
   p->len += len;
   return 0;
 }
 
-/* Checks the UTF-8 of a text frame's payload as it arrives, before the
- * frame is whole and wslay sees it, so bad text fails at once. */
-static int ws__conn_partial_utf8_bad(ws_conn_t* conn) {
+/* The partial frame's header is whole: from here its payload is unmasked
+ * (when our role expects a mask) and its text checked (an uncompressed
+ * text frame or a continuation of one), the bytes already kept first. */
+static void ws__conn_partial_begin(ws_conn_t* conn) {
   ws__partial_t* p;
   const ws__frame_t* f;
-  const unsigned char* key;
-  const unsigned char* data;
-  size_t payload_len;
+  unsigned char* payload;
 
   p = conn->busy->partial;
   f = &p->frame;
+  payload = p->data + f->header_len;
+  p->taken = 0;
+  p->utf8 = 0;
+  p->unmask = f->masked && ws__conn_mask_ok(conn, f);
   /* Masking wrong for our role and reserved bits are wslay's to judge. */
-  if (f->header_len == 0 || p->len <= f->header_len || f->rsv != 0 ||
-      !ws__conn_mask_ok(conn, f) ||
-      !(f->opcode == WS__OP_TEXT ||
-        (f->opcode == WS__OP_CONTINUATION && conn->fragment_text)))
-    return 0;
-  if (p->checked == 0)
-    p->utf8 = f->opcode == WS__OP_TEXT ? 0 : ws__message_utf8_end(conn);
-  key = p->data + f->header_len - 4;
-  payload_len = p->len - f->header_len;
-  data = p->data + f->header_len + p->checked;
-  p->utf8 = f->masked ? ws__utf8_scan_masked(p->utf8, data,
-                                             payload_len - p->checked, key,
-                                             p->checked)
-                      : ws__utf8_scan(p->utf8, data, payload_len - p->checked);
-  p->checked = payload_len;
-  return p->utf8 == WS__UTF8_REJECT;
+  p->text = f->rsv == 0 && ws__conn_mask_ok(conn, f) &&
+            (f->opcode == WS__OP_TEXT ||
+             (f->opcode == WS__OP_CONTINUATION && conn->fragment_text));
+  if (p->text && f->opcode == WS__OP_CONTINUATION)
+    p->utf8 = ws__message_utf8_end(conn);
+  if (p->unmask) {
+    memcpy(p->key, payload - 4, 4);
+    memset(payload - 4, 0, 4);
+  }
+  ws__partial_take(p, payload, payload, p->len - f->header_len);
+}
+
+/* Ends the partial frame, now whole. Its payload is ready for any route
+ * but wslay's, which takes the frame as it came but for the key. */
+static void ws__conn_partial_end(ws_conn_t* conn) {
+  ws__partial_t* p;
+
+  p = conn->busy->partial;
+  conn->busy->partial = NULL;
+  WS__COUNT(conn->hub, frames_in[ws__frame_kind(p->frame.opcode)]);
+  if (ws__conn_route(conn, &p->frame) == WS__ROUTE_ENGINE) {
+    if (ws__conn_track(conn, &p->frame) != 0)
+      ws__conn_abort(conn, WS_ENOMEM);
+    else
+      ws__conn_engine_feed(conn, p->data, p->len);
+  } else if (p->text && p->frame.opcode == WS__OP_TEXT && p->utf8 != 0) {
+    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+  } else {
+    ws__conn_deliver(conn, &p->frame, p->data + p->frame.header_len);
+  }
+  ws__free(p);
+}
+
+/* Keeps the start of a frame that is not all here: its header, parsed
+ * into *next if it is whole (status WS__FRAME_HEADER), then what came of
+ * its payload. */
+static void ws__conn_start_partial(ws_conn_t* conn,
+                                   const unsigned char* data, size_t len,
+                                   const ws__frame_t* next, int status) {
+  size_t head;
+
+  head = status == WS__FRAME_HEADER ? next->header_len : len;
+  if (ws__conn_keep_partial(conn, data, head) != 0) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
+  if (status != WS__FRAME_HEADER)
+    return;
+  conn->busy->partial->frame = *next;
+  ws__conn_partial_begin(conn);
+  if (head < len && ws__conn_keep_partial(conn, data + head, len - head) != 0) {
+    ws__conn_abort(conn, WS_ENOMEM);
+    return;
+  }
+  if (conn->busy->partial->utf8 == WS__UTF8_REJECT)
+    ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
 }
 
 /* Completes the partial frame from data; returns the bytes used. Its
@@ -719,15 +800,7 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
                ? p->frame.header_len + (size_t) p->frame.payload_len - p->len
                : 1;
     if (want == 0) {
-      conn->busy->partial = NULL;
-      WS__COUNT(conn->hub, frames_in[ws__frame_kind(p->frame.opcode)]);
-      if (ws__conn_route(conn, &p->frame) != WS__ROUTE_ENGINE)
-        ws__conn_handle(conn, &p->frame, p->data);
-      else if (ws__conn_track(conn, &p->frame) != 0)
-        ws__conn_abort(conn, WS_ENOMEM);
-      else
-        ws__conn_engine_feed(conn, p->data, p->len);
-      ws__free(p);
+      ws__conn_partial_end(conn);
       return used;
     }
     if (used == len)
@@ -749,8 +822,10 @@ static size_t ws__conn_fill_partial(ws_conn_t* conn, unsigned char* data,
         ws__conn_fail(conn, code);
         return len;
       }
+      if (r == WS__FRAME_HEADER)
+        ws__conn_partial_begin(conn);
     }
-    if (ws__conn_partial_utf8_bad(conn)) {
+    if (p->frame.header_len != 0 && p->utf8 == WS__UTF8_REJECT) {
       ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
       return len;
     }
@@ -805,15 +880,8 @@ static void ws__conn_feed_frames(ws_conn_t* conn, unsigned char* data,
     } else {
       used = ws__conn_process(conn, data, len, &next, &status);
       if (used < len && conn->state == WS__CONN_OPEN && !conn->paused) {
-        /* The start of a frame that is not all here: keep it. */
-        if (ws__conn_keep_partial(conn, data + used, len - used) != 0) {
-          ws__conn_abort(conn, WS_ENOMEM);
-          return;
-        }
-        if (status == WS__FRAME_HEADER)
-          conn->busy->partial->frame = next;
-        if (ws__conn_partial_utf8_bad(conn))
-          ws__conn_fail(conn, WS_CLOSE_INVALID_DATA);
+        ws__conn_start_partial(conn, data + used, len - used, &next,
+                               status);
         return;
       }
     }

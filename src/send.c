@@ -9,6 +9,41 @@
 /* Buffers handed to one write; Wine rejects very long lists. */
 #define WS__MAX_BUFS 16
 
+/* Frames from this size on go to the transport at once when nothing is
+ * queued before them, and only what it does not take is copied. */
+#define WS__WRITE_THROUGH_MIN (32 * 1024)
+
+/* Appends an unmasked frame to q, or writes it first where it lies: a
+ * large frame, first in line, saves its copy when the kernel takes it. */
+static int ws__conn_write_through(ws_conn_t* conn, ws__outq_t* q,
+                                  const unsigned char* header, size_t hlen,
+                                  const void* data, size_t len) {
+  const unsigned char* rest;
+  uv_buf_t bufs[2];
+  size_t done;
+  int r;
+
+  rest = data;
+  if (len < WS__WRITE_THROUGH_MIN || len > ((size_t) 1 << 30) ||
+      q != &conn->busy->out || q->bytes != 0 ||
+      conn->busy->write_req != NULL || conn->detached ||
+      conn->state != WS__CONN_OPEN || conn->fail_pending)
+    return ws__outq_append(q, header, hlen, data, len);
+  bufs[0] = uv_buf_init((char*) header, (unsigned int) hlen);
+  bufs[1] = uv_buf_init((char*) rest, (unsigned int) len);
+  r = ws__conn_transport(conn)->try_write(conn, bufs, 2);
+  if (r <= 0) /* an error shows again at the flush */
+    return ws__outq_append(q, header, hlen, data, len);
+  WS__COUNT_N(conn->hub, bytes_out, r);
+  q->consumed += (uint64_t) r; /* as if queued and written */
+  done = (size_t) r;
+  if (done < hlen)
+    return ws__outq_append(q, header + done, hlen - done, rest, len);
+  done -= hlen;
+  return done < len ? ws__outq_append(q, NULL, 0, rest + done, len - done)
+                    : 0;
+}
+
 /* Queues one frame on q, masked if the role masks; 0 or WS_ENOMEM. */
 static int ws__conn_queue_frame(ws_conn_t* conn, ws__outq_t* q, int fin,
                                 unsigned int opcode, const void* data,
@@ -30,7 +65,7 @@ static int ws__conn_queue_frame(ws_conn_t* conn, ws__outq_t* q, int fin,
   if (conn->hub->role->masks_frames)
     r = ws__outq_append_masked(q, header, hlen, data, len, key);
   else
-    r = ws__outq_append(q, header, hlen, data, len);
+    r = ws__conn_write_through(conn, q, header, hlen, data, len);
   if (r == 0) {
     WS__COUNT(conn->hub, frames_out[ws__frame_kind(opcode)]);
     ws__conn_mark_dirty(conn);
@@ -92,6 +127,17 @@ static void ws__conn_owe_drain(ws_conn_t* conn) {
 void ws__conn_note_queued(ws_conn_t* conn) {
   if (ws__conn_queued(conn) > conn->hub->drain_low_water)
     ws__conn_owe_drain(conn);
+}
+
+/* The same after a send, the queue's consumed count at mark before it:
+ * what the send wrote at once (ws__conn_write_through()) counts as
+ * queued, so on_drain follows a large send as if it had waited. */
+static void ws__conn_note_sent(ws_conn_t* conn, uint64_t mark) {
+  if (ws__conn_queued(conn) + (conn->busy->out.consumed - mark) >
+      conn->hub->drain_low_water) {
+    conn->drain_wanted = 1;
+    conn->busy->drain_mark = mark;
+  }
 }
 
 static int ws__conn_refuse(ws_conn_t* conn) {
@@ -265,6 +311,7 @@ void ws__conn_flush(ws_conn_t* conn) {
 
 int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
                  size_t len) {
+  uint64_t mark;
   int r;
 
   if (conn == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
@@ -275,6 +322,7 @@ int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
   if (len > SIZE_MAX - WS__MAX_HEADER ||
       !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER))
     return ws__conn_refuse(conn);
+  mark = conn->busy->out.consumed;
   r = ws__conn_queue_message(conn, ws__conn_data_queue(conn),
                              (unsigned int) opcode, data, len);
   if (r != 0) {
@@ -283,7 +331,7 @@ int ws_conn_send(ws_conn_t* conn, ws_opcode_t opcode, const void* data,
   }
   WS__COUNT(conn->hub, messages_out);
   WS__COUNT_N(conn->hub, message_bytes_out, len);
-  ws__conn_note_queued(conn);
+  ws__conn_note_sent(conn, mark);
   return 0;
 }
 
@@ -305,6 +353,7 @@ int ws_conn_send_begin(ws_conn_t* conn, ws_opcode_t opcode) {
 int ws_conn_send_fragment(ws_conn_t* conn, const void* data, size_t len,
                           int fin) {
   unsigned int opcode;
+  uint64_t mark;
   int r;
 
   if (conn == NULL || (data == NULL && len > 0))
@@ -317,6 +366,7 @@ int ws_conn_send_fragment(ws_conn_t* conn, const void* data, size_t len,
       !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER))
     return ws__conn_refuse(conn);
   opcode = conn->fragment_sent ? WS__OP_CONTINUATION : conn->send_opcode;
+  mark = conn->busy->out.consumed;
   r = ws__conn_busy(conn) == NULL
           ? WS_ENOMEM
           : ws__conn_queue_frame(conn, &conn->busy->out, fin, opcode, data,
@@ -333,7 +383,7 @@ int ws_conn_send_fragment(ws_conn_t* conn, const void* data, size_t len,
     conn->sending_fragments = 0;
     ws__outq_move(&conn->busy->out, &conn->busy->after);
   }
-  ws__conn_note_queued(conn);
+  ws__conn_note_sent(conn, mark);
   return 0;
 }
 

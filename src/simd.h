@@ -3,7 +3,13 @@
  * when the build targets it) and NEON (every arm64). WS__SIMD is 1 there
  * and 0 elsewhere (other targets, other compilers, or UVWS_NO_SIMD
  * defined), where the callers go a word at a time instead. Chosen when the
- * library is compiled, for its target: no test of the CPU at run time. */
+ * library is compiled, for its target.
+ *
+ * WS__LOOKUP is 1 where 16 bytes can index a 16-entry table at once:
+ * NEON's tbl on arm64, SSSE3's pshufb on x86. An x86 build that does not
+ * target SSSE3 compiles its functions that need it with
+ * WS__LOOKUP_TARGET and asks the CPU once, at run time, before it calls
+ * them (ws__cpu_lookup()). */
 #ifndef UVWS_SIMD_H
 #define UVWS_SIMD_H
 
@@ -19,12 +25,38 @@
 
 #if WS__SIMD
 
-#if defined(__SSSE3__)
+#if defined(__SSE2__)
 #include <tmmintrin.h>
-#elif defined(__SSE2__)
-#include <emmintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
+#endif
+
+#if defined(__aarch64__) || defined(__SSSE3__)
+#define WS__LOOKUP 1
+#define WS__LOOKUP_TARGET
+#define ws__cpu_lookup() 1
+#elif defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+#define WS__LOOKUP 1
+#define WS__LOOKUP_TARGET __attribute__((target("ssse3")))
+/* Whether the CPU has SSSE3, asked once. */
+static inline int ws__cpu_lookup(void) {
+  static int known; /* 0 not asked yet, 1 no, 2 yes */
+  unsigned int a;
+  unsigned int b;
+  unsigned int c;
+  unsigned int d;
+  int v;
+
+  v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+  if (v == 0) {
+    v = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) ? 2 : 1;
+    __atomic_store_n(&known, v, __ATOMIC_RELAXED);
+  }
+  return v == 2;
+}
+#else
+#define WS__LOOKUP 0
 #endif
 
 typedef unsigned char ws__u8x16 __attribute__((vector_size(16)));
@@ -94,6 +126,8 @@ static inline int ws__any_top16(ws__u8x16 v) {
 #endif
 }
 
+#else
+#define WS__LOOKUP 0
 #endif /* WS__SIMD */
 
 #endif /* UVWS_SIMD_H */

@@ -1,8 +1,9 @@
 /* UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing
  * above U+10FFFF. ws__utf8_step() takes one byte and is the rule; the
- * scans below give the same answers 32 bytes at a time where the target
- * has vectors (simd.h), a word at a time elsewhere, and can unmask a frame's
- * payload in the same pass. Each scan carries its state from one call to
+ * scans below give the same answers 16 to 64 bytes at a time where the
+ * target has vectors (simd.h), by table lookups where it has them and by
+ * comparisons otherwise, a word at a time elsewhere, and can unmask a
+ * frame's payload in the same pass. Each scan carries its state from one call to
  * the next, so that a message arriving in pieces fails in the piece that
  * holds its first bad byte. */
 #include "uvws_int.h"
@@ -118,22 +119,107 @@ WS__INLINE ws__i8x16 ws__utf8_errors16_short(ws__i8x16 prev, ws__i8x16 cur,
 
 #endif /* WS__SIMD */
 
-/* The scan that every function below is: len bytes of src, XORed with key
- * from its offset when masked, checked from state on and written to dst
- * when store (dst may be src). It returns the state after them, and stops
- * early at WS__UTF8_REJECT (dst is then unmasked only in part). */
-WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
-                                 const unsigned char* src, size_t len,
-                                 const unsigned char* key, size_t offset,
-                                 int masked, int store) {
-  unsigned char turned[8];
-  unsigned char bytes[16];
-  uint64_t key8;
-  uint64_t word;
+/* The scans below are each a pass over len bytes of src, XORed with key
+ * from its offset when masked, checked from a state on and written to dst
+ * when store (dst may be src). Each returns the state after them, and may
+ * stop early at WS__UTF8_REJECT (dst is then unmasked only in part). They
+ * are three parts: the rest of a character begun before, a byte at a time
+ * (ws__utf8_finish()); blocks of 16 or more bytes, with vectors; what is
+ * left, a word at a time (ws__utf8_words()). */
+
+/* The bytes that finish a character begun before: how many of src. */
+WS__INLINE size_t ws__utf8_finish(uint32_t* state, unsigned char* dst,
+                                  const unsigned char* src, size_t len,
+                                  const unsigned char* key, size_t offset,
+                                  int masked, int store) {
+  unsigned char c;
   size_t i;
+
+  for (i = 0; i < len && *state != 0; i++) {
+    c = masked ? src[i] ^ key[(offset + i) & 3] : src[i];
+    if (store)
+      dst[i] = c;
+    *state = ws__utf8_step(*state, c);
+    if (*state == WS__UTF8_REJECT)
+      break;
+  }
+  return i;
+}
+
+/* The key as eight bytes, turned to start at offset. */
+WS__INLINE uint64_t ws__utf8_key8(const unsigned char* key, size_t offset) {
+  unsigned char turned[8];
+  uint64_t key8;
+  size_t j;
+
+  for (j = 0; j < 8; j++)
+    turned[j] = key[(offset + j) & 3];
+  memcpy(&key8, turned, 8);
+  return key8;
+}
+
+/* From byte i to the end: ASCII a word at a time between characters,
+ * anything else a byte at a time. key8 is the key turned to start at i. */
+WS__INLINE uint32_t ws__utf8_words(uint32_t state, unsigned char* dst,
+                                   const unsigned char* src, size_t len,
+                                   size_t i, const unsigned char* key,
+                                   size_t offset, uint64_t key8, int masked,
+                                   int store) {
+  unsigned char bytes[8];
+  uint64_t word;
   size_t j;
   unsigned char c;
+
+  for (; i + 8 <= len; i += 8) {
+    memcpy(&word, src + i, 8);
+    word ^= key8;
+    if (store)
+      memcpy(dst + i, &word, 8);
+    if (state == 0 && (word & 0x8080808080808080ull) == 0)
+      continue;
+    memcpy(bytes, &word, 8);
+    for (j = 0; j < 8; j++)
+      state = ws__utf8_step(state, bytes[j]);
+    if (state == WS__UTF8_REJECT)
+      return state;
+  }
+  for (; i < len; i++) {
+    c = masked ? src[i] ^ key[(offset + i) & 3] : src[i];
+    if (store)
+      dst[i] = c;
+    state = ws__utf8_step(state, c);
+  }
+  return state;
+}
+
 #if WS__SIMD
+
+/* The state after the last 16 bytes checked, last, which are right but
+ * for a last character that may go on past them: its bytes taken up
+ * again, as the state the bytes after them continue. */
+static uint32_t ws__utf8_carry(ws__u8x16 last) {
+  unsigned char bytes[16];
+  uint32_t state;
+  size_t n;
+  size_t j;
+
+  ws__store16(bytes, last);
+  n = bytes[15] >= 0xc0 ? 1 : bytes[14] >= 0xe0 ? 2 : bytes[13] >= 0xf0 ? 3
+                                                                        : 0;
+  state = 0;
+  for (j = 16 - n; j < 16; j++)
+    state = ws__utf8_step(state, bytes[j]);
+  return state;
+}
+
+/* Blocks of 16 and 32 bytes from i, between characters there, checked by
+ * comparisons (ws__utf8_errors16()). Returns where they end, the state
+ * there in *state. */
+WS__INLINE size_t ws__utf8_compare_blocks(uint32_t* state, unsigned char* dst,
+                                          const unsigned char* src,
+                                          size_t len, size_t i,
+                                          uint64_t key8, int masked,
+                                          int store) {
   static const ws__i8x16 bias = WS__SPLAT16((signed char) 0x80);
   static const ws__i8x16 ascii = WS__SPLAT16(WS__B(0));
   /* The leads in the last three bytes whose characters go on. */
@@ -155,28 +241,8 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
   ws__i8x16 ba;
   ws__i8x16 bb;
   ws__i8x16 err;
-  size_t n;
   int text; /* prev holds more than ASCII */
-#endif
 
-  key8 = 0;
-  i = 0;
-  /* Finish a character begun before, a byte at a time. */
-  for (; i < len && state != 0; i++) {
-    c = masked ? src[i] ^ key[(offset + i) & 3] : src[i];
-    if (store)
-      dst[i] = c;
-    state = ws__utf8_step(state, c);
-    if (state == WS__UTF8_REJECT)
-      return state;
-  }
-  /* From here, the key turned to start at i. */
-  if (masked) {
-    for (j = 0; j < 8; j++)
-      turned[j] = key[(offset + i + j) & 3];
-    memcpy(&key8, turned, 8);
-  }
-#if WS__SIMD
   key16 = ws__key16((uint32_t) key8);
   prev = ascii;
   text = 0;
@@ -229,14 +295,18 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
       else
         err = ws__utf8_errors16_short(prev, ba, (ws__i8x16) a) |
               ws__utf8_errors16_short(ba, bb, (ws__i8x16) b);
-      if (ws__any_top16((ws__u8x16) err))
-        return WS__UTF8_REJECT;
+      if (ws__any_top16((ws__u8x16) err)) {
+        *state = WS__UTF8_REJECT;
+        return i;
+      }
       prev = bb;
       text = 1;
     } else if (__builtin_expect(text, 0)) {
       /* ASCII: right unless a character before it is unfinished. */
-      if (ws__any_top16((ws__u8x16) (prev > unfinished)))
-        return WS__UTF8_REJECT;
+      if (ws__any_top16((ws__u8x16) (prev > unfinished))) {
+        *state = WS__UTF8_REJECT;
+        return i;
+      }
       prev = ascii;
       text = 0;
     }
@@ -250,56 +320,338 @@ WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
       ws__store16(dst + i, a);
     ba = (ws__i8x16) a ^ bias;
     err = ws__utf8_errors16(prev, ba, (ws__i8x16) a);
-    if (ws__any_top16((ws__u8x16) err))
-      return WS__UTF8_REJECT;
+    if (ws__any_top16((ws__u8x16) err)) {
+      *state = WS__UTF8_REJECT;
+      return i;
+    }
     prev = ba;
     i += 16;
   }
-  /* All is right before i but a last character that goes on past it:
-   * take up its bytes again, as the state the bytes after it continue. */
-  ws__store16(bytes, (ws__u8x16) (prev ^ bias));
-  n = bytes[15] >= 0xc0 ? 1 : bytes[14] >= 0xe0 ? 2 : bytes[13] >= 0xf0 ? 3
-                                                                        : 0;
-  for (j = 16 - n; j < 16; j++)
-    state = ws__utf8_step(state, bytes[j]);
+  *state = ws__utf8_carry((ws__u8x16) (prev ^ bias));
+  return i;
+}
+
+#endif /* WS__SIMD */
+
+/* The scan with comparisons (or without vectors, words). */
+WS__INLINE uint32_t ws__utf8_run(uint32_t state, unsigned char* dst,
+                                 const unsigned char* src, size_t len,
+                                 const unsigned char* key, size_t offset,
+                                 int masked, int store) {
+  uint64_t key8;
+  size_t i;
+
+  i = ws__utf8_finish(&state, dst, src, len, key, offset, masked, store);
+  if (state != 0)
+    return state; /* bad, or the input ends inside the character */
+  key8 = masked ? ws__utf8_key8(key, offset + i) : 0;
+#if WS__SIMD
+  i = ws__utf8_compare_blocks(&state, dst, src, len, i, key8, masked, store);
+  if (state == WS__UTF8_REJECT)
+    return state;
 #endif
-  /* What is left (all of it without vectors): ASCII a word at a time
-   * between characters, anything else a byte at a time. */
-  for (; i + 8 <= len; i += 8) {
-    memcpy(&word, src + i, 8);
-    word ^= key8;
-    if (store)
-      memcpy(dst + i, &word, 8);
-    if (state == 0 && (word & 0x8080808080808080ull) == 0)
+  return ws__utf8_words(state, dst, src, len, i, key, offset, key8, masked,
+                        store);
+}
+
+#if WS__LOOKUP
+
+/* ---- The same by table lookups ----
+ *
+ * Whether a byte may follow the byte before it depends on the high half
+ * of the byte before, its low half and the high half of the byte: each of
+ * three 16-entry tables, indexed by one of these, gives the kinds of
+ * error its half allows (a bit each), and a pair is wrong in the kinds
+ * that all three allow. A continuation byte after another is wrong but
+ * where a lead two or three bytes before calls for it: that bit is
+ * flipped there. */
+
+enum {
+  WS__UTF8_SHORT = 0x01,     /* lead, then no continuation */
+  WS__UTF8_LONE = 0x02,      /* ASCII, then a continuation */
+  WS__UTF8_OVER3 = 0x04,     /* e0 80-9f: overlong */
+  WS__UTF8_LARGE = 0x08,     /* f4-ff 90-bf: above U+10FFFF */
+  WS__UTF8_SURROGATE = 0x10, /* ed a0-bf */
+  WS__UTF8_OVER2 = 0x20,     /* c0-c1, then a continuation */
+  WS__UTF8_80 = 0x40,        /* f0 80-8f (overlong), f5-ff 80-8f */
+  WS__UTF8_TWO = 0x80        /* continuation, then a continuation */
+};
+
+#define WS__UTF8_ANY_CONT                                                    \
+  (WS__UTF8_SHORT | WS__UTF8_LONE | WS__UTF8_TWO)
+#define WS__UTF8_TABLE(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, xa, xb, xc,    \
+                       xd, xe, xf)                                            \
+  {x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, xa, xb, xc, xd, xe, xf}
+
+/* By the high half of the byte before. */
+static const unsigned char ws__utf8_before_high[16] = WS__UTF8_TABLE(
+    WS__UTF8_LONE, WS__UTF8_LONE, WS__UTF8_LONE, WS__UTF8_LONE,
+    WS__UTF8_LONE, WS__UTF8_LONE, WS__UTF8_LONE, WS__UTF8_LONE,
+    WS__UTF8_TWO, WS__UTF8_TWO, WS__UTF8_TWO, WS__UTF8_TWO,
+    WS__UTF8_SHORT | WS__UTF8_OVER2,
+    WS__UTF8_SHORT,
+    WS__UTF8_SHORT | WS__UTF8_OVER3 | WS__UTF8_SURROGATE,
+    WS__UTF8_SHORT | WS__UTF8_LARGE | WS__UTF8_80);
+
+/* By the low half of the byte before. */
+static const unsigned char ws__utf8_before_low[16] = WS__UTF8_TABLE(
+    WS__UTF8_ANY_CONT | WS__UTF8_OVER3 | WS__UTF8_OVER2 | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_OVER2,
+    WS__UTF8_ANY_CONT,
+    WS__UTF8_ANY_CONT,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80 | WS__UTF8_SURROGATE,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80,
+    WS__UTF8_ANY_CONT | WS__UTF8_LARGE | WS__UTF8_80);
+
+/* By the high half of the byte itself. */
+#define WS__UTF8_CONT_AFTER (WS__UTF8_LONE | WS__UTF8_TWO | WS__UTF8_OVER2)
+static const unsigned char ws__utf8_high[16] = WS__UTF8_TABLE(
+    WS__UTF8_SHORT, WS__UTF8_SHORT, WS__UTF8_SHORT, WS__UTF8_SHORT,
+    WS__UTF8_SHORT, WS__UTF8_SHORT, WS__UTF8_SHORT, WS__UTF8_SHORT,
+    WS__UTF8_CONT_AFTER | WS__UTF8_OVER3 | WS__UTF8_80,
+    WS__UTF8_CONT_AFTER | WS__UTF8_OVER3 | WS__UTF8_LARGE,
+    WS__UTF8_CONT_AFTER | WS__UTF8_LARGE | WS__UTF8_SURROGATE,
+    WS__UTF8_CONT_AFTER | WS__UTF8_LARGE | WS__UTF8_SURROGATE,
+    WS__UTF8_SHORT, WS__UTF8_SHORT, WS__UTF8_SHORT, WS__UTF8_SHORT);
+
+/* The last three bytes' limits, above which a character goes on. */
+static const unsigned char ws__utf8_open_limits[16] = WS__UTF8_TABLE(
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xef, 0xdf, 0xbf);
+
+#if defined(__aarch64__)
+
+typedef uint8x16_t ws__utf8_vec;
+
+/* The errors of cur (nonzero bytes), given the 16 bytes before it. */
+WS__INLINE uint8x16_t ws__utf8_lookup16(uint8x16_t prev, uint8x16_t cur) {
+  const uint8x16_t low = vdupq_n_u8(0x0f);
+  uint8x16_t p1;
+  uint8x16_t p2;
+  uint8x16_t p3;
+  uint8x16_t kinds;
+  uint8x16_t called;
+
+  p1 = vextq_u8(prev, cur, 15);
+  p2 = vextq_u8(prev, cur, 14);
+  p3 = vextq_u8(prev, cur, 13);
+  kinds = vqtbl1q_u8(vld1q_u8(ws__utf8_before_high), vshrq_n_u8(p1, 4));
+  kinds = vandq_u8(kinds, vqtbl1q_u8(vld1q_u8(ws__utf8_before_low),
+                                     vandq_u8(p1, low)));
+  kinds = vandq_u8(kinds,
+                   vqtbl1q_u8(vld1q_u8(ws__utf8_high), vshrq_n_u8(cur, 4)));
+  /* Continuations called for: after e0-ff two before, f0-ff three. */
+  called = vorrq_u8(vqsubq_u8(p2, vdupq_n_u8(0xe0 - 0x80)),
+                    vqsubq_u8(p3, vdupq_n_u8(0xf0 - 0x80)));
+  called = vandq_u8(called, vdupq_n_u8(0x80));
+  return veorq_u8(kinds, called);
+}
+
+/* A character in the last three bytes of prev that goes on after them. */
+WS__INLINE uint8x16_t ws__utf8_open16(uint8x16_t prev) {
+  return vqsubq_u8(prev, vld1q_u8(ws__utf8_open_limits));
+}
+
+#define ws__utf8_vor(a, b) vorrq_u8(a, b)
+#define ws__utf8_vzero() vdupq_n_u8(0)
+#define ws__utf8_vany(v) (vmaxvq_u8(v) != 0)
+
+#else /* SSSE3 */
+
+typedef __m128i ws__utf8_vec;
+
+WS__LOOKUP_TARGET WS__INLINE __m128i ws__utf8_lookup16(__m128i prev,
+                                                       __m128i cur) {
+  const __m128i low = _mm_set1_epi8(0x0f);
+  __m128i p1;
+  __m128i p2;
+  __m128i p3;
+  __m128i kinds;
+  __m128i called;
+
+  p1 = _mm_alignr_epi8(cur, prev, 15);
+  p2 = _mm_alignr_epi8(cur, prev, 14);
+  p3 = _mm_alignr_epi8(cur, prev, 13);
+  kinds = _mm_shuffle_epi8(
+      _mm_loadu_si128((const __m128i*) ws__utf8_before_high),
+      _mm_and_si128(_mm_srli_epi16(p1, 4), low));
+  kinds = _mm_and_si128(
+      kinds, _mm_shuffle_epi8(
+                 _mm_loadu_si128((const __m128i*) ws__utf8_before_low),
+                 _mm_and_si128(p1, low)));
+  kinds = _mm_and_si128(
+      kinds, _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*) ws__utf8_high),
+                              _mm_and_si128(_mm_srli_epi16(cur, 4), low)));
+  /* Continuations called for: after e0-ff two before, f0-ff three. */
+  called = _mm_or_si128(
+      _mm_subs_epu8(p2, _mm_set1_epi8((char) (0xe0 - 0x80))),
+      _mm_subs_epu8(p3, _mm_set1_epi8((char) (0xf0 - 0x80))));
+  called = _mm_and_si128(called, _mm_set1_epi8((char) 0x80));
+  return _mm_xor_si128(kinds, called);
+}
+
+WS__LOOKUP_TARGET WS__INLINE __m128i ws__utf8_open16(__m128i prev) {
+  return _mm_subs_epu8(
+      prev, _mm_loadu_si128((const __m128i*) ws__utf8_open_limits));
+}
+
+#define ws__utf8_vor(a, b) _mm_or_si128(a, b)
+#define ws__utf8_vzero() _mm_setzero_si128()
+#define ws__utf8_vany(v) (_mm_movemask_epi8(_mm_cmpeq_epi8(v, \
+                                              _mm_setzero_si128())) != 0xffff)
+
+#endif
+
+/* 16 bytes of src at i, unmasked when masked, stored at dst when store. */
+WS__INLINE ws__u8x16 ws__utf8_take16(unsigned char* dst,
+                                     const unsigned char* src, size_t i,
+                                     ws__u8x16 key16, int masked, int store) {
+  ws__u8x16 v;
+
+  v = ws__load16(src + i);
+  if (masked)
+    v ^= key16;
+  if (store)
+    ws__store16(dst + i, v);
+  return v;
+}
+
+/* Blocks of 64 bytes from i, between characters there, then of 16,
+ * checked by lookups. Returns where they end, the state there in *state. */
+WS__LOOKUP_TARGET WS__INLINE size_t ws__utf8_lookup_blocks(
+    uint32_t* state, unsigned char* dst, const unsigned char* src,
+    size_t len, size_t i, uint64_t key8, int masked, int store) {
+  ws__u8x16 key16;
+  ws__u8x16 a;
+  ws__u8x16 b;
+  ws__u8x16 c;
+  ws__u8x16 d;
+  ws__utf8_vec prev;
+  ws__utf8_vec err;
+
+  key16 = ws__key16((uint32_t) key8);
+  prev = ws__utf8_vzero();
+  err = ws__utf8_vzero();
+  for (; i + 64 <= len; i += 64) {
+    a = ws__utf8_take16(dst, src, i, key16, masked, store);
+    b = ws__utf8_take16(dst, src, i + 16, key16, masked, store);
+    c = ws__utf8_take16(dst, src, i + 32, key16, masked, store);
+    d = ws__utf8_take16(dst, src, i + 48, key16, masked, store);
+    /* ASCII is right unless a character before it is unfinished. */
+    if (!ws__any_top16(a | b | c | d)) {
+      err = ws__utf8_vor(err, ws__utf8_open16(prev));
+      prev = ws__utf8_vzero();
       continue;
-    memcpy(bytes, &word, 8);
-    for (j = 0; j < 8; j++)
-      state = ws__utf8_step(state, bytes[j]);
-    if (state == WS__UTF8_REJECT)
-      return state;
+    }
+    err = ws__utf8_vor(err, ws__utf8_lookup16(prev, (ws__utf8_vec) a));
+    err = ws__utf8_vor(err, ws__utf8_lookup16((ws__utf8_vec) a,
+                                              (ws__utf8_vec) b));
+    err = ws__utf8_vor(err, ws__utf8_lookup16((ws__utf8_vec) b,
+                                              (ws__utf8_vec) c));
+    err = ws__utf8_vor(err, ws__utf8_lookup16((ws__utf8_vec) c,
+                                              (ws__utf8_vec) d));
+    prev = (ws__utf8_vec) d;
   }
-  for (; i < len; i++) {
-    c = masked ? src[i] ^ key[(offset + i) & 3] : src[i];
-    if (store)
-      dst[i] = c;
-    state = ws__utf8_step(state, c);
+  for (; i + 16 <= len; i += 16) {
+    a = ws__utf8_take16(dst, src, i, key16, masked, store);
+    err = ws__utf8_vor(err, ws__utf8_lookup16(prev, (ws__utf8_vec) a));
+    prev = (ws__utf8_vec) a;
   }
-  return state;
+  if (ws__utf8_vany(err))
+    *state = WS__UTF8_REJECT;
+  else
+    *state = ws__utf8_carry((ws__u8x16) prev);
+  return i;
+}
+
+/* The scan by lookups. */
+WS__LOOKUP_TARGET WS__INLINE uint32_t ws__utf8_run_lookup(
+    uint32_t state, unsigned char* dst, const unsigned char* src, size_t len,
+    const unsigned char* key, size_t offset, int masked, int store) {
+  uint64_t key8;
+  size_t i;
+
+  i = ws__utf8_finish(&state, dst, src, len, key, offset, masked, store);
+  if (state != 0)
+    return state; /* bad, or the input ends inside the character */
+  key8 = masked ? ws__utf8_key8(key, offset + i) : 0;
+  i = ws__utf8_lookup_blocks(&state, dst, src, len, i, key8, masked, store);
+  if (state == WS__UTF8_REJECT)
+    return state;
+  return ws__utf8_words(state, dst, src, len, i, key, offset, key8, masked,
+                        store);
+}
+
+WS__LOOKUP_TARGET static uint32_t ws__utf8_scan_lookup(
+    uint32_t state, const unsigned char* s, size_t len) {
+  return ws__utf8_run_lookup(state, NULL, s, len, NULL, 0, 0, 0);
+}
+
+WS__LOOKUP_TARGET static uint32_t ws__utf8_scan_masked_lookup(
+    uint32_t state, const unsigned char* s, size_t len,
+    const unsigned char* key, size_t offset) {
+  return ws__utf8_run_lookup(state, NULL, s, len, key, offset, 1, 0);
+}
+
+WS__LOOKUP_TARGET static uint32_t ws__utf8_unmask_lookup(
+    uint32_t state, unsigned char* dst, const unsigned char* src, size_t len,
+    const unsigned char* key, size_t offset) {
+  return ws__utf8_run_lookup(state, dst, src, len, key, offset, 1, 1);
+}
+
+static int ws__utf8_lookup_off; /* set by ws__utf8_use_lookup(0) */
+
+static int ws__utf8_by_lookup(void) {
+  return !__atomic_load_n(&ws__utf8_lookup_off, __ATOMIC_RELAXED) &&
+         ws__cpu_lookup();
+}
+
+#endif /* WS__LOOKUP */
+
+int ws__utf8_use_lookup(int on) {
+#if WS__LOOKUP
+  __atomic_store_n(&ws__utf8_lookup_off, !on, __ATOMIC_RELAXED);
+  return ws__utf8_by_lookup();
+#else
+  (void) on;
+  return 0;
+#endif
 }
 
 uint32_t ws__utf8_scan(uint32_t state, const unsigned char* s, size_t len) {
+#if WS__LOOKUP
+  if (ws__utf8_by_lookup())
+    return ws__utf8_scan_lookup(state, s, len);
+#endif
   return ws__utf8_run(state, NULL, s, len, NULL, 0, 0, 0);
 }
 
 uint32_t ws__utf8_scan_masked(uint32_t state, const unsigned char* s,
                               size_t len, const unsigned char key[4],
                               size_t offset) {
+#if WS__LOOKUP
+  if (ws__utf8_by_lookup())
+    return ws__utf8_scan_masked_lookup(state, s, len, key, offset);
+#endif
   return ws__utf8_run(state, NULL, s, len, key, offset, 1, 0);
 }
 
 uint32_t ws__utf8_unmask(uint32_t state, unsigned char* dst,
                          const unsigned char* src, size_t len,
                          const unsigned char key[4], size_t offset) {
+#if WS__LOOKUP
+  if (ws__utf8_by_lookup())
+    return ws__utf8_unmask_lookup(state, dst, src, len, key, offset);
+#endif
   return ws__utf8_run(state, dst, src, len, key, offset, 1, 1);
 }
 

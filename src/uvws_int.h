@@ -1055,6 +1055,10 @@ uint32_t ws__utf8_unmask(uint32_t state, unsigned char* dst,
                          const unsigned char* src, size_t len,
                          const unsigned char key[4], size_t offset);
 int ws__utf8_valid(const unsigned char* s, size_t len);
+/* Whether the scans use table lookups (simd.h's WS__LOOKUP) where the CPU
+ * has them, or their comparisons; returns whether they now look up.
+ * For the tests and benchmarks, which check and time both. */
+int ws__utf8_use_lookup(int on);
 
 
 /* ---- The wheel's and the wslay pool's functions, which take the hub

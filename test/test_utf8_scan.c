@@ -5,7 +5,9 @@
  * after ASCII and after text of 2-, 3- and 4-byte characters, at the end of
  * the input (cut short) and before more of it, and for input split in two
  * at every position (a message arriving in pieces). ws__utf8_step() itself
- * is checked against a decoder written the other way round. */
+ * is checked against a decoder written the other way round. All of it
+ * twice where the build and the CPU have both vector scans: by table
+ * lookups (SSSE3, NEON) and by comparisons. */
 #include "test.h"
 #include "utf8_decode.h"
 #include "uvws_int.h"
@@ -42,6 +44,15 @@ static const sequence_t sequences[] = {
   {"\xc2", 0}, {"\xe1\x80", 0}, {"\xe1", 0}, {"\xf1\x80\x80", 0},
   {"\xf1\x80", 0}, {"\xf1", 0}, {"\xc2\xc2\x80", 0}, {"\xe1\xc2\x80", 0},
   {"\xf1\x80\xe1\x80\x80", 0}, {"\xe0\xa0", 0}, {"\xf4\x8f\xbf", 0},
+  /* Each kind of error the lookups tell apart, at its edges. */
+  {"\xc1", 0}, {"\xc1\x80", 0}, {"\xc2\x7f", 0}, {"\xdf\xc0", 0},
+  {"\xe0\x9f", 0}, {"\xe0\xa0\x7f", 0}, {"\xed\x9f\xc0", 0},
+  {"\xed\xa0", 0}, {"\xef\xbf\xbf\x80", 0}, {"\xf0\x8f", 0},
+  {"\xf0\x90\x80\x7f", 0}, {"\xf4\x8f\xbf\xbf\x80", 0},
+  {"\xf4\x90", 0}, {"\xf5", 0}, {"\xf5\x90\x80\x80", 0},
+  {"\xf8\x80", 0}, {"\xfb\xbf", 0}, {"\xfc\x80", 0}, {"\xff\x80", 0},
+  {"\x7f\x80", 0}, {"\xc2\x80\xbf", 0}, {"\xe1\x80\x80\xbf", 0},
+  {"\xee\x80\xbf", 1}, {"\xe0\xa0\xbf", 1}, {"\xf3\x80\x80\x80", 1},
 };
 
 /* Text after which the sequences go: each a whole character. */
@@ -203,7 +214,14 @@ static void check_random(void) {
 }
 
 int main(void) {
-  check_sequences();
-  check_random();
+  int lookup;
+
+  for (lookup = 1; lookup >= 0; lookup--) {
+    if (ws__utf8_use_lookup(lookup) != lookup)
+      continue; /* no lookups on this build or CPU */
+    check_sequences();
+    check_random();
+  }
+  ws__utf8_use_lookup(1);
   return 0;
 }
