@@ -3,8 +3,10 @@
  * ciphertext libuv read into the hub's shared buffer, and writes into a
  * queue of the connection's that goes out with uv_write(). The plaintext
  * is decrypted into the same shared buffer, in front of the ciphertext
- * still unread, so a connection owns no read buffer; with
- * SSL_MODE_RELEASE_BUFFERS, an idle one keeps no record buffer either.
+ * still unread, so a connection owns no read buffer. OpenSSL's record
+ * buffers are kept while records come and go, and freed once the
+ * connection has been idle for WS__TLS_IDLE_MS: an idle connection keeps
+ * no record buffer, and a busy one allocates none per record.
  * What it reads and how its writes end go to the hub's ws__io_t, as the
  * stream transport's do. */
 #include "uvws_int.h"
@@ -24,7 +26,12 @@
 #define WS__TLS_OUT_HIGH (64 * 1024)
 /* Plaintext given to one SSL_write (four full records). */
 #define WS__TLS_CHUNK (4 * 16384)
+/* Small buffers in a row are gathered into one record of up to this. */
+#define WS__TLS_GATHER 4096
 #define WS__TLS_MAX_BUFS 16
+/* A connection with no record for this long gives its record buffers
+ * back (two of about 17 KB). */
+#define WS__TLS_IDLE_MS 100
 
 struct ws__tls_ctx_s {
   SSL_CTX* ctx;
@@ -44,6 +51,8 @@ struct ws__tls_s {
   size_t in_len;
   uv_buf_t* plain;           /* the plaintext of write(), not yet taken */
   unsigned int plain_count;
+  ws__list_t warm_node;      /* in hub->tls_warm while buffers are kept */
+  uint64_t last_record;      /* loop time of the last record in or out */
   unsigned int writing : 1;       /* req is in flight */
   unsigned int shutdown_wanted : 1; /* uv_shutdown once out is written */
   unsigned int handshake_done : 1;
@@ -140,12 +149,11 @@ void ws__tls_ctx_unref(ws__tls_ctx_t* ctx) {
 }
 
 /* What every context of ours has: TLS 1.2 or newer, no renegotiation, no
- * compression, and record buffers let go of while idle. */
+ * compression. */
 static void ws__tls_ctx_defaults(SSL_CTX* ssl_ctx) {
   SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ssl_ctx, SSL_OP_NO_RENEGOTIATION |
                                    SSL_OP_NO_COMPRESSION);
-  SSL_CTX_set_mode(ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
 }
 
 /* SNI: the application picks the context for the name asked for. */
@@ -280,6 +288,45 @@ static void ws__tls_on_info(const SSL* ssl, int where, int ret) {
   }
 }
 
+/* ---- Record buffers: kept while busy, freed once idle ---- */
+
+static void ws__tls_on_idle(uv_timer_t* timer) {
+  ws__tls_t* tls;
+  ws__hub_t* hub;
+  uint64_t now;
+
+  hub = WS__CONTAINER_OF(timer, ws__hub_t, tls_idle);
+  now = uv_now(hub->loop);
+  while (!ws__list_empty(&hub->tls_warm)) {
+    tls = WS__CONTAINER_OF(hub->tls_warm.next, ws__tls_t, warm_node);
+    if (now - tls->last_record < WS__TLS_IDLE_MS) {
+      uv_timer_start(timer, ws__tls_on_idle,
+                     tls->last_record + WS__TLS_IDLE_MS - now, 0);
+      return;
+    }
+    ws__list_remove(&tls->warm_node);
+    /* Part of a record still waits for the rest: try again later. */
+    if (SSL_free_buffers(tls->ssl) != 1) {
+      tls->last_record = now;
+      ws__list_insert_tail(&hub->tls_warm, &tls->warm_node);
+    }
+  }
+}
+
+/* A record came or went: the buffers stay for WS__TLS_IDLE_MS more. */
+static void ws__tls_touch(ws__tls_t* tls) {
+  ws__hub_t* hub;
+
+  hub = tls->conn->hub;
+  tls->last_record = uv_now(hub->loop);
+  if (hub->tls_warm.prev == &tls->warm_node)
+    return;
+  ws__list_remove(&tls->warm_node);
+  ws__list_insert_tail(&hub->tls_warm, &tls->warm_node);
+  if (!uv_is_active((uv_handle_t*) &hub->tls_idle))
+    uv_timer_start(&hub->tls_idle, ws__tls_on_idle, WS__TLS_IDLE_MS, 0);
+}
+
 /* ---- Writing ---- */
 
 static void ws__tls_pump(ws__tls_t* tls);
@@ -340,34 +387,64 @@ static int ws__tls_flush(ws__tls_t* tls, int try_first) {
   return 0;
 }
 
-/* Encrypts from bufs while the ciphertext queued stays under the high
- * water; *taken counts the plaintext bytes OpenSSL took. Returns 0 (also
- * when the handshake must finish first) or an error. */
-static int ws__tls_encrypt(ws__tls_t* tls, const uv_buf_t* bufs,
-                           unsigned int n, size_t* taken) {
+/* Encrypts the len bytes at data, in records, while the ciphertext queued
+ * stays under the high water; *taken counts the plaintext bytes OpenSSL
+ * took. Returns 1 if it took them all, 0 if it stopped (the high water,
+ * or the handshake must finish first), or an error. */
+static int ws__tls_encrypt_buf(ws__tls_t* tls, const char* data, size_t len,
+                               size_t* taken) {
   size_t offset;
   size_t chunk;
   size_t done;
+  int r;
+
+  for (offset = 0; offset < len; offset += done) {
+    if (tls->out.bytes >= WS__TLS_OUT_HIGH)
+      return 0;
+    chunk = len - offset;
+    if (chunk > WS__TLS_CHUNK)
+      chunk = WS__TLS_CHUNK;
+    r = SSL_write_ex(tls->ssl, data + offset, chunk, &done);
+    if (r != 1) {
+      r = SSL_get_error(tls->ssl, r);
+      if (r == SSL_ERROR_WANT_READ)
+        return 0;
+      return ws__tls_error(tls);
+    }
+    *taken += done;
+  }
+  return 1;
+}
+
+/* Encrypts from bufs while the ciphertext queued stays under the high
+ * water; *taken counts the plaintext bytes OpenSSL took. Small buffers in
+ * a row (a broadcast's frames: each a header and a shared payload) go in
+ * one record, not one each. Returns 0 (also when the handshake must
+ * finish first) or an error. */
+static int ws__tls_encrypt(ws__tls_t* tls, const uv_buf_t* bufs,
+                           unsigned int n, size_t* taken) {
+  char gathered[WS__TLS_GATHER];
+  size_t len;
   unsigned int i;
+  unsigned int j;
   int r;
 
   *taken = 0;
-  for (i = 0; i < n; i++) {
-    for (offset = 0; offset < bufs[i].len; offset += done) {
-      if (tls->out.bytes >= WS__TLS_OUT_HIGH)
-        return 0;
-      chunk = bufs[i].len - offset;
-      if (chunk > WS__TLS_CHUNK)
-        chunk = WS__TLS_CHUNK;
-      r = SSL_write_ex(tls->ssl, bufs[i].base + offset, chunk, &done);
-      if (r != 1) {
-        r = SSL_get_error(tls->ssl, r);
-        if (r == SSL_ERROR_WANT_READ)
-          return 0;
-        return ws__tls_error(tls);
+  ws__tls_touch(tls);
+  for (i = 0; i < n; i = j) {
+    j = i + 1;
+    if (j < n && bufs[i].len + bufs[j].len <= WS__TLS_GATHER) {
+      for (len = 0, j = i; j < n && len + bufs[j].len <= WS__TLS_GATHER;
+           j++) {
+        memcpy(gathered + len, bufs[j].base, bufs[j].len);
+        len += bufs[j].len;
       }
-      *taken += done;
+      r = ws__tls_encrypt_buf(tls, gathered, len, taken);
+    } else {
+      r = ws__tls_encrypt_buf(tls, bufs[i].base, bufs[i].len, taken);
     }
+    if (r != 1)
+      return r;
   }
   return 0;
 }
@@ -549,6 +626,7 @@ static int ws__tls_decrypt(ws__tls_t* tls, unsigned char* base,
   tls->in = in;
   tls->in_len = len;
   produced = 0;
+  ws__tls_touch(tls);
   for (;;) {
     /* Up to the ciphertext not yet read, never over it. */
     room = (size_t) (tls->in - base) - produced;
@@ -666,9 +744,10 @@ int ws__tls_start(ws_conn_t* conn, ws__tls_ctx_t* ctx, const char* host) {
   SSL_set_app_data(tls->ssl, tls);
   SSL_set_info_callback(tls->ssl, ws__tls_on_info);
   /* An application's context keeps its settings; these are the
-   * connection's own. */
-  SSL_set_mode(tls->ssl, SSL_MODE_RELEASE_BUFFERS |
-                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+   * connection's own. Its record buffers are freed once it is idle
+   * (ws__tls_touch()), not after every record. */
+  SSL_clear_mode(tls->ssl, SSL_MODE_RELEASE_BUFFERS);
+  SSL_set_mode(tls->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_set_options(tls->ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   ok = 1;
   if (host == NULL) {
@@ -707,6 +786,7 @@ static void ws__tls_on_close(uv_handle_t* handle) {
   conn->tls = NULL;
   if (!tls->handshake_done)
     WS__COUNT(conn->hub, tls_handshake_failures);
+  ws__list_remove(&tls->warm_node);
   SSL_free(tls->ssl);
   ws__tls_ctx_unref(tls->ctx);
   ws__outq_clear(&tls->out);
