@@ -18,14 +18,16 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-/* The largest plaintext of a record (2^14) and some slack: the shared
+/* The largest plaintext of a record (2^14). */
+#define WS__TLS_RECORD 16384
+/* The largest plaintext of a record and some slack: the shared
  * buffer keeps this much in front of the ciphertext it reads, for the
  * plaintext of a record begun in an earlier read. */
-#define WS__TLS_RESERVE (16384 + 256)
+#define WS__TLS_RESERVE (WS__TLS_RECORD + 256)
 /* Ciphertext queued before plaintext waits for it to be written. */
 #define WS__TLS_OUT_HIGH (64 * 1024)
 /* Plaintext given to one SSL_write (four full records). */
-#define WS__TLS_CHUNK (4 * 16384)
+#define WS__TLS_CHUNK (4 * WS__TLS_RECORD)
 /* Small buffers in a row are gathered into one record of up to this. */
 #define WS__TLS_GATHER 4096
 #define WS__TLS_MAX_BUFS 16
@@ -54,6 +56,7 @@ struct ws__tls_s {
   ws__list_t warm_node;      /* in hub->tls_warm while buffers are kept */
   uint64_t last_record;      /* loop time of the last record in or out */
   unsigned int writing : 1;       /* req is in flight */
+  unsigned int direct : 1;        /* see ws__tls_bio_write() */
   unsigned int shutdown_wanted : 1; /* uv_shutdown once out is written */
   unsigned int handshake_done : 1;
   unsigned int renegotiating : 1;
@@ -63,14 +66,29 @@ struct ws__tls_s {
 
 /* ---- The BIO between OpenSSL and the connection's buffers ---- */
 
+/* A record goes straight to the socket if it is the only one of a
+ * try_write() and nothing is queued before it; what the socket does not
+ * take (or an error, which the flush after meets again) is queued. */
 static int ws__tls_bio_write(BIO* bio, const char* data, int len) {
   ws__tls_t* tls;
+  uv_buf_t buf;
+  size_t left;
+  int r;
 
   tls = BIO_get_data(bio);
   BIO_clear_retry_flags(bio);
   if (len <= 0)
     return 0;
-  if (ws__outq_append(&tls->out, data, (size_t) len, NULL, 0) != 0)
+  left = (size_t) len;
+  if (tls->direct && tls->out.bytes == 0 && !tls->writing) {
+    buf = uv_buf_init((char*) data, (unsigned int) len);
+    r = uv_try_write(tls->conn->stream, &buf, 1);
+    if (r > 0) {
+      data += r;
+      left -= (size_t) r;
+    }
+  }
+  if (left > 0 && ws__outq_append(&tls->out, data, left, NULL, 0) != 0)
     return -1;
   return len;
 }
@@ -538,13 +556,21 @@ static void ws__tls_pump(ws__tls_t* tls) {
 static int ws__tls_try_write(ws_conn_t* conn, const uv_buf_t* bufs,
                              unsigned int n) {
   ws__tls_t* tls;
+  unsigned int i;
   size_t taken;
+  size_t len;
   int r;
 
   tls = conn->tls;
   if (tls->plain != NULL || !SSL_is_init_finished(tls->ssl))
     return UV_EAGAIN;
+  /* One record only (one buffer, or buffers gathered into one): it may
+   * go straight to the socket, with no copy into the queue. */
+  for (len = 0, i = 0; i < n; i++)
+    len += bufs[i].len;
+  tls->direct = len <= WS__TLS_RECORD && (n == 1 || len <= WS__TLS_GATHER);
   r = ws__tls_encrypt(tls, bufs, n, &taken);
+  tls->direct = 0;
   if (r == 0)
     r = ws__tls_flush(tls, 1);
   if (r != 0)
@@ -637,9 +663,9 @@ static int ws__tls_decrypt(ws__tls_t* tls, unsigned char* base,
     r = SSL_read_ex(tls->ssl, base + produced, room, &n);
     if (r == 1) {
       produced += n;
-      /* All read and nothing decrypted waiting: another call would only
-       * say so. */
-      if (tls->in_len == 0 && SSL_pending(tls->ssl) == 0) {
+      /* All read, and nothing left in OpenSSL's buffer (decrypted or
+       * not): another call would only say so. */
+      if (tls->in_len == 0 && !SSL_has_pending(tls->ssl)) {
         r = 0;
         break;
       }
@@ -748,6 +774,9 @@ int ws__tls_start(ws_conn_t* conn, ws__tls_ctx_t* ctx, const char* host) {
    * (ws__tls_touch()), not after every record. */
   SSL_clear_mode(tls->ssl, SSL_MODE_RELEASE_BUFFERS);
   SSL_set_mode(tls->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  /* OpenSSL takes a read's ciphertext in one BIO call, not each
+   * record's header and body in two. */
+  SSL_set_read_ahead(tls->ssl, 1);
   SSL_set_options(tls->ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   ok = 1;
   if (host == NULL) {
