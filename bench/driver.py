@@ -90,6 +90,11 @@ class Env:
                                                       "server.mjs"),
                                  "0", "{host}", "{cert}", "{key}"],
                          "client": ["--tls-ca", "{ca}"]},
+            "go-article-tls": {"cmd": [os.path.join(args.go_dir,
+                                                    "go-article"),
+                                       "{host}:0", "{cert}", "{key}"],
+                               "client": ["--origin", ORIGIN, "--any-opcode",
+                                          "--tls-ca", "{ca}"]},
             "uvws-bcast": {"cmd": [os.path.join(self.bin, "bench",
                                                 "uvws-bcast-server"),
                                    "--host", "{host}", "--port", "0"]},
@@ -296,14 +301,14 @@ ECHO = [
 # The rows of issue 5's targets: binary, one message in flight.
 ECHO_SINGLE = [e for e in ECHO if e[3] == 1 and e[4] == "binary"]
 ECHO_SERVERS = ["uvws", "raw", "go-article", "gorilla", "node"]
-# The tls pass: uvws over TLS against its own plaintext and Node's ws over
-# TLS; the load client (uvws-bench) does TLS too, so compare the server's
-# CPU per message, not rates.
+# The tls pass: uvws over TLS against its own plaintext, Node's ws over TLS
+# and Go's x/net/websocket over crypto/tls; the load client (uvws-bench)
+# does TLS too, so compare the server's CPU per message, not rates.
 TLS_ECHO = [
     ("20 B, 100 conns", 100, 20, 1),
     ("4 KiB, 100 conns", 100, 4096, 1),
 ]
-TLS_SERVERS = ["uvws", "uvws-tls", "node-tls"]
+TLS_SERVERS = ["uvws", "uvws-tls", "node-tls", "go-article-tls"]
 
 
 def picked(names):
@@ -679,7 +684,8 @@ def tls_rounds(env, cfg, results):
     memory_pass(env, cfg, results.setdefault("memory", {}),
                 [s for s in ("uvws-tls", "uvws") if s in servers], steps)
     connect_rounds(env, cfg, results.setdefault("connect", {}),
-                   [s for s in ("uvws-tls", "node-tls") if s in servers])
+                   [s for s in ("uvws-tls", "node-tls", "go-article-tls")
+                    if s in servers])
 
 
 def script_pass(cfg, name, script, extra, timeout):
@@ -790,9 +796,9 @@ def tls_section(tls):
            "its own core; only the server's CPU per message is compared.",
            ""]
     echo = tls.get("echo", {})
-    out.append("| scenario | uvws | uvws TLS | Node ws TLS | uvws TLS ÷ "
-               "uvws | Node TLS ÷ uvws TLS |")
-    out.append("| --- | --- | --- | --- | --- | --- |")
+    out.append("| scenario | uvws | uvws TLS | Node ws TLS | Go x/net TLS | "
+               "uvws TLS ÷ uvws | Node TLS ÷ uvws TLS | Go TLS ÷ uvws TLS |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, _, _, _ in TLS_ECHO:
         runs = echo.get(name, {})
         cells = [name]
@@ -800,7 +806,8 @@ def tls_section(tls):
             xs = [r.get("server_cpu_us_per_msg") for r in runs.get(s, [])
                   if r.get("ok")]
             cells.append(f"{med(xs):.2f}" if xs else "-")
-        for a, b in (("uvws-tls", "uvws"), ("node-tls", "uvws-tls")):
+        for a, b in (("uvws-tls", "uvws"), ("node-tls", "uvws-tls"),
+                     ("go-article-tls", "uvws-tls")):
             rs = [x.get("server_cpu_us_per_msg") / y.get(
                       "server_cpu_us_per_msg")
                   for x, y in zip(runs.get(a, []), runs.get(b, []))
@@ -832,6 +839,14 @@ def tls_section(tls):
         for s, runs in conn.items():
             xs = [r.get("rate_per_s") for r in runs if r.get("ok")]
             out.append(f"- {s}: {med(xs):,.0f}/s" if xs else f"- {s}: -")
+        # Per round, side by side: uvws's rate over each other server's.
+        for s in ("node-tls", "go-article-tls"):
+            rs = [x.get("rate_per_s") / y.get("rate_per_s")
+                  for x, y in zip(conn.get("uvws-tls", []), conn.get(s, []))
+                  if x.get("ok") and y.get("ok") and y.get("rate_per_s")]
+            if rs:
+                out.append(f"- uvws TLS ÷ {s}: {med(rs):.2f} "
+                           f"({min(rs):.2f}-{max(rs):.2f})")
     return "\n".join(out) + "\n"
 
 

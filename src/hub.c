@@ -88,7 +88,10 @@ int ws__hub_init(ws__hub_t* hub, uv_loop_t* loop, const ws__role_t* role,
   ws__wheel_init(&hub->wheel, ws__wheel_tick(&hub->options));
   uv_timer_init(loop, &hub->wheel.timer);
   uv_prepare_init(loop, &hub->flush);
-  hub->handle_count = 2;
+  ws__list_init(&hub->tls_warm);
+  uv_timer_init(loop, &hub->tls_idle);
+  uv_unref((uv_handle_t*) &hub->tls_idle);
+  hub->handle_count = 3;
   return 0;
 }
 
@@ -157,6 +160,8 @@ void ws__hub_maybe_closed(ws__hub_t* hub) {
     hub->wheel.timer.data = hub;
     uv_close((uv_handle_t*) &hub->flush, ws__on_hub_handle_closed);
     uv_close((uv_handle_t*) &hub->wheel.timer, ws__on_hub_handle_closed);
+    hub->tls_idle.data = hub;
+    uv_close((uv_handle_t*) &hub->tls_idle, ws__on_hub_handle_closed);
     if (hub->close_deadline != 0) {
       hub->close_timer.data = hub;
       uv_close((uv_handle_t*) &hub->close_timer, ws__on_hub_handle_closed);

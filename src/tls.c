@@ -3,8 +3,10 @@
  * ciphertext libuv read into the hub's shared buffer, and writes into a
  * queue of the connection's that goes out with uv_write(). The plaintext
  * is decrypted into the same shared buffer, in front of the ciphertext
- * still unread, so a connection owns no read buffer; with
- * SSL_MODE_RELEASE_BUFFERS, an idle one keeps no record buffer either.
+ * still unread, so a connection owns no read buffer. OpenSSL's record
+ * buffers are kept while records come and go, and freed once the
+ * connection has been idle for WS__TLS_IDLE_MS: an idle connection keeps
+ * no record buffer, and a busy one allocates none per record.
  * What it reads and how its writes end go to the hub's ws__io_t, as the
  * stream transport's do. */
 #include "uvws_int.h"
@@ -16,15 +18,22 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-/* The largest plaintext of a record (2^14) and some slack: the shared
+/* The largest plaintext of a record (2^14). */
+#define WS__TLS_RECORD 16384
+/* The largest plaintext of a record and some slack: the shared
  * buffer keeps this much in front of the ciphertext it reads, for the
  * plaintext of a record begun in an earlier read. */
-#define WS__TLS_RESERVE (16384 + 256)
+#define WS__TLS_RESERVE (WS__TLS_RECORD + 256)
 /* Ciphertext queued before plaintext waits for it to be written. */
 #define WS__TLS_OUT_HIGH (64 * 1024)
 /* Plaintext given to one SSL_write (four full records). */
-#define WS__TLS_CHUNK (4 * 16384)
+#define WS__TLS_CHUNK (4 * WS__TLS_RECORD)
+/* Small buffers in a row are gathered into one record of up to this. */
+#define WS__TLS_GATHER 4096
 #define WS__TLS_MAX_BUFS 16
+/* A connection with no record for this long gives its record buffers
+ * back (two of about 17 KB). */
+#define WS__TLS_IDLE_MS 100
 
 struct ws__tls_ctx_s {
   SSL_CTX* ctx;
@@ -44,7 +53,10 @@ struct ws__tls_s {
   size_t in_len;
   uv_buf_t* plain;           /* the plaintext of write(), not yet taken */
   unsigned int plain_count;
+  ws__list_t warm_node;      /* in hub->tls_warm while buffers are kept */
+  uint64_t last_record;      /* loop time of the last record in or out */
   unsigned int writing : 1;       /* req is in flight */
+  unsigned int direct : 1;        /* see ws__tls_bio_write() */
   unsigned int shutdown_wanted : 1; /* uv_shutdown once out is written */
   unsigned int handshake_done : 1;
   unsigned int renegotiating : 1;
@@ -54,14 +66,29 @@ struct ws__tls_s {
 
 /* ---- The BIO between OpenSSL and the connection's buffers ---- */
 
+/* A record goes straight to the socket if it is the only one of a
+ * try_write() and nothing is queued before it; what the socket does not
+ * take (or an error, which the flush after meets again) is queued. */
 static int ws__tls_bio_write(BIO* bio, const char* data, int len) {
   ws__tls_t* tls;
+  uv_buf_t buf;
+  size_t left;
+  int r;
 
   tls = BIO_get_data(bio);
   BIO_clear_retry_flags(bio);
   if (len <= 0)
     return 0;
-  if (ws__outq_append(&tls->out, data, (size_t) len, NULL, 0) != 0)
+  left = (size_t) len;
+  if (tls->direct && tls->out.bytes == 0 && !tls->writing) {
+    buf = uv_buf_init((char*) data, (unsigned int) len);
+    r = uv_try_write(ws__conn_stream(tls->conn), &buf, 1);
+    if (r > 0) {
+      data += r;
+      left -= (size_t) r;
+    }
+  }
+  if (left > 0 && ws__outq_append(&tls->out, data, left, NULL, 0) != 0)
     return -1;
   return len;
 }
@@ -140,12 +167,11 @@ void ws__tls_ctx_unref(ws__tls_ctx_t* ctx) {
 }
 
 /* What every context of ours has: TLS 1.2 or newer, no renegotiation, no
- * compression, and record buffers let go of while idle. */
+ * compression. */
 static void ws__tls_ctx_defaults(SSL_CTX* ssl_ctx) {
   SSL_CTX_set_min_proto_version(ssl_ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ssl_ctx, SSL_OP_NO_RENEGOTIATION |
                                    SSL_OP_NO_COMPRESSION);
-  SSL_CTX_set_mode(ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
 }
 
 /* SNI: the application picks the context for the name asked for. */
@@ -280,6 +306,45 @@ static void ws__tls_on_info(const SSL* ssl, int where, int ret) {
   }
 }
 
+/* ---- Record buffers: kept while busy, freed once idle ---- */
+
+static void ws__tls_on_idle(uv_timer_t* timer) {
+  ws__tls_t* tls;
+  ws__hub_t* hub;
+  uint64_t now;
+
+  hub = WS__CONTAINER_OF(timer, ws__hub_t, tls_idle);
+  now = uv_now(hub->loop);
+  while (!ws__list_empty(&hub->tls_warm)) {
+    tls = WS__CONTAINER_OF(hub->tls_warm.next, ws__tls_t, warm_node);
+    if (now - tls->last_record < WS__TLS_IDLE_MS) {
+      uv_timer_start(timer, ws__tls_on_idle,
+                     tls->last_record + WS__TLS_IDLE_MS - now, 0);
+      return;
+    }
+    ws__list_remove(&tls->warm_node);
+    /* Part of a record still waits for the rest: try again later. */
+    if (SSL_free_buffers(tls->ssl) != 1) {
+      tls->last_record = now;
+      ws__list_insert_tail(&hub->tls_warm, &tls->warm_node);
+    }
+  }
+}
+
+/* A record came or went: the buffers stay for WS__TLS_IDLE_MS more. */
+static void ws__tls_touch(ws__tls_t* tls) {
+  ws__hub_t* hub;
+
+  hub = tls->conn->hub;
+  tls->last_record = uv_now(hub->loop);
+  if (hub->tls_warm.prev == &tls->warm_node)
+    return;
+  ws__list_remove(&tls->warm_node);
+  ws__list_insert_tail(&hub->tls_warm, &tls->warm_node);
+  if (!uv_is_active((uv_handle_t*) &hub->tls_idle))
+    uv_timer_start(&hub->tls_idle, ws__tls_on_idle, WS__TLS_IDLE_MS, 0);
+}
+
 /* ---- Writing ---- */
 
 static void ws__tls_pump(ws__tls_t* tls);
@@ -341,34 +406,64 @@ static int ws__tls_flush(ws__tls_t* tls, int try_first) {
   return 0;
 }
 
-/* Encrypts from bufs while the ciphertext queued stays under the high
- * water; *taken counts the plaintext bytes OpenSSL took. Returns 0 (also
- * when the handshake must finish first) or an error. */
-static int ws__tls_encrypt(ws__tls_t* tls, const uv_buf_t* bufs,
-                           unsigned int n, size_t* taken) {
+/* Encrypts the len bytes at data, in records, while the ciphertext queued
+ * stays under the high water; *taken counts the plaintext bytes OpenSSL
+ * took. Returns 1 if it took them all, 0 if it stopped (the high water,
+ * or the handshake must finish first), or an error. */
+static int ws__tls_encrypt_buf(ws__tls_t* tls, const char* data, size_t len,
+                               size_t* taken) {
   size_t offset;
   size_t chunk;
   size_t done;
+  int r;
+
+  for (offset = 0; offset < len; offset += done) {
+    if (tls->out.bytes >= WS__TLS_OUT_HIGH)
+      return 0;
+    chunk = len - offset;
+    if (chunk > WS__TLS_CHUNK)
+      chunk = WS__TLS_CHUNK;
+    r = SSL_write_ex(tls->ssl, data + offset, chunk, &done);
+    if (r != 1) {
+      r = SSL_get_error(tls->ssl, r);
+      if (r == SSL_ERROR_WANT_READ)
+        return 0;
+      return ws__tls_error(tls);
+    }
+    *taken += done;
+  }
+  return 1;
+}
+
+/* Encrypts from bufs while the ciphertext queued stays under the high
+ * water; *taken counts the plaintext bytes OpenSSL took. Small buffers in
+ * a row (a broadcast's frames: each a header and a shared payload) go in
+ * one record, not one each. Returns 0 (also when the handshake must
+ * finish first) or an error. */
+static int ws__tls_encrypt(ws__tls_t* tls, const uv_buf_t* bufs,
+                           unsigned int n, size_t* taken) {
+  char gathered[WS__TLS_GATHER];
+  size_t len;
   unsigned int i;
+  unsigned int j;
   int r;
 
   *taken = 0;
-  for (i = 0; i < n; i++) {
-    for (offset = 0; offset < bufs[i].len; offset += done) {
-      if (tls->out.bytes >= WS__TLS_OUT_HIGH)
-        return 0;
-      chunk = bufs[i].len - offset;
-      if (chunk > WS__TLS_CHUNK)
-        chunk = WS__TLS_CHUNK;
-      r = SSL_write_ex(tls->ssl, bufs[i].base + offset, chunk, &done);
-      if (r != 1) {
-        r = SSL_get_error(tls->ssl, r);
-        if (r == SSL_ERROR_WANT_READ)
-          return 0;
-        return ws__tls_error(tls);
+  ws__tls_touch(tls);
+  for (i = 0; i < n; i = j) {
+    j = i + 1;
+    if (j < n && bufs[i].len + bufs[j].len <= WS__TLS_GATHER) {
+      for (len = 0, j = i; j < n && len + bufs[j].len <= WS__TLS_GATHER;
+           j++) {
+        memcpy(gathered + len, bufs[j].base, bufs[j].len);
+        len += bufs[j].len;
       }
-      *taken += done;
+      r = ws__tls_encrypt_buf(tls, gathered, len, taken);
+    } else {
+      r = ws__tls_encrypt_buf(tls, bufs[i].base, bufs[i].len, taken);
     }
+    if (r != 1)
+      return r;
   }
   return 0;
 }
@@ -462,13 +557,21 @@ static void ws__tls_pump(ws__tls_t* tls) {
 static int ws__tls_try_write(ws_conn_t* conn, const uv_buf_t* bufs,
                              unsigned int n) {
   ws__tls_t* tls;
+  unsigned int i;
   size_t taken;
+  size_t len;
   int r;
 
   tls = conn->extra->tls;
   if (tls->plain != NULL || !SSL_is_init_finished(tls->ssl))
     return UV_EAGAIN;
+  /* One record only (one buffer, or buffers gathered into one): it may
+   * go straight to the socket, with no copy into the queue. */
+  for (len = 0, i = 0; i < n; i++)
+    len += bufs[i].len;
+  tls->direct = len <= WS__TLS_RECORD && (n == 1 || len <= WS__TLS_GATHER);
   r = ws__tls_encrypt(tls, bufs, n, &taken);
+  tls->direct = 0;
   if (r == 0)
     r = ws__tls_flush(tls, 1);
   if (r != 0)
@@ -550,6 +653,7 @@ static int ws__tls_decrypt(ws__tls_t* tls, unsigned char* base,
   tls->in = in;
   tls->in_len = len;
   produced = 0;
+  ws__tls_touch(tls);
   for (;;) {
     /* Up to the ciphertext not yet read, never over it. */
     room = (size_t) (tls->in - base) - produced;
@@ -560,9 +664,9 @@ static int ws__tls_decrypt(ws__tls_t* tls, unsigned char* base,
     r = SSL_read_ex(tls->ssl, base + produced, room, &n);
     if (r == 1) {
       produced += n;
-      /* All read and nothing decrypted waiting: another call would only
-       * say so. */
-      if (tls->in_len == 0 && SSL_pending(tls->ssl) == 0) {
+      /* All read, and nothing left in OpenSSL's buffer (decrypted or
+       * not): another call would only say so. */
+      if (tls->in_len == 0 && !SSL_has_pending(tls->ssl)) {
         r = 0;
         break;
       }
@@ -667,9 +771,13 @@ int ws__tls_start(ws_conn_t* conn, ws__tls_ctx_t* ctx, const char* host) {
   SSL_set_app_data(tls->ssl, tls);
   SSL_set_info_callback(tls->ssl, ws__tls_on_info);
   /* An application's context keeps its settings; these are the
-   * connection's own. */
-  SSL_set_mode(tls->ssl, SSL_MODE_RELEASE_BUFFERS |
-                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+   * connection's own. Its record buffers are freed once it is idle
+   * (ws__tls_touch()), not after every record. */
+  SSL_clear_mode(tls->ssl, SSL_MODE_RELEASE_BUFFERS);
+  SSL_set_mode(tls->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  /* OpenSSL takes a read's ciphertext in one BIO call, not each
+   * record's header and body in two. */
+  SSL_set_read_ahead(tls->ssl, 1);
   SSL_set_options(tls->ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   ok = 1;
   if (host == NULL) {
@@ -708,6 +816,7 @@ static void ws__tls_on_close(uv_handle_t* handle) {
   conn->extra->tls = NULL;
   if (!tls->handshake_done)
     WS__COUNT(conn->hub, tls_handshake_failures);
+  ws__list_remove(&tls->warm_node);
   SSL_free(tls->ssl);
   ws__tls_ctx_unref(tls->ctx);
   ws__outq_clear(&tls->out);

@@ -556,6 +556,9 @@ struct ws__hub_s {
   ws__list_t deferred;       /* ws__deferred_t.node */
   uv_timer_t close_timer;    /* ws__hub_close_within()'s deadline */
   uint64_t close_deadline;   /* loop time, 0 if none */
+  ws__list_t tls_warm;       /* TLS connections keeping record buffers,
+                                the least recently active first (tls.c) */
+  uv_timer_t tls_idle;       /* frees those idle for a while (tls.c) */
 #ifndef WS__NO_COUNTERS
   ws_stats_t stats;          /* stats.c; gauges but wslay_contexts_in_use
                                 are filled at a snapshot */

@@ -1,9 +1,11 @@
 // The echo server of the article in shared/seed-article.txt
-// (golang.org/x/net/websocket), as written there except for two things: it
-// listens on the address given (port 0 picks one) and prints it, and it does
+// (golang.org/x/net/websocket), as written there except for three things:
+// it listens on the address given (port 0 picks one) and prints it, it does
 // not print every message it receives and sends (that would measure
-// fmt.Println). Like the article's, it answers every message with a text
-// message, and x/net/websocket refuses a handshake without an Origin.
+// fmt.Println), and with a certificate chain and key (PEM files) after the
+// address it serves wss:// (crypto/tls). Like the article's, it answers
+// every message with a text message, and x/net/websocket refuses a
+// handshake without an Origin.
 package main
 
 import (
@@ -39,7 +41,11 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("listening on ws://%s/\n", l.Addr())
 	http.Handle("/", websocket.Handler(echoHandler))
+	if len(os.Args) > 3 {
+		fmt.Printf("listening on wss://%s/\n", l.Addr())
+		panic(http.ServeTLS(l, nil, os.Args[2], os.Args[3]))
+	}
+	fmt.Printf("listening on ws://%s/\n", l.Addr())
 	panic(http.Serve(l, nil))
 }
