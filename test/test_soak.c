@@ -280,10 +280,10 @@ int main(void) {
   ASSERT_EQ(0, uv_loop_init(&loop));
   ws_server_options_init(&options);
   options.max_message_size = 64 * 1024;
-  options.handshake_timeout = 400;
-  options.ping_interval = 200;
-  options.pong_timeout = 200;
-  options.close_timeout = 300;
+  options.handshake_timeout = 1000;
+  options.ping_interval = 300;
+  options.pong_timeout = 500;
+  options.close_timeout = 600;
   memset(&cb, 0, sizeof(cb));
   cb.on_open = on_open;
   cb.on_message = on_message;
