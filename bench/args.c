@@ -41,6 +41,10 @@ static void usage(FILE* out) {
 "  --tls-ca FILE      wss:// URLs: trust this CA file (PEM) instead of the\n"
 "                     system's\n"
 "  --deflate          offer permessage-deflate (RFC 7692)\n"
+"  --no-inflate       broadcast: members on the raw transport, with a\n"
+"                     handshake that offers permessage-deflate (no context\n"
+"                     takeover), that count compressed messages and\n"
+"                     inflate one in 1000 to check it\n"
 "  --payload P        random (printable bytes) or json (JSON-like text that\n"
 "                     compresses as chat or dashboard traffic does) (random)\n"
 "  --server-pid PID   read that process's CPU time and RSS for the window\n"
@@ -134,6 +138,10 @@ int parse_args(int argc, char** argv) {
       o.raw = 1;
     } else if (FLAG("--deflate")) {
       o.deflate = 1;
+    } else if (FLAG("--no-inflate")) {
+      o.no_inflate = 1;
+      o.deflate = 1;
+      o.raw = 1;
     } else if (FLAG("--payload")) {
       NEED();
       if (strcmp(v, "json") == 0) {
@@ -259,6 +267,17 @@ int parse_args(int argc, char** argv) {
   if (o.mode == MODE_BROADCAST && o.sizes[0] < BCAST_MIN_SIZE) {
     fprintf(stderr, "uvws-bench: broadcast messages need %d bytes at least\n",
             BCAST_MIN_SIZE);
+    return -1;
+  }
+#ifndef UVWS_BENCH_ZLIB
+  if (o.no_inflate) {
+    fprintf(stderr, "uvws-bench: --no-inflate needs zlib\n");
+    return -1;
+  }
+#endif
+  if (o.no_inflate && (o.mode != MODE_BROADCAST || o.server_publishes)) {
+    fprintf(stderr, "uvws-bench: --no-inflate is for broadcast with a "
+                    "publisher\n");
     return -1;
   }
   if (o.raw)

@@ -17,7 +17,9 @@
  *                          [--loops N] [--deflate 0|1]
  * --deflate 1 accepts permessage-deflate: each broadcast is compressed
  * once for every member that negotiated it.
- * Prints "listening on ws://H:P/"; SIGINT or SIGTERM stops it. */
+ * Prints "listening on ws://H:P/"; SIGINT or SIGTERM stops it, and it
+ * prints "broadcasts B compressed C" (the room's broadcasts and the
+ * server's messages_deflated; not with --loops). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,9 +102,24 @@ static void on_publish(uv_timer_t* timer) {
   (void) timer;
 }
 
+/* How many broadcasts were compressed, and how many times. */
+static void print_counts(void) {
+  ws_room_stats_t rs;
+  ws_stats_t ss;
+
+  if (room == NULL || ws_room_stats(room, &rs) != 0 ||
+      ws_server_stats(server, &ss) != 0)
+    return;
+  printf("broadcasts %llu compressed %llu\n",
+         (unsigned long long) rs.broadcasts,
+         (unsigned long long) ss.messages_deflated);
+  fflush(stdout);
+}
+
 static void on_signal(uv_signal_t* handle, int signum) {
   (void) handle;
   (void) signum;
+  print_counts();
 #ifdef UVWS_BENCH_REDIS
   if (bus != NULL) {
     ws_redis_room_destroy(rroom);

@@ -24,6 +24,7 @@
 #define REACH_N 4096
 #define READ_BUF_SIZE (256 * 1024)
 #define BCAST_MIN_SIZE 16
+#define INFLATE_SAMPLE 1000
 
 typedef enum { MODE_ECHO, MODE_BROADCAST, MODE_CONNECT, MODE_IDLE } mode_t_;
 
@@ -61,6 +62,9 @@ typedef struct {
   int server_pid;
   int quiet;
   int deflate;          /* offer permessage-deflate */
+  int no_inflate;       /* broadcast: raw transport with a handshake that
+                           offers deflate; compressed messages counted,
+                           one in INFLATE_SAMPLE inflated and checked */
   int json_payload;     /* messages are JSON-like text */
   double drain;         /* seconds to wait for answers after the end */
 } opts_t;
@@ -83,6 +87,8 @@ typedef struct {
   uint64_t total_msgs;   /* all of them */
   uint64_t sent;
   uint64_t published;
+  uint64_t compressed;   /* --no-inflate: deliveries with RSV1 */
+  uint64_t inflated;     /* ... of which inflated and checked */
   uint64_t first_start_ns;
   uint64_t last_open_ns;
   uint64_t held_peak;
@@ -230,6 +236,8 @@ void conn_on_closed(bconn_t* c, const char* why);
 /* modes.c */
 void conn_on_message(bconn_t* c, int opcode, const unsigned char* data,
                      size_t len);
+void conn_on_compressed(bconn_t* c, int opcode, const unsigned char* data,
+                        size_t len);
 void timeline_add(worker_t* w, uint64_t t);
 void echo_start(worker_t* w);
 void pub_fill(worker_t* w);

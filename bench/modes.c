@@ -3,8 +3,13 @@
  * keeps broadcasts outstanding; connect and idle expect none. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef UVWS_BENCH_ZLIB
+#include <zlib.h>
+#endif
 
 #include "bench.h"
 
@@ -125,6 +130,50 @@ static void reach_max(uint64_t* slot, uint64_t v) {
     ;
 }
 
+/* A member has broadcast seq (of len bytes on the wire, published at
+ * sent, or 0 if unknown): counted, in order, and once everyone has it,
+ * the publisher may go on. */
+static void bcast_delivered(bconn_t* c, uint64_t seq, uint64_t sent,
+                            size_t len) {
+  worker_t* w;
+  uint64_t t;
+  uint32_t n;
+
+  w = c->w;
+  t = now_ns();
+  if (!c->have_bseq) {
+    c->have_bseq = 1;
+    c->next_bseq = o.server_publishes ? seq : 0;
+  }
+  if (seq != c->next_bseq)
+    slot_error(w, "%smember %" PRIu64 " got broadcast %" PRIu64
+               " out of order", "", c->id, seq);
+  c->next_bseq = seq + 1;
+  w->slot->total_msgs++;
+  timeline_add(w, t);
+  if (in_window(t)) {
+    if (sent != 0)
+      slot_record(w->slot, t > sent ? t - sent : 0);
+    w->slot->msgs++;
+    w->slot->bytes += len;
+  }
+  if (o.server_publishes)
+    return;
+  if (sent != 0)
+    reach_max(&shm->reach_ns[seq % RING_N], t > sent ? t - sent : 0);
+  n = __atomic_add_fetch(&shm->ring[seq % RING_N], 1, __ATOMIC_ACQ_REL);
+  if (n == (uint32_t) shm->members_total) {
+    if (w->index == 0) {
+      pub_check(w);
+    } else {
+      ssize_t r;
+      do
+        r = write(w->notify_out, &seq, sizeof(seq));
+      while (r < 0 && errno == EINTR);
+    }
+  }
+}
+
 /* Broadcast payload: 8 bytes of sequence number, 8 bytes of uv_hrtime()
  * at publication, then bytes from the pool that depend on the sequence. */
 static void bcast_on_message(bconn_t* c, int opcode,
@@ -132,8 +181,6 @@ static void bcast_on_message(bconn_t* c, int opcode,
   worker_t* w;
   uint64_t seq;
   uint64_t sent;
-  uint64_t t;
-  uint32_t n;
 
   (void) opcode;
   w = c->w;
@@ -146,42 +193,91 @@ static void bcast_on_message(bconn_t* c, int opcode,
   }
   memcpy(&seq, data, 8);
   memcpy(&sent, data + 8, 8);
-  t = now_ns();
   if (!o.server_publishes &&
       (len != o.sizes[0] ||
        memcmp(data + 16, pool + (mix64(seq) & (POOL_SPAN - 1)), len - 16) !=
            0))
     slot_error(w, "%sbroadcast %" PRIu64 " differs (member %" PRIu64 ")",
                "", seq, c->id);
-  if (!c->have_bseq) {
-    c->have_bseq = 1;
-    c->next_bseq = o.server_publishes ? seq : 0;
+  bcast_delivered(c, seq, sent != 0 ? sent : 1, len);
+}
+
+#ifdef UVWS_BENCH_ZLIB
+/* Inflates a message of a connection that keeps no context into out
+ * (cap bytes); returns its length, or (size_t) -1 if it does not. */
+static size_t inflate_message(const unsigned char* data, size_t len,
+                              unsigned char* out, size_t cap) {
+  static const unsigned char tail[4] = { 0x00, 0x00, 0xff, 0xff };
+  static z_stream z;
+  static int ready;
+  int r;
+
+  if (!ready) {
+    if (inflateInit2(&z, -15) != Z_OK)
+      return (size_t) -1;
+    ready = 1;
+  } else if (inflateReset(&z) != Z_OK) {
+    return (size_t) -1;
   }
-  if (seq != c->next_bseq)
-    slot_error(w, "%smember %" PRIu64 " got broadcast %" PRIu64
-               " out of order", "", c->id, seq);
-  c->next_bseq = seq + 1;
-  w->slot->total_msgs++;
-  timeline_add(w, t);
-  if (in_window(t)) {
-    slot_record(w->slot, t > sent ? t - sent : 0);
-    w->slot->msgs++;
-    w->slot->bytes += len;
-  }
-  if (o.server_publishes)
+  z.next_out = out;
+  z.avail_out = (uInt) cap;
+  z.next_in = (Bytef*) data;
+  z.avail_in = (uInt) len;
+  r = inflate(&z, Z_SYNC_FLUSH);
+  if (r != Z_OK && r != Z_BUF_ERROR && r != Z_STREAM_END)
+    return (size_t) -1;
+  z.next_in = (Bytef*) tail;
+  z.avail_in = sizeof(tail);
+  r = inflate(&z, Z_SYNC_FLUSH);
+  if ((r != Z_OK && r != Z_BUF_ERROR && r != Z_STREAM_END) ||
+      z.avail_in != 0)
+    return (size_t) -1;
+  return cap - z.avail_out;
+}
+#endif
+
+/* --no-inflate: a compressed broadcast is counted as it is (its sequence
+ * number is the one expected: members get every broadcast in order);
+ * one in INFLATE_SAMPLE, staggered over the members, is inflated and
+ * checked as a plain one is. */
+void conn_on_compressed(bconn_t* c, int opcode, const unsigned char* data,
+                        size_t len) {
+  worker_t* w;
+  uint64_t seq;
+
+  if (c->state != C_OPEN || c->publisher)
     return;
-  reach_max(&shm->reach_ns[seq % RING_N], t > sent ? t - sent : 0);
-  n = __atomic_add_fetch(&shm->ring[seq % RING_N], 1, __ATOMIC_ACQ_REL);
-  if (n == (uint32_t) shm->members_total) {
-    if (w->index == 0) {
-      pub_check(w);
-    } else {
-      ssize_t r;
-      do
-        r = write(w->notify_out, &seq, sizeof(seq));
-      while (r < 0 && errno == EINTR);
-    }
+  w = c->w;
+  if (o.mode != MODE_BROADCAST || !o.no_inflate) {
+    slot_error(w, "%sa compressed message (conn %" PRIu64 "%" PRIu64 ")",
+               "", c->id, 0);
+    return;
   }
+  w->slot->compressed++;
+  seq = c->have_bseq ? c->next_bseq : 0;
+#ifdef UVWS_BENCH_ZLIB
+  if ((seq + c->id) % INFLATE_SAMPLE == 0) {
+    static unsigned char* out;
+    size_t n;
+
+    if (out == NULL)
+      out = malloc(o.max_size + 1);
+    n = out != NULL ? inflate_message(data, len, out, o.max_size + 1)
+                    : (size_t) -1;
+    if (n == (size_t) -1) {
+      slot_error(w, "%sbroadcast %" PRIu64 " does not inflate (member %"
+                 PRIu64 ")", "", seq, c->id);
+      return;
+    }
+    w->slot->inflated++;
+    bcast_on_message(c, opcode, out, n);
+    return;
+  }
+#else
+  (void) data;
+#endif
+  (void) opcode;
+  bcast_delivered(c, seq, 0, len);
 }
 
 static void publish_one(worker_t* w) {

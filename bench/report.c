@@ -163,6 +163,10 @@ int report(double client_cpu_s) {
       printf("%" PRIu64 " published, %" PRIu64 " deliveries in %.2f s:"
              " %.0f deliveries/s\n",
              s->published, s->msgs, window_s, rate);
+      if (o.no_inflate)
+        printf("%" PRIu64 " deliveries compressed, %" PRIu64
+               " of them inflated and checked\n",
+               s->compressed, s->inflated);
       break;
     default:
       printf("%" PRIu64 " handshakes in %.3f s: %.0f/s, %" PRIu64
@@ -216,10 +220,12 @@ int report(double client_cpu_s) {
             ",\n  \"held_peak\": %" PRIu64 ",\n  \"messages\": %" PRIu64
             ",\n  \"bytes\": %" PRIu64 ",\n  \"published\": %" PRIu64
             ",\n  \"total_messages\": %" PRIu64 ",\n  \"sent\": %" PRIu64
-            ",\n  \"rate_per_s\": %.3f,\n",
+            ",\n  \"rate_per_s\": %.3f,\n  \"compressed\": %" PRIu64
+            ",\n  \"inflated\": %" PRIu64 ",\n",
             o.inflight, o.rate, window_s, s->opened, s->failed, s->closed,
             s->errors, s->lost, s->held_peak, s->msgs, s->bytes,
-            s->published, s->total_msgs, s->sent, rate);
+            s->published, s->total_msgs, s->sent, rate, s->compressed,
+            s->inflated);
     fprintf(f, "  \"latency_us\": {");
     for (i = 0; i < 4; i++)
       fprintf(f, "\"%s\": %.3f, ", percentile_names[i],

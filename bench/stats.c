@@ -80,6 +80,8 @@ void sum_slots(slot_t* sum) {
     sum->total_msgs += s->total_msgs;
     sum->sent += s->sent;
     sum->published += s->published;
+    sum->compressed += s->compressed;
+    sum->inflated += s->inflated;
     sum->lat_sum += s->lat_sum;
     sum->lat_count += s->lat_count;
     if (s->lat_max > sum->lat_max)

@@ -1,7 +1,9 @@
 /* The raw transport (--raw): a bare TCP connection, no handshake, that
  * sends exactly the masked frames a WebSocket client would and parses the
  * server's frames itself, so that raw libuv servers are measured with the
- * same client. */
+ * same client. With --no-inflate it starts with an upgrade request that
+ * offers permessage-deflate, and hands compressed messages on as they
+ * are, not inflated. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ struct raw_s {
   size_t out_len;
   size_t out_cap;
   int writing;             /* a uv_write is in flight */
+  int upgrading;           /* --no-inflate: waiting for the 101 */
   struct raw_s* next_dirty;
   int dirty;
   int closing;
@@ -302,7 +305,10 @@ static size_t raw_parse(raw_t* r, unsigned char* p, size_t len) {
     }
     if (opcode == 0xA)
       continue;
-    conn_on_message(r->c, opcode, f + h, (size_t) plen);
+    if (f[0] & 0x40)
+      conn_on_compressed(r->c, opcode, f + h, (size_t) plen);
+    else
+      conn_on_message(r->c, opcode, f + h, (size_t) plen);
   }
   return used;
 }
@@ -326,11 +332,30 @@ static int raw_keep(raw_t* r, const unsigned char* p, size_t n) {
   return 0;
 }
 
+/* --no-inflate: the response's head, in r->in. 1 once it is whole (its
+ * bytes taken off), 0 while it is not, -1 if it is not a 101. */
+static int raw_upgraded(raw_t* r) {
+  size_t head;
+
+  for (head = 4; head <= r->in_len; head++)
+    if (memcmp(r->in + head - 4, "\r\n\r\n", 4) == 0)
+      break;
+  if (head > r->in_len)
+    return r->in_len > 16384 ? -1 : 0;
+  if (r->in_len < 12 || memcmp(r->in, "HTTP/1.1 101", 12) != 0)
+    return -1;
+  memmove(r->in, r->in + head, r->in_len - head);
+  r->in_len -= head;
+  r->upgrading = 0;
+  return 1;
+}
+
 static void raw_on_read(uv_stream_t* stream, ssize_t nread,
                         const uv_buf_t* buf) {
   raw_t* r;
   worker_t* w;
   size_t used;
+  int up;
 
   r = (raw_t*) stream;
   w = r->c->w;
@@ -342,8 +367,22 @@ static void raw_on_read(uv_stream_t* stream, ssize_t nread,
   }
   if (nread == 0)
     return;
-  if (r->in_len > 0) {
+  if (r->upgrading) {
     if (raw_keep(r, (unsigned char*) buf->base, (size_t) nread) != 0) {
+      raw_close(r, UV_ENOMEM);
+      return;
+    }
+    up = raw_upgraded(r);
+    if (up < 0)
+      raw_close(r, UV_EPROTO);
+    if (up <= 0)
+      return;
+    conn_on_open(r->c);
+    nread = 0;
+  }
+  if (r->in_len > 0) {
+    if (nread > 0 &&
+        raw_keep(r, (unsigned char*) buf->base, (size_t) nread) != 0) {
       raw_close(r, UV_ENOMEM);
       return;
     }
@@ -362,6 +401,27 @@ static void raw_on_read(uv_stream_t* stream, ssize_t nread,
     raw_close(r, UV_ENOMEM);
 }
 
+/* The upgrade request of --no-inflate: permessage-deflate without context
+ * takeover, so that the server compresses a broadcast once for all. */
+static void raw_upgrade(raw_t* r) {
+  static const char request[] =
+      "GET / HTTP/1.1\r\nHost: uvws-bench\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Extensions: permessage-deflate; "
+      "server_no_context_takeover; client_no_context_takeover\r\n\r\n";
+  unsigned char* p;
+
+  p = raw_reserve(r, sizeof(request) - 1);
+  if (p == NULL) {
+    raw_close(r, UV_ENOMEM);
+    return;
+  }
+  memcpy(p, request, sizeof(request) - 1);
+  r->upgrading = 1;
+  raw_mark_dirty(r);
+}
+
 static void raw_on_connect(uv_connect_t* req, int status) {
   raw_t* r;
 
@@ -373,6 +433,10 @@ static void raw_on_connect(uv_connect_t* req, int status) {
   uv_tcp_nodelay(&r->tcp, 1);
   if (uv_read_start((uv_stream_t*) &r->tcp, raw_on_alloc, raw_on_read) != 0) {
     raw_close(r, UV_EIO);
+    return;
+  }
+  if (o.no_inflate) {
+    raw_upgrade(r);
     return;
   }
   conn_on_open(r->c);

@@ -256,7 +256,8 @@ typedef struct {
                                 bytes are sent uncompressed */
   unsigned int deflate_max_takeover; /* 0: no connection keeps a
                                 compression context between messages;
-                                up to this many connections may */
+                                up to this many connections may (a
+                                server's on all its loops together) */
   unsigned int max_posts_per_wakeup; /* 0: 1024. Posts from other threads
                                 (ws_post_send() and the rest, shared room
                                 broadcasts) a wake-up of the loop runs at
@@ -285,7 +286,10 @@ typedef struct {
  * client to a connection only while one message is compressed or
  * inflated, as wslay contexts are, so an idle connection with deflate
  * costs exactly what one without costs. deflate_max_takeover lets that
- * many connections keep their contexts, for better compression of small
+ * many connections keep their contexts (for a server on several loops,
+ * ws_server_attach(), that many in all, not per loop; an offer with
+ * client_no_context_takeover and server_no_context_takeover takes no
+ * place), for better compression of small
  * similar messages: each then holds its own streams, about
  * 2^(window_bits+2) + 2^(mem_level+9) bytes to compress (256 KiB with
  * the defaults) and 2^window_bits + 7 KiB to inflate, from its first
@@ -297,7 +301,11 @@ typedef struct {
  * Broadcast. ws_room_broadcast() compresses a message once for all the
  * members that keep no context and use the server's window, and shares
  * those bytes as it shares the plain frame; members without deflate get
- * the plain frame, the others their own compression.
+ * the plain frame, the others their own compression. So does
+ * ws_shared_room_broadcast(), once for the members on every loop, on the
+ * calling thread (as soon as such a member has joined the room on any
+ * loop); the others get theirs on their loop (a shared room's own
+ * compressions count in no server's ws_stats_t).
  *
  * Limits. A compressed message counts against max_message_size twice:
  * its compressed frames as they arrive, and its inflated bytes as they

@@ -3,7 +3,9 @@
  * message (and ours, which resets by default) borrows a stream from the
  * hub for one message, as it borrows a wslay context: an idle connection
  * holds none. A connection that keeps a context (up to
- * deflate_max_takeover of them) keeps its streams until it is freed.
+ * deflate_max_takeover of them, counted over every loop of a server)
+ * keeps its streams until it is freed. A shared room's broadcast is
+ * compressed on the broadcasting thread, with a stream of the room's.
  * Built without zlib (UVWS_WITH_ZLIB=OFF), nothing is ever negotiated and
  * these functions are never reached. */
 #include "uvws_int.h"
@@ -46,21 +48,28 @@ static void ws__zfree(voidpf opaque, voidpf p) {
   ws__free(p);
 }
 
-static int ws__hub_window_bits(const ws__hub_t* hub) {
-  return hub->options.deflate_window_bits != 0
-             ? hub->options.deflate_window_bits
-             : 15;
+int ws__deflate_window_bits(const ws_server_options_t* options) {
+  return options->deflate_window_bits != 0 ? options->deflate_window_bits
+                                           : 15;
 }
 
-static int ws__hub_mem_level(const ws__hub_t* hub) {
-  return hub->options.deflate_mem_level != 0 ? hub->options.deflate_mem_level
-                                             : 8;
+int ws__deflate_mem_level(const ws_server_options_t* options) {
+  return options->deflate_mem_level != 0 ? options->deflate_mem_level : 8;
+}
+
+int ws__deflate_worth(const ws_server_options_t* options, size_t len) {
+  return len >= (options->deflate_threshold != 0 ? options->deflate_threshold
+                                                 : 64);
+}
+
+static int ws__hub_window_bits(const ws__hub_t* hub) {
+  return ws__deflate_window_bits(&hub->options);
 }
 
 /* zlib's raw deflate has no 256-byte window: a peer that asked for one
  * (8 bits) gets 9-bit streams with no back reference but to the byte
  * before (run-length only), which any window holds. */
-static ws__zstream_t* ws__deflater_new(const ws__hub_t* hub, int bits) {
+ws__zstream_t* ws__deflater_new(int bits, int mem_level) {
   ws__zstream_t* s;
 
   s = ws__calloc(1, sizeof(*s));
@@ -70,7 +79,7 @@ static ws__zstream_t* ws__deflater_new(const ws__hub_t* hub, int bits) {
   s->z.zfree = ws__zfree;
   s->bits = bits;
   if (deflateInit2(&s->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
-                   -(bits < 9 ? 9 : bits), ws__hub_mem_level(hub),
+                   -(bits < 9 ? 9 : bits), mem_level,
                    bits < 9 ? Z_RLE : Z_DEFAULT_STRATEGY) != Z_OK) {
     ws__free(s);
     return NULL;
@@ -94,7 +103,7 @@ static ws__zstream_t* ws__inflater_new(int bits) {
   return s;
 }
 
-static void ws__deflater_free(ws__zstream_t* s) {
+void ws__deflater_free(ws__zstream_t* s) {
   if (s == NULL)
     return;
   deflateEnd(&s->z);
@@ -132,6 +141,30 @@ void ws__deflate_pool_free(ws__hub_t* hub) {
   hub->zbuf_cap = 0;
 }
 
+/* A server's places are its group's, which its loops take at once. */
+static atomic_size_t* ws__takeovers(ws__hub_t* hub) {
+  return hub->takeovers != NULL ? hub->takeovers : &hub->takeover_count;
+}
+
+int ws__takeover_take(ws__hub_t* hub) {
+  atomic_size_t* count;
+  size_t max;
+  size_t n;
+
+  count = ws__takeovers(hub);
+  max = hub->options.deflate_max_takeover;
+  n = atomic_load(count);
+  do {
+    if (n >= max)
+      return 0;
+  } while (!atomic_compare_exchange_weak(count, &n, n + 1));
+  return 1;
+}
+
+void ws__takeover_give(ws__hub_t* hub) {
+  atomic_fetch_sub(ws__takeovers(hub), 1);
+}
+
 void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params) {
   /* The handshake's extra state (conn->extra) holds the parameters; it
    * stays once the connection is open. */
@@ -140,15 +173,13 @@ void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params) {
   conn->extra->pmd_rx_bits = params->rx_bits;
   conn->extra->pmd_tx_keep = params->tx_keep;
   conn->extra->pmd_rx_keep = params->rx_keep;
-  if (conn->extra->pmd_tx_keep || conn->extra->pmd_rx_keep)
-    conn->hub->takeover_count++;
 }
 
 void ws__deflate_conn_free(ws_conn_t* conn) {
   if (!conn->pmd)
     return;
   if (conn->extra->pmd_tx_keep || conn->extra->pmd_rx_keep)
-    conn->hub->takeover_count--;
+    ws__takeover_give(conn->hub);
   ws__deflater_free(conn->extra->deflater);
   conn->extra->deflater = NULL;
   if (conn->extra->inflater != NULL && !conn->extra->pmd_rx_keep)
@@ -159,26 +190,26 @@ void ws__deflate_conn_free(ws_conn_t* conn) {
 }
 
 int ws__deflate_wanted(const ws_conn_t* conn, size_t len) {
-  size_t threshold;
+  return conn->pmd && ws__deflate_worth(&conn->hub->options, len);
+}
 
-  if (!conn->pmd)
-    return 0;
-  threshold = conn->hub->options.deflate_threshold;
-  return len >= (threshold != 0 ? threshold : 64);
+int ws__deflate_shares(const ws_conn_t* conn) {
+  return conn->pmd && !conn->extra->pmd_tx_keep &&
+         conn->extra->pmd_tx_bits == ws__hub_window_bits(conn->hub);
 }
 
 /* ---- Compressing ---- */
 
-static int ws__zbuf_reserve(ws__hub_t* hub, size_t need) {
+static int ws__zbuf_reserve(unsigned char** buf, size_t* cap, size_t need) {
   unsigned char* p;
 
-  if (hub->zbuf_cap >= need)
+  if (*cap >= need)
     return 0;
-  p = ws__realloc(hub->zbuf, need);
+  p = ws__realloc(*buf, need);
   if (p == NULL)
     return WS_ENOMEM;
-  hub->zbuf = p;
-  hub->zbuf_cap = need;
+  *buf = p;
+  *cap = need;
   return 0;
 }
 
@@ -189,7 +220,8 @@ static ws__zstream_t* ws__deflater_take(ws__hub_t* hub, ws_conn_t* conn) {
 
   if (conn != NULL && conn->extra->pmd_tx_keep) {
     if (conn->extra->deflater == NULL)
-      conn->extra->deflater = ws__deflater_new(hub, conn->extra->pmd_tx_bits);
+      conn->extra->deflater = ws__deflater_new(conn->extra->pmd_tx_bits,
+                                        ws__deflate_mem_level(&hub->options));
     return conn->extra->deflater;
   }
   bits = conn != NULL ? conn->extra->pmd_tx_bits : ws__hub_window_bits(hub);
@@ -198,7 +230,7 @@ static ws__zstream_t* ws__deflater_take(ws__hub_t* hub, ws_conn_t* conn) {
     hub->free_deflaters = s->next;
     return s;
   }
-  return ws__deflater_new(hub, bits);
+  return ws__deflater_new(bits, ws__deflate_mem_level(&hub->options));
 }
 
 static void ws__deflater_give(ws__hub_t* hub, ws_conn_t* conn,
@@ -222,10 +254,21 @@ static size_t ws__zmin(size_t a, size_t b) {
   return a < b ? a : b;
 }
 
-/* Deflates len bytes at data with a sync flush into the hub's buffer;
- * returns the bytes written, or 0 if out of memory. */
-static size_t ws__deflate_run(ws__hub_t* hub, ws__zstream_t* s,
-                              const void* data, size_t len) {
+/* What deflating len bytes may take at most, with the flush's empty
+ * stored block. */
+static size_t ws__deflate_bound(ws__zstream_t* s, size_t len) {
+  size_t bound;
+
+  bound = ws__zmin(len, WS__ZPIECE);
+  return deflateBound(&s->z, (uLong) bound) + (len - bound) + len / 1000 +
+         64;
+}
+
+/* Deflates len bytes at data with a sync flush into *buf (of *cap bytes,
+ * grown if a kept context's flush needs more than the bound); returns the
+ * bytes written, or 0 if out of memory. */
+static size_t ws__deflate_run(ws__zstream_t* s, const void* data, size_t len,
+                              unsigned char** buf, size_t* cap) {
   size_t piece;
   size_t used;
   size_t left;
@@ -236,19 +279,16 @@ static size_t ws__deflate_run(ws__hub_t* hub, ws__zstream_t* s,
   left = len;
   s->z.next_in = (Bytef*) data;
   for (;;) {
-    /* Room for the output, grown if a kept context's flush needs more
-     * than the bound. */
-    if (hub->zbuf_cap - used < 64 &&
-        ws__zbuf_reserve(hub, hub->zbuf_cap * 2) != 0)
+    if (*cap - used < 64 && ws__zbuf_reserve(buf, cap, *cap * 2) != 0)
       return 0;
     piece = ws__zmin(left, WS__ZPIECE);
     s->z.avail_in = (uInt) piece;
-    s->z.next_out = hub->zbuf + used;
-    s->z.avail_out = (uInt) ws__zmin(hub->zbuf_cap - used, WS__ZPIECE);
+    s->z.next_out = *buf + used;
+    s->z.avail_out = (uInt) ws__zmin(*cap - used, WS__ZPIECE);
     flush = piece == left ? Z_SYNC_FLUSH : Z_NO_FLUSH;
     r = deflate(&s->z, flush);
     left -= piece - s->z.avail_in;
-    used = (size_t) (s->z.next_out - hub->zbuf);
+    used = (size_t) (s->z.next_out - *buf);
     if (r != Z_OK && r != Z_BUF_ERROR)
       return 0;
     if (flush == Z_SYNC_FLUSH && left == 0 && s->z.avail_out > 0)
@@ -260,7 +300,6 @@ int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
                         size_t len, const unsigned char** out,
                         size_t* out_len) {
   ws__zstream_t* s;
-  size_t bound;
   size_t n;
   int keep;
 
@@ -273,15 +312,13 @@ int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
   if (s == NULL)
     return WS_ENOMEM;
   keep = conn != NULL && conn->extra->pmd_tx_keep;
-  /* What deflate may need at most, with the flush's empty stored block. */
-  bound = ws__zmin(len, WS__ZPIECE);
-  bound = deflateBound(&s->z, (uLong) bound) + (len - bound) + len / 1000 +
-          64;
-  if (len > WS_MAX_LIMIT || ws__zbuf_reserve(hub, bound) != 0) {
+  if (len > WS_MAX_LIMIT ||
+      ws__zbuf_reserve(&hub->zbuf, &hub->zbuf_cap,
+                       ws__deflate_bound(s, len)) != 0) {
     ws__deflater_give(hub, conn, s);
     return WS_ENOMEM;
   }
-  n = ws__deflate_run(hub, s, data, len);
+  n = ws__deflate_run(s, data, len, &hub->zbuf, &hub->zbuf_cap);
   ws__deflater_give(hub, conn, s);
   hub->deflate_calls++;
   /* The flush's empty block ends every message; RFC 7692 takes it off. */
@@ -294,6 +331,33 @@ int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
   WS__COUNT(hub, messages_deflated);
   WS__COUNT_N(hub, deflate_bytes_in, len);
   WS__COUNT_N(hub, deflate_bytes_out, *out_len);
+  return 0;
+}
+
+int ws__deflate_detached(ws__zstream_t* s, const void* data, size_t len,
+                         unsigned char** out, size_t* out_len) {
+  unsigned char* buf;
+  size_t cap;
+  size_t n;
+
+  *out = NULL;
+  cap = 0;
+  buf = NULL;
+  if (len > WS_MAX_LIMIT ||
+      ws__zbuf_reserve(&buf, &cap, ws__deflate_bound(s, len)) != 0)
+    return WS_ENOMEM;
+  n = ws__deflate_run(s, data, len, &buf, &cap);
+  if (deflateReset(&s->z) != Z_OK ||
+      n < 4 || memcmp(buf + n - 4, ws__deflate_tail, 4) != 0) {
+    ws__free(buf);
+    return WS_ENOMEM;
+  }
+  if (n - 4 >= len) {
+    ws__free(buf);
+    return 1;
+  }
+  *out = buf;
+  *out_len = n - 4;
   return 0;
 }
 
@@ -426,10 +490,60 @@ void ws__deflate_conn_free(ws_conn_t* conn) {
   (void) conn;
 }
 
+int ws__deflate_window_bits(const ws_server_options_t* options) {
+  (void) options;
+  return 15;
+}
+
+int ws__deflate_mem_level(const ws_server_options_t* options) {
+  (void) options;
+  return 8;
+}
+
+int ws__deflate_worth(const ws_server_options_t* options, size_t len) {
+  (void) options;
+  (void) len;
+  return 0;
+}
+
+int ws__takeover_take(ws__hub_t* hub) {
+  (void) hub;
+  return 0;
+}
+
+void ws__takeover_give(ws__hub_t* hub) {
+  (void) hub;
+}
+
 int ws__deflate_wanted(const ws_conn_t* conn, size_t len) {
   (void) conn;
   (void) len;
   return 0;
+}
+
+int ws__deflate_shares(const ws_conn_t* conn) {
+  (void) conn;
+  return 0;
+}
+
+ws__zstream_t* ws__deflater_new(int bits, int mem_level) {
+  (void) bits;
+  (void) mem_level;
+  return NULL;
+}
+
+void ws__deflater_free(ws__zstream_t* s) {
+  (void) s;
+}
+
+int ws__deflate_detached(ws__zstream_t* s, const void* data, size_t len,
+                         unsigned char** out, size_t* out_len) {
+  (void) s;
+  (void) data;
+  (void) len;
+  (void) out_len;
+  *out = NULL;
+  return 1;
 }
 
 int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,

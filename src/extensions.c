@@ -213,30 +213,28 @@ static int ws__pmd_read(const ws__ext_t* ext, ws__pmd_t* pmd) {
 }
 
 static int ws__hub_bits(const ws__hub_t* hub) {
-  return hub->options.deflate_window_bits != 0
-             ? hub->options.deflate_window_bits
-             : 15;
+  return ws__deflate_window_bits(&hub->options);
 }
 
 /* ---- Servers ---- */
 
 /* Settles an acceptable offer: our window, and whether this connection
- * keeps contexts (while fewer than deflate_max_takeover do). */
+ * keeps contexts (if it can take one of deflate_max_takeover's places:
+ * the connection holds it from here). */
 static void ws__pmd_settle(ws__hub_t* hub, const ws__pmd_t* offer,
                            ws__pmd_params_t* params, char* answer,
                            size_t size) {
+  int rx_keep;
   int slot;
   int bits;
   int n;
 
   bits = ws__hub_bits(hub);
-  slot = hub->takeover_count < hub->options.deflate_max_takeover;
   memset(params, 0, sizeof(*params));
   params->tx_bits = (uint8_t) (offer->server_bits != 0 &&
                                        offer->server_bits < bits
                                    ? offer->server_bits
                                    : bits);
-  params->tx_keep = (uint8_t) (slot && !offer->server_no_takeover);
   /* The peer's window is ours to cap only if it said it can be; it
    * cannot be smaller than what we accept otherwise. */
   params->rx_bits = 15;
@@ -245,7 +243,11 @@ static void ws__pmd_settle(ws__hub_t* hub, const ws__pmd_t* offer,
     if (offer->client_bits > 0 && offer->client_bits < bits)
       params->rx_bits = (uint8_t) offer->client_bits;
   }
-  params->rx_keep = (uint8_t) (slot && params->rx_bits <= bits);
+  /* A peer that resets its context itself needs none kept here. */
+  rx_keep = params->rx_bits <= bits && !offer->client_no_takeover;
+  slot = (!offer->server_no_takeover || rx_keep) && ws__takeover_take(hub);
+  params->tx_keep = (uint8_t) (slot && !offer->server_no_takeover);
+  params->rx_keep = (uint8_t) (slot && rx_keep);
   n = snprintf(answer, size, "permessage-deflate");
   if (!params->tx_keep)
     n += snprintf(answer + n, size - (size_t) n,
@@ -284,7 +286,11 @@ int ws__pmd_server_negotiate(ws__hub_t* hub, ws_request_t* req,
         continue; /* another extension, or a bad offer: declined */
       ws__pmd_settle(hub, &offer, params, answer, sizeof(answer));
       req->extensions = ws__strndup(answer, strlen(answer));
-      return req->extensions != NULL ? 1 : WS_ENOMEM;
+      if (req->extensions != NULL)
+        return 1;
+      if (params->tx_keep || params->rx_keep)
+        ws__takeover_give(hub);
+      return WS_ENOMEM;
     }
     /* A malformed header: nothing after the fault is an offer. */
     if (r < 0)
@@ -319,7 +325,7 @@ const char* ws__pmd_client_offer(const ws__hub_t* hub) {
   return bits >= 15 ? offers[0] : offers[bits - 7];
 }
 
-int ws__pmd_client_check(const ws__hub_t* hub, const ws_request_t* res,
+int ws__pmd_client_check(ws__hub_t* hub, const ws_request_t* res,
                          int offered, ws__pmd_params_t* params) {
   const char* name;
   const char* p;
@@ -358,8 +364,7 @@ int ws__pmd_client_check(const ws__hub_t* hub, const ws_request_t* res,
                                    ? answer.client_bits
                                    : bits);
   params->tx_keep =
-      (uint8_t) (!answer.client_no_takeover &&
-                 hub->takeover_count < hub->options.deflate_max_takeover);
+      (uint8_t) (!answer.client_no_takeover && ws__takeover_take(hub));
   params->rx_bits = (uint8_t) (answer.server_bits != 0 ? answer.server_bits
                                                        : 15);
   params->rx_keep = 0; /* it answered server_no_context_takeover */

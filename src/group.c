@@ -40,6 +40,7 @@ struct ws__group_s {
    * a reference to each, kept until the group ends. */
   ws__tls_ctx_t* tls[WS__GROUP_TLS_MAX];
   unsigned int tls_count;
+  atomic_size_t takeovers;      /* connections keeping deflate contexts */
 };
 
 /* One end of the IPC pipe between the listening loop and another. */
@@ -77,6 +78,7 @@ int ws__group_new(ws_server_t* first) {
   group->live = 1;
   first->group = group;
   first->group_index = 0;
+  first->hub.takeovers = &group->takeovers;
   return 0;
 }
 
@@ -465,6 +467,7 @@ int ws__group_attach(ws_server_t* first, ws_server_t* server) {
   }
   server->group = group;
   server->group_index = index;
+  server->hub.takeovers = &group->takeovers;
   return 0;
 #endif
 }

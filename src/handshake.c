@@ -109,6 +109,10 @@ static void ws__handshake_accept(ws_conn_t* conn) {
   conn->opened = 1;
   WS__COUNT(conn->hub, handshakes);
   deflate = ws__pmd_server_negotiate(conn->hub, conn->extra->request, &pmd);
+  /* From here the connection holds what was settled (and gives it back
+   * when freed), even if the answer cannot be written. */
+  if (deflate > 0)
+    ws__deflate_conn_start(conn, &pmd);
   if (deflate >= 0 && ws__conn_busy(conn) == NULL)
     deflate = WS_ENOMEM;
   status = deflate < 0 ? deflate
@@ -119,8 +123,6 @@ static void ws__handshake_accept(ws_conn_t* conn) {
     ws__conn_abort(conn, status);
     return;
   }
-  if (deflate)
-    ws__deflate_conn_start(conn, &pmd);
   conn->extra->subprotocol = conn->extra->request->subprotocol;
   conn->extra->request->subprotocol = NULL;
   ws__conn_open(conn);
@@ -207,6 +209,9 @@ static int ws__check_response(ws_conn_t* conn) {
                                  conn->extra->dial->deflate_offered, &pmd);
   if (deflate < 0)
     return deflate;
+  /* Held from here, given back when the connection is freed. */
+  if (deflate)
+    ws__deflate_conn_start(conn, &pmd);
   value = ws_request_header(res, "Sec-WebSocket-Accept");
   if (value == NULL ||
       ws__request_occurrences(res, "Sec-WebSocket-Accept") != 1 ||
@@ -221,8 +226,6 @@ static int ws__check_response(ws_conn_t* conn) {
     if (conn->extra->subprotocol == NULL)
       return WS_ENOMEM;
   }
-  if (deflate)
-    ws__deflate_conn_start(conn, &pmd);
   return 0;
 }
 

@@ -188,47 +188,6 @@ static void ws__room_count(ws_room_t* room, unsigned int opcode, size_t len,
 #endif
 }
 
-int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
-                     unsigned char* frame, size_t frame_len,
-                     const ws_conn_t* except) {
-  ws__frame_t header;
-  ws__list_t* node;
-  ws_conn_t* conn;
-  ws__outq_t* q;
-  int queued;
-  int slow;
-
-  queued = 0;
-  slow = 0;
-  /* Nothing here calls back into user code, so the room and its members
-   * cannot change under this loop. */
-  for (node = room->members.next; node != &room->members; node = node->next) {
-    conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
-    if (conn == except || !ws__conn_is_open(conn))
-      continue;
-    if (!ws__conn_queue_has_room(conn, frame_len)) {
-      ws__conn_on_slow(conn);
-      slow++;
-      continue;
-    }
-    q = ws__conn_data_queue(conn);
-    if (q == NULL ||
-        ws__outq_append_shared(q, shared, frame, frame_len) != 0) {
-      /* No member misses a message silently: this one is dropped. */
-      ws__conn_fail_later(conn, WS_ENOMEM);
-      continue;
-    }
-    ws__conn_mark_dirty(conn);
-    ws__conn_note_queued(conn);
-    queued++;
-  }
-  /* The frame is one of ours: its header parses. */
-  ws__frame_parse(frame, frame_len, &header);
-  ws__room_count(room, header.opcode, (size_t) header.payload_len, queued,
-                 slow);
-  return queued;
-}
-
 /* How a member gets a broadcast of len bytes. */
 typedef enum {
   WS__SHARE_PLAIN,      /* the uncompressed frame */
@@ -238,18 +197,9 @@ typedef enum {
 } ws__share_t;
 
 static ws__share_t ws__member_share(const ws_conn_t* conn, size_t len) {
-  const ws__hub_t* hub;
-  int bits;
-
   if (!ws__deflate_wanted(conn, len))
     return WS__SHARE_PLAIN;
-  hub = conn->hub;
-  bits = hub->options.deflate_window_bits != 0
-             ? hub->options.deflate_window_bits
-             : 15;
-  return !conn->extra->pmd_tx_keep && conn->extra->pmd_tx_bits == bits
-             ? WS__SHARE_COMPRESSED
-             : WS__SHARE_OWN;
+  return ws__deflate_shares(conn) ? WS__SHARE_COMPRESSED : WS__SHARE_OWN;
 }
 
 /* Whether a member (but except) takes the frame compressed once. */
@@ -281,10 +231,10 @@ static size_t ws__room_frame(unsigned char* out, unsigned int opcode,
   return n + len;
 }
 
-/* Queues the broadcast on one member: the shared frame, or with frame
- * NULL a frame of its own made from data. 1 if queued, -1 if the member
- * is slow, 0 if it is dropped for lack of memory. */
-static int ws__room_queue(ws_room_t* room, ws_conn_t* conn,
+/* Queues the broadcast on one member: frame_len bytes of shared at frame,
+ * or with frame NULL a frame of its own made from data. 1 if queued, -1
+ * if the member is slow, 0 if it is dropped for lack of memory. */
+static int ws__room_queue(ws_conn_t* conn, ws__shared_t* shared,
                           unsigned char* frame, size_t frame_len,
                           const void* data, size_t len,
                           unsigned int opcode) {
@@ -301,7 +251,7 @@ static int ws__room_queue(ws_room_t* room, ws_conn_t* conn,
   else if (q == NULL)
     r = WS_ENOMEM;
   else
-    r = ws__outq_append_shared(q, room->batch, frame, frame_len);
+    r = ws__outq_append_shared(q, shared, frame, frame_len);
   if (r != 0) {
     /* No member misses a message silently: this one is dropped. */
     ws__conn_fail_later(conn, WS_ENOMEM);
@@ -312,19 +262,53 @@ static int ws__room_queue(ws_room_t* room, ws_conn_t* conn,
   return 1;
 }
 
-int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
-                      size_t len, ws_conn_t* except) {
-  const unsigned char* z;
-  unsigned char* frame;
-  unsigned char* zframe;
+int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
+                     const ws__frames_t* frames, const ws_conn_t* except) {
+  const unsigned char* payload;
+  ws__frame_t header;
   ws__list_t* node;
   ws_conn_t* conn;
   ws__share_t share;
-  size_t frame_len;
-  size_t zframe_len;
-  size_t zlen;
+  size_t len;
   int queued;
   int slow;
+  int r;
+
+  /* The plain frame is one of ours: its header parses. */
+  ws__frame_parse(frames->plain, frames->plain_len, &header);
+  payload = frames->plain + header.header_len;
+  len = (size_t) header.payload_len;
+  queued = 0;
+  slow = 0;
+  /* Nothing here calls back into user code, so the room and its members
+   * cannot change under this loop. */
+  for (node = room->members.next; node != &room->members; node = node->next) {
+    conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
+    if (conn == except || !ws__conn_is_open(conn))
+      continue;
+    share = ws__member_share(conn, len);
+    if (share == WS__SHARE_OWN)
+      r = ws__room_queue(conn, NULL, NULL, WS__MAX_HEADER + len, payload, len,
+                         header.opcode);
+    else if (share == WS__SHARE_COMPRESSED && frames->z != NULL)
+      r = ws__room_queue(conn, shared, frames->z, frames->z_len, NULL, 0, 0);
+    else
+      r = ws__room_queue(conn, shared, frames->plain, frames->plain_len,
+                         NULL, 0, 0);
+    if (r > 0)
+      queued++;
+    else if (r < 0)
+      slow++;
+  }
+  ws__room_count(room, header.opcode, len, queued, slow);
+  return queued;
+}
+
+int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
+                      size_t len, ws_conn_t* except) {
+  const unsigned char* z;
+  ws__frames_t frames;
+  size_t zlen;
   int r;
 
   if (room == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
@@ -346,54 +330,43 @@ int ws_room_broadcast(ws_room_t* room, ws_opcode_t opcode, const void* data,
                                  (z != NULL ? WS__MAX_HEADER + zlen : 0)) !=
       0)
     return WS_ENOMEM;
-  frame = room->batch->data + room->batch->len;
-  frame_len = ws__room_frame(frame, (unsigned int) opcode, data, len);
-  room->batch->len += frame_len;
-  zframe = NULL;
-  zframe_len = 0;
+  frames.plain = room->batch->data + room->batch->len;
+  frames.plain_len = ws__room_frame(frames.plain, (unsigned int) opcode, data,
+                                    len);
+  room->batch->len += frames.plain_len;
+  frames.z = NULL;
+  frames.z_len = 0;
   if (z != NULL) {
-    zframe = room->batch->data + room->batch->len;
-    zframe_len = ws__room_frame(zframe, (unsigned int) opcode | WS__FRAME_RSV1,
-                                z, zlen);
-    room->batch->len += zframe_len;
+    frames.z = room->batch->data + room->batch->len;
+    frames.z_len = ws__room_frame(frames.z,
+                                  (unsigned int) opcode | WS__FRAME_RSV1, z,
+                                  zlen);
+    room->batch->len += frames.z_len;
   }
-  queued = 0;
-  slow = 0;
-  /* Nothing here calls back into user code, so the room and its members
-   * cannot change under this loop. */
-  for (node = room->members.next; node != &room->members; node = node->next) {
-    conn = WS__CONTAINER_OF(node, ws__member_t, room_node)->conn;
-    if (conn == except || !ws__conn_is_open(conn))
-      continue;
-    share = ws__member_share(conn, len);
-    if (share == WS__SHARE_OWN)
-      r = ws__room_queue(room, conn, NULL, WS__MAX_HEADER + len, data, len,
-                         (unsigned int) opcode);
-    else if (share == WS__SHARE_COMPRESSED && zframe != NULL)
-      r = ws__room_queue(room, conn, zframe, zframe_len, NULL, 0, 0);
-    else
-      r = ws__room_queue(room, conn, frame, frame_len, NULL, 0, 0);
-    if (r > 0)
-      queued++;
-    else if (r < 0)
-      slow++;
-  }
-  ws__room_count(room, (unsigned int) opcode, len, queued, slow);
-  return queued;
+  return ws__room_deliver(room, room->batch, &frames, except);
 }
 
-int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,
-                             size_t frame_len, const ws_conn_t* except) {
-  unsigned char* copy;
+int ws__room_broadcast_frame(ws_room_t* room, const ws__frames_t* frames,
+                             const ws_conn_t* except) {
+  ws__frames_t copy;
 
   if (room->count == 0)
     return 0;
-  if (ws__room_reserve(room, frame_len) != 0)
+  if (ws__room_reserve(room, frames->plain_len + frames->z_len) != 0)
     return WS_ENOMEM;
-  copy = room->batch->data + room->batch->len;
-  memcpy(copy, frame, frame_len);
-  room->batch->len += frame_len;
-  return ws__room_deliver(room, room->batch, copy, frame_len, except);
+  copy.plain = room->batch->data + room->batch->len;
+  copy.plain_len = frames->plain_len;
+  memcpy(copy.plain, frames->plain, frames->plain_len);
+  room->batch->len += frames->plain_len;
+  copy.z = NULL;
+  copy.z_len = 0;
+  if (frames->z != NULL) {
+    copy.z = room->batch->data + room->batch->len;
+    copy.z_len = frames->z_len;
+    memcpy(copy.z, frames->z, frames->z_len);
+    room->batch->len += frames->z_len;
+  }
+  return ws__room_deliver(room, room->batch, &copy, except);
 }
 
 void ws__server_end_batches(ws_server_t* server) {

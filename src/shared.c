@@ -9,7 +9,14 @@
  * takes one segment in each member's queue, as local ones do; a larger
  * one is shared as it is. The frame is freed once every loop is done with
  * it: its loops count down atomically, and each loop counts its own
- * members' references without atomics. */
+ * members' references without atomics.
+ *
+ * With permessage-deflate, a broadcast is compressed once, on the
+ * broadcasting thread (with a stream the room keeps between broadcasts),
+ * once a member that shares compressed frames has joined on any loop:
+ * the compressed frame travels with the plain one, and each loop gives
+ * each member the one it takes (members that keep a context compress
+ * their own there). */
 #include "uvws_int.h"
 
 #include <stdatomic.h>
@@ -21,6 +28,12 @@ struct ws_shared_room_s {
   /* parts[i] is touched only on loop i. */
   ws_room_t* parts[WS__GROUP_MAX];
   atomic_size_t refs;                 /* destroy posts still to run */
+  /* permessage-deflate: the server's options (for its window, memory
+   * level and threshold), whether to compress, and the stream. */
+  ws_server_options_t options;
+  atomic_int compress;                /* a member shares compressed frames */
+  _Atomic(ws__zstream_t*) deflater;   /* kept between broadcasts */
+  atomic_uint_least64_t deflate_calls;
 };
 
 int ws_shared_room_new(ws_shared_room_t** proom, ws_server_t* server) {
@@ -32,11 +45,18 @@ int ws_shared_room_new(ws_shared_room_t** proom, ws_server_t* server) {
   if (room == NULL)
     return WS_ENOMEM;
   room->group = server->group;
+  /* Every server of the group has the first one's options. */
+  room->options = server->hub.options;
   ws__group_lock(room->group);
   ws__list_insert_tail(ws__group_shared_rooms(room->group), &room->node);
   ws__group_unlock(room->group);
   *proom = room;
   return 0;
+}
+
+static void ws__shared_room_free(ws_shared_room_t* room) {
+  ws__deflater_free(atomic_load(&room->deflater));
+  ws__free(room);
 }
 
 void ws__shared_rooms_free(ws__group_t* group) {
@@ -47,13 +67,17 @@ void ws__shared_rooms_free(ws__group_t* group) {
   while (!ws__list_empty(list)) {
     room = WS__CONTAINER_OF(list->next, ws_shared_room_t, node);
     ws__list_remove(&room->node);
-    ws__free(room);
+    ws__shared_room_free(room);
   }
 }
 
 static void ws__shared_room_unref(ws_shared_room_t* room) {
   if (atomic_fetch_sub(&room->refs, 1) == 1)
-    ws__free(room);
+    ws__shared_room_free(room);
+}
+
+uint64_t ws__shared_room_deflate_calls(ws_shared_room_t* room) {
+  return atomic_load(&room->deflate_calls);
 }
 
 typedef struct {
@@ -137,7 +161,12 @@ int ws_shared_room_join(ws_shared_room_t* room, ws_conn_t* conn) {
     if (r != 0)
       return r;
   }
-  return ws_room_join(*part, conn);
+  r = ws_room_join(*part, conn);
+  /* From now on broadcasts are compressed (never stopped: the member may
+   * leave, another comes). */
+  if (r == 0 && ws__deflate_shares(conn))
+    atomic_store_explicit(&room->compress, 1, memory_order_relaxed);
+  return r;
 }
 
 int ws_shared_room_leave(ws_shared_room_t* room, ws_conn_t* conn) {
@@ -173,13 +202,12 @@ typedef struct {
   unsigned int index;
 } ws__frame_ref_t;
 
-/* One allocation: the frame and a reference for each loop. */
+/* One allocation: the frames and a reference for each loop. */
 struct ws__xframe_s {
   atomic_size_t loops;       /* references of loops not done with it */
   ws_shared_room_t* room;
   ws_conn_id_t except;
-  unsigned char* bytes;
-  size_t len;
+  ws__frames_t frames;       /* z after plain, in the same allocation */
   unsigned int count;
   ws__frame_ref_t refs[1];
 };
@@ -216,17 +244,43 @@ static void ws__frame_deliver_cb(ws__post_t* post, ws_server_t* server,
    * large one (or one the buffer has no memory for) is shared as it is,
    * this loop's members counting their references to it without
    * atomics. */
-  if (frame->len <= WS__ROOM_COPY_MAX &&
-      ws__room_broadcast_frame(part, frame->bytes, frame->len, except) !=
-          WS_ENOMEM) {
+  if (frame->frames.plain_len + frame->frames.z_len <= WS__ROOM_COPY_MAX &&
+      ws__room_broadcast_frame(part, &frame->frames, except) != WS_ENOMEM) {
     ws__frame_unref(frame);
     return;
   }
   ref->local.refcount = 1;
   ref->local.len = 0;
   ref->local.release = ws__frame_ref_release;
-  ws__room_deliver(part, &ref->local, frame->bytes, frame->len, except);
+  ws__room_deliver(part, &ref->local, &frame->frames, except);
   ws__shared_unref(&ref->local);
+}
+
+/* Compresses a broadcast once for the members that share compressed
+ * frames, if one has joined: *out is a new allocation, or NULL (none, or
+ * it would not be smaller). 0 or WS_ENOMEM. */
+static int ws__shared_room_compress(ws_shared_room_t* room, const void* data,
+                                    size_t len, unsigned char** out,
+                                    size_t* out_len) {
+  ws__zstream_t* s;
+  int r;
+
+  *out = NULL;
+  if (!room->options.deflate ||
+      !atomic_load_explicit(&room->compress, memory_order_relaxed) ||
+      !ws__deflate_worth(&room->options, len))
+    return 0;
+  /* The room's stream, unless another thread's broadcast has it. */
+  s = atomic_exchange(&room->deflater, NULL);
+  if (s == NULL)
+    s = ws__deflater_new(ws__deflate_window_bits(&room->options),
+                         ws__deflate_mem_level(&room->options));
+  if (s == NULL)
+    return WS_ENOMEM;
+  r = ws__deflate_detached(s, data, len, out, out_len);
+  atomic_fetch_add(&room->deflate_calls, 1);
+  ws__deflater_free(atomic_exchange(&room->deflater, s));
+  return r < 0 ? r : 0;
 }
 
 int ws_shared_room_broadcast(ws_shared_room_t* room, ws_opcode_t opcode,
@@ -236,9 +290,13 @@ int ws_shared_room_broadcast(ws_shared_room_t* room, ws_opcode_t opcode,
   unsigned int indexes[WS__GROUP_MAX];
   ws__xframe_t* frame;
   ws__frame_ref_t* ref;
+  unsigned char* z;
+  ws__frames_t* f;
+  size_t zlen;
   size_t size;
   unsigned int n;
   unsigned int i;
+  int r;
 
   if (room == NULL || (opcode != WS_OP_TEXT && opcode != WS_OP_BINARY) ||
       (data == NULL && len > 0) || len > WS_MAX_LIMIT)
@@ -246,19 +304,36 @@ int ws_shared_room_broadcast(ws_shared_room_t* room, ws_opcode_t opcode,
   n = ws__group_slots(room->group, slots, indexes);
   if (n == 0)
     return WS_ECLOSED;
+  zlen = 0;
+  r = ws__shared_room_compress(room, data, len, &z, &zlen);
+  if (r != 0)
+    return r;
   size = offsetof(ws__xframe_t, refs) + n * sizeof(ws__frame_ref_t);
-  frame = ws__malloc(size + WS__MAX_HEADER + len);
-  if (frame == NULL)
+  frame = ws__malloc(size + WS__MAX_HEADER + len +
+                     (z != NULL ? WS__MAX_HEADER + zlen : 0));
+  if (frame == NULL) {
+    ws__free(z);
     return WS_ENOMEM;
+  }
   frame->room = room;
   frame->except = except;
   frame->count = n;
-  frame->bytes = (unsigned char*) frame + size;
-  frame->len = ws__frame_header(frame->bytes, (unsigned int) opcode, len,
-                                NULL);
+  f = &frame->frames;
+  f->plain = (unsigned char*) frame + size;
+  f->plain_len = ws__frame_header(f->plain, (unsigned int) opcode, len, NULL);
   if (len > 0)
-    memcpy(frame->bytes + frame->len, data, len);
-  frame->len += len;
+    memcpy(f->plain + f->plain_len, data, len);
+  f->plain_len += len;
+  f->z = NULL;
+  f->z_len = 0;
+  if (z != NULL) {
+    f->z = f->plain + f->plain_len;
+    f->z_len = ws__frame_header(f->z, (unsigned int) opcode, zlen, NULL);
+    f->z[0] |= WS__FRAME_RSV1;
+    memcpy(f->z + f->z_len, z, zlen);
+    f->z_len += zlen;
+    ws__free(z);
+  }
   atomic_store(&frame->loops, (size_t) n + 1);
   for (i = 0; i < n; i++) {
     ref = &frame->refs[i];

@@ -4,6 +4,7 @@
 
 #include "uvws.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -536,7 +537,11 @@ struct ws__hub_s {
   size_t drain_low_water;    /* options.drain_low_water, 0 resolved */
   uint64_t header_parses;    /* frame headers parsed: work per byte */
   uint64_t deflate_calls;    /* messages compressed: one per broadcast */
-  size_t takeover_count;     /* connections keeping deflate contexts */
+  /* Connections keeping deflate contexts, counted where takeovers points
+   * (a server's group sets it: its count is over all its loops), or else
+   * in takeover_count. */
+  atomic_size_t* takeovers;
+  atomic_size_t takeover_count;
   ws__zstream_t* free_deflaters; /* streams lent per message (deflate.c) */
   ws__zstream_t* free_inflaters;
   unsigned char* zbuf;       /* a compressed message being sent */
@@ -928,17 +933,26 @@ struct ws_room_s {
 
 void ws__conn_leave_rooms(ws_conn_t* conn);
 void ws__server_destroy_rooms(ws_server_t* server);
-/* Queues frame_len bytes of shared at frame (one encoded frame) to every
- * open member but except, as ws_room_broadcast() does; returns how many
+/* A broadcast's encoded frames: plain, and compressed once for the
+ * members that share compressed frames (z NULL: none). */
+typedef struct {
+  unsigned char* plain;
+  size_t plain_len;
+  unsigned char* z;
+  size_t z_len;
+} ws__frames_t;
+
+/* Queues a broadcast, whose frames lie in shared, to every open member
+ * but except, as ws_room_broadcast() does: each gets the plain frame, the
+ * compressed one, or its own compression of the payload. Returns how many
  * members got it. */
 int ws__room_deliver(ws_room_t* room, ws__shared_t* shared,
-                     unsigned char* frame, size_t frame_len,
-                     const ws_conn_t* except);
-/* Copies an encoded frame into this loop iteration's buffer of the room
- * and delivers it from there, so that it shares a segment with the
- * iteration's other broadcasts in each member's queue. */
-int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,
-                             size_t frame_len, const ws_conn_t* except);
+                     const ws__frames_t* frames, const ws_conn_t* except);
+/* Copies a broadcast's frames into this loop iteration's buffer of the
+ * room and delivers them from there, so that they share a segment with
+ * the iteration's other broadcasts in each member's queue. */
+int ws__room_broadcast_frame(ws_room_t* room, const ws__frames_t* frames,
+                             const ws_conn_t* except);
 /* Frames up to this size are delivered that way. */
 #define WS__ROOM_COPY_MAX 4096
 
@@ -946,6 +960,8 @@ int ws__room_broadcast_frame(ws_room_t* room, const unsigned char* frame,
 
 /* The group's last server has closed: frees its shared rooms left. */
 void ws__shared_rooms_free(ws__group_t* group);
+/* Broadcasts the room compressed so far (once each). */
+uint64_t ws__shared_room_deflate_calls(ws_shared_room_t* room);
 /* The loop is about to poll: rooms let go of this iteration's buffers. */
 void ws__server_end_batches(ws_server_t* server);
 
@@ -970,22 +986,44 @@ const char* ws__pmd_client_offer(const ws__hub_t* hub);
 /* Checks a response's Sec-WebSocket-Extensions against the offer (offered:
  * whether we made one): 1 if deflate was accepted (params set), 0 if the
  * response has no extension, WS_EBADRESPONSE if it is not acceptable. */
-int ws__pmd_client_check(const ws__hub_t* hub, const ws_request_t* res,
+int ws__pmd_client_check(ws__hub_t* hub, const ws_request_t* res,
                          int offered, ws__pmd_params_t* params);
 
 /* ---- permessage-deflate: compressing and inflating (deflate.c) ---- */
 
 /* Whether the library was built with zlib. */
 int ws__deflate_available(void);
-/* The connection negotiated params: it compresses and inflates from now
- * on. A connection that keeps a context counts against
- * deflate_max_takeover from here. */
+/* The options' window (bits) and memory level, defaults resolved, and
+ * whether a message of len bytes is long enough to compress. */
+int ws__deflate_window_bits(const ws_server_options_t* options);
+int ws__deflate_mem_level(const ws_server_options_t* options);
+int ws__deflate_worth(const ws_server_options_t* options, size_t len);
+/* Takes one of deflate_max_takeover's places for a connection that keeps
+ * a context (a server's count over all its loops): 1, or 0 if none is
+ * left. The connection gives it back when it is freed. */
+int ws__takeover_take(ws__hub_t* hub);
+void ws__takeover_give(ws__hub_t* hub);
+/* The connection negotiated params (a context kept holds a place taken
+ * with ws__takeover_take()): it compresses and inflates from now on. */
 void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params);
-/* Frees the connection's streams (kept or lent). */
+/* Frees the connection's streams (kept or lent) and its place. */
 void ws__deflate_conn_free(ws_conn_t* conn);
 void ws__deflate_pool_free(ws__hub_t* hub);
 /* Whether a message of len bytes goes compressed to conn. */
 int ws__deflate_wanted(const ws_conn_t* conn, size_t len);
+/* Whether conn takes a message compressed once for many: it keeps no
+ * context and uses its server's window. */
+int ws__deflate_shares(const ws_conn_t* conn);
+/* A stream of its own for ws__deflate_detached() (NULL if out of memory
+ * or built without zlib), and its end. */
+ws__zstream_t* ws__deflater_new(int bits, int mem_level);
+void ws__deflater_free(ws__zstream_t* s);
+/* Compresses a message with s, away from any loop (a shared room's
+ * broadcast, on the caller's thread), for connections that keep no
+ * context; s is reset. *out is a new allocation (ws__free()). Returns 0,
+ * 1 if the message is better sent as it is (*out NULL), or WS_ENOMEM. */
+int ws__deflate_detached(ws__zstream_t* s, const void* data, size_t len,
+                         unsigned char** out, size_t* out_len);
 /* Compresses a message for conn (NULL: for every connection that keeps
  * no context and uses the hub's window, as a broadcast does). *out points
  * to the hub's buffer until the next call. Returns 0, 1 if the message

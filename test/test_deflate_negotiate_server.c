@@ -181,14 +181,14 @@ int main(void) {
   ASSERT_STR_EQ("permessage-deflate; server_no_context_takeover",
                 deflate_answer(head, value, sizeof(value)));
   ASSERT(!kept[1]->extra->pmd_tx_keep && kept[1]->extra->pmd_rx_keep);
-  ASSERT_EQ(2, server->hub.takeover_count);
+  ASSERT_EQ(2, atomic_load(server->hub.takeovers));
   /* The third finds no room left. */
   expect_answer(server, DEFLATE_OFFER, BASE, 15);
   harness_free(kept[0]);
-  ASSERT_EQ(1, server->hub.takeover_count);
+  ASSERT_EQ(1, atomic_load(server->hub.takeovers));
   expect_answer(server, DEFLATE_OFFER, "permessage-deflate", 15);
   harness_free(kept[1]);
-  ASSERT_EQ(0, server->hub.takeover_count);
+  ASSERT_EQ(0, atomic_load(server->hub.takeovers));
   harness_close_server(&loop, server);
 
   /* A smaller window kept only if the peer lets us cap its own. */
