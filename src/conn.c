@@ -50,6 +50,8 @@ static void ws__conn_return_busy(ws_conn_t* conn) {
   busy->out.consumed = 0;
   busy->pong_end = 0;
   busy->drain_mark = 0;
+  busy->inflate_fail = 0;
+  busy->inflating = 0;
   busy->next = hub->free_busy;
   hub->free_busy = busy;
   hub->free_busy_count++;
@@ -101,9 +103,10 @@ void ws__conn_free(ws_conn_t* conn) {
   ws__list_remove(&conn->node);
   hub->conn_count--;
   ws__conn_free_request(conn);
+  /* First: a stream lent for a message is in the busy state. */
+  ws__deflate_conn_free(conn);
   ws__conn_free_busy(conn);
   ws__busy_pool_trim(hub);
-  ws__deflate_conn_free(conn);
   hub->role->release(conn);
   if (conn->extra != NULL) {
     ws__free(conn->extra->subprotocol);
@@ -148,6 +151,7 @@ void ws__conn_maybe_idle(ws_conn_t* conn) {
        (uintptr_t) busy->write_req | (uintptr_t) busy->engine |
        (uintptr_t) busy->partial | (uintptr_t) busy->message |
        (uintptr_t) busy->pong | (uintptr_t) busy->held |
+       (uintptr_t) busy->inflater |
        (uintptr_t) busy->resume.node.next) != 0)
     return;
   /* All written: no pong waits behind another. */
@@ -177,7 +181,7 @@ static void ws__conn_trim_extra(ws_conn_t* conn) {
       e->adopted != NULL || e->request != NULL || e->dial != NULL ||
       e->subprotocol != NULL || !ws__list_empty(&e->rooms) ||
       e->skipped != 0 || e->id != 0 || e->close_reason != NULL ||
-      e->inflater != NULL || e->deflater != NULL || conn->pmd)
+      e->inflater != NULL || e->deflater != NULL)
     return;
   ws__free(e);
   conn->extra = NULL;

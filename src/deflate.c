@@ -165,27 +165,38 @@ void ws__takeover_give(ws__hub_t* hub) {
   atomic_fetch_sub(ws__takeovers(hub), 1);
 }
 
+/* The window bits conn compresses with, and its peer. */
+static int ws__conn_tx_bits(const ws_conn_t* conn) {
+  return 8 + (int) conn->pmd_tx_window;
+}
+
+static int ws__conn_rx_bits(const ws_conn_t* conn) {
+  return 8 + (int) conn->pmd_rx_window;
+}
+
 void ws__deflate_conn_start(ws_conn_t* conn, const ws__pmd_params_t* params) {
-  /* The handshake's extra state (conn->extra) holds the parameters; it
-   * stays once the connection is open. */
+  /* In the connection's own bits: an idle connection with deflate is as
+   * small as one without. */
   conn->pmd = 1;
-  conn->extra->pmd_tx_bits = params->tx_bits;
-  conn->extra->pmd_rx_bits = params->rx_bits;
-  conn->extra->pmd_tx_keep = params->tx_keep;
-  conn->extra->pmd_rx_keep = params->rx_keep;
+  conn->pmd_tx_window = (unsigned int) (params->tx_bits - 8) & 7;
+  conn->pmd_rx_window = (unsigned int) (params->rx_bits - 8) & 7;
+  conn->pmd_tx_keep = params->tx_keep != 0;
+  conn->pmd_rx_keep = params->rx_keep != 0;
 }
 
 void ws__deflate_conn_free(ws_conn_t* conn) {
   if (!conn->pmd)
     return;
-  if (conn->extra->pmd_tx_keep || conn->extra->pmd_rx_keep)
+  if (conn->pmd_tx_keep || conn->pmd_rx_keep)
     ws__takeover_give(conn->hub);
-  ws__deflater_free(conn->extra->deflater);
-  conn->extra->deflater = NULL;
-  if (conn->extra->inflater != NULL && !conn->extra->pmd_rx_keep)
+  if (conn->busy->inflater != NULL)
     ws__inflate_done(conn);
-  ws__inflater_free(conn->extra->inflater);
-  conn->extra->inflater = NULL;
+  if (conn->extra != NULL) {
+    ws__deflater_free(conn->extra->deflater);
+    conn->extra->deflater = NULL;
+    ws__inflater_free(conn->extra->inflater);
+    conn->extra->inflater = NULL;
+  }
   conn->pmd = 0;
 }
 
@@ -194,8 +205,8 @@ int ws__deflate_wanted(const ws_conn_t* conn, size_t len) {
 }
 
 int ws__deflate_shares(const ws_conn_t* conn) {
-  return conn->pmd && !conn->extra->pmd_tx_keep &&
-         conn->extra->pmd_tx_bits == ws__hub_window_bits(conn->hub);
+  return conn->pmd && !conn->pmd_tx_keep &&
+         ws__conn_tx_bits(conn) == ws__hub_window_bits(conn->hub);
 }
 
 /* ---- Compressing ---- */
@@ -215,16 +226,20 @@ static int ws__zbuf_reserve(unsigned char** buf, size_t* cap, size_t need) {
 
 /* The stream a message to conn (NULL: a shared one) is compressed with. */
 static ws__zstream_t* ws__deflater_take(ws__hub_t* hub, ws_conn_t* conn) {
+  ws__conn_extra_t* extra;
   ws__zstream_t* s;
   int bits;
 
-  if (conn != NULL && conn->extra->pmd_tx_keep) {
-    if (conn->extra->deflater == NULL)
-      conn->extra->deflater = ws__deflater_new(conn->extra->pmd_tx_bits,
-                                        ws__deflate_mem_level(&hub->options));
-    return conn->extra->deflater;
+  if (conn != NULL && conn->pmd_tx_keep) {
+    extra = ws__conn_extra(conn);
+    if (extra == NULL)
+      return NULL;
+    if (extra->deflater == NULL)
+      extra->deflater = ws__deflater_new(
+          ws__conn_tx_bits(conn), ws__deflate_mem_level(&hub->options));
+    return extra->deflater;
   }
-  bits = conn != NULL ? conn->extra->pmd_tx_bits : ws__hub_window_bits(hub);
+  bits = conn != NULL ? ws__conn_tx_bits(conn) : ws__hub_window_bits(hub);
   s = hub->free_deflaters;
   if (s != NULL && s->bits == bits) {
     hub->free_deflaters = s->next;
@@ -235,7 +250,7 @@ static ws__zstream_t* ws__deflater_take(ws__hub_t* hub, ws_conn_t* conn) {
 
 static void ws__deflater_give(ws__hub_t* hub, ws_conn_t* conn,
                               ws__zstream_t* s) {
-  if (conn != NULL && conn->extra->pmd_tx_keep)
+  if (conn != NULL && conn->pmd_tx_keep)
     return;
   if (s->bits != ws__hub_window_bits(hub) ||
       ws__pool_count(hub->free_deflaters) >= WS__ZPOOL_MAX ||
@@ -311,7 +326,7 @@ int ws__deflate_message(ws__hub_t* hub, ws_conn_t* conn, const void* data,
   s = ws__deflater_take(hub, conn);
   if (s == NULL)
     return WS_ENOMEM;
-  keep = conn != NULL && conn->extra->pmd_tx_keep;
+  keep = conn != NULL && conn->pmd_tx_keep;
   if (len > WS_MAX_LIMIT ||
       ws__zbuf_reserve(&hub->zbuf, &hub->zbuf_cap,
                        ws__deflate_bound(s, len)) != 0) {
@@ -363,24 +378,42 @@ int ws__deflate_detached(ws__zstream_t* s, const void* data, size_t len,
 
 /* ---- Inflating ---- */
 
+/* Where conn's inflating stream is kept: the extra state's if the peer
+ * keeps its context, else the busy state's while a message is read. NULL
+ * if out of memory. */
+static ws__zstream_t** ws__inflater_slot(ws_conn_t* conn) {
+  ws__conn_extra_t* extra;
+  ws__busy_t* busy;
+
+  if (conn->pmd_rx_keep) {
+    extra = ws__conn_extra(conn);
+    return extra != NULL ? &extra->inflater : NULL;
+  }
+  busy = ws__conn_busy(conn);
+  return busy != NULL ? &busy->inflater : NULL;
+}
+
 static ws__zstream_t* ws__inflater_take(ws_conn_t* conn) {
+  ws__zstream_t** slot;
   ws__hub_t* hub;
   ws__zstream_t* s;
 
-  if (conn->extra->inflater != NULL)
-    return conn->extra->inflater;
+  slot = ws__inflater_slot(conn);
+  if (slot == NULL)
+    return NULL;
+  if (*slot != NULL)
+    return *slot;
   hub = conn->hub;
-  if (conn->extra->pmd_rx_keep) {
-    s = ws__inflater_new(conn->extra->pmd_rx_bits < 9
-                             ? 9
-                             : conn->extra->pmd_rx_bits);
+  if (conn->pmd_rx_keep) {
+    s = ws__inflater_new(ws__conn_rx_bits(conn) < 9 ? 9
+                                                   : ws__conn_rx_bits(conn));
   } else if ((s = hub->free_inflaters) != NULL) {
     hub->free_inflaters = s->next;
   } else {
     /* A lent stream takes any window: 15 bits. */
     s = ws__inflater_new(15);
   }
-  conn->extra->inflater = s;
+  *slot = s;
   return s;
 }
 
@@ -390,18 +423,20 @@ void ws__inflate_done(ws_conn_t* conn) {
 
   if (!conn->pmd)
     return;
-  s = conn->extra->inflater;
-  if (s == NULL)
-    return;
-  if (conn->extra->pmd_rx_keep && !s->ended)
-    return;
-  s->ended = 0;
-  if (conn->extra->pmd_rx_keep) {
+  if (conn->pmd_rx_keep) {
+    s = conn->extra != NULL ? conn->extra->inflater : NULL;
+    if (s == NULL || !s->ended)
+      return;
     /* The peer ended its stream with a final block: it starts over. */
+    s->ended = 0;
     inflateReset(&s->z);
     return;
   }
-  conn->extra->inflater = NULL;
+  s = conn->busy->inflater;
+  if (s == NULL)
+    return;
+  s->ended = 0;
+  conn->busy->inflater = NULL;
   hub = conn->hub;
   if (ws__pool_count(hub->free_inflaters) >= WS__ZPOOL_MAX ||
       inflateReset(&s->z) != Z_OK) {

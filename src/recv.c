@@ -114,18 +114,18 @@ static uint16_t ws__inflate_close_code(int err) {
 
 /* The close code inflating found, for a connection with deflate. */
 static uint16_t ws__conn_inflate_fail(const ws_conn_t* conn) {
-  return conn->pmd ? conn->extra->inflate_fail : 0;
+  return conn->busy->inflate_fail;
 }
 
 static int ws__conn_inflating(const ws_conn_t* conn) {
-  return conn->pmd && conn->extra->inflating;
+  return conn->busy->inflating;
 }
 
 /* Inflating failed while wslay reads: it reads no further, and the
  * connection fails once wslay returns (ws__conn_engine_feed()). */
 static void ws__conn_inflate_failed(ws_conn_t* conn, int err) {
-  conn->extra->inflate_fail = ws__inflate_close_code(err);
-  if (conn->extra->inflate_fail == 0)
+  conn->busy->inflate_fail = ws__inflate_close_code(err);
+  if (conn->busy->inflate_fail == 0)
     ws__conn_fail_later(conn, err);
   else
     wslay_event_shutdown_read(conn->busy->engine->ctx);
@@ -137,7 +137,7 @@ static int ws__message_inflate_end(ws_conn_t* conn, unsigned int opcode,
                                    const unsigned char* data, size_t len) {
   int r;
 
-  conn->extra->inflating = 0;
+  conn->busy->inflating = 0;
   r = ws__inflate(conn, data, len, 1, ws__message_sink);
   ws__inflate_done(conn);
   if (r == 0 && opcode == WS__OP_TEXT &&
@@ -386,7 +386,7 @@ static int ws__conn_track(ws_conn_t* conn, const ws__frame_t* f) {
         return r;
       ws__inflate_done(conn);
       if (conn->pmd)
-        conn->extra->inflating = f->rsv != 0 && ws__conn_rsv_ok(conn, f);
+        conn->busy->inflating = f->rsv != 0 && ws__conn_rsv_ok(conn, f);
       conn->in_fragment = !f->fin;
       conn->fragment_text =
           !f->fin && f->opcode == WS__OP_TEXT && !ws__conn_inflating(conn);

@@ -346,7 +346,7 @@ int ws_conn_send_begin(ws_conn_t* conn, ws_opcode_t opcode) {
     return WS_EINVAL;
   conn->sending_fragments = 1;
   conn->fragment_sent = 0;
-  conn->send_opcode = (unsigned int) opcode;
+  conn->send_binary = opcode == WS_OP_BINARY;
   return 0;
 }
 
@@ -365,7 +365,9 @@ int ws_conn_send_fragment(ws_conn_t* conn, const void* data, size_t len,
   if (len > SIZE_MAX - WS__MAX_HEADER ||
       !ws__conn_queue_has_room(conn, len + WS__MAX_HEADER))
     return ws__conn_refuse(conn);
-  opcode = conn->fragment_sent ? WS__OP_CONTINUATION : conn->send_opcode;
+  opcode = conn->fragment_sent ? WS__OP_CONTINUATION
+         : conn->send_binary  ? WS__OP_BINARY
+                              : WS__OP_TEXT;
   mark = conn->busy->out.consumed;
   r = ws__conn_busy(conn) == NULL
           ? WS_ENOMEM

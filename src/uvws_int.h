@@ -395,6 +395,13 @@ typedef struct ws__busy_s {
   uint64_t ping_consumed;   /* out.consumed when that ping was queued */
   uint64_t pong_end;        /* out.consumed once the queued pong is out */
   uint64_t drain_mark;      /* out.consumed when on_drain became owed */
+  /* permessage-deflate, while a compressed message is read: the stream
+   * lent for it (a kept one is the extra state's), a close code for what
+   * inflating found, and whether the fragmented message under way is
+   * compressed. */
+  ws__zstream_t* inflater;
+  uint16_t inflate_fail;
+  unsigned int inflating : 1;
 } ws__busy_t;
 
 extern const ws__busy_t ws__conn_no_busy;
@@ -417,17 +424,10 @@ typedef struct {
   ws_conn_id_t id;          /* 0 until ws_conn_id() (remote.c) */
   char* close_reason;       /* close_reason_len bytes, NUL-terminated */
   int http_status;          /* a client's upgrade response status */
-  /* permessage-deflate, once negotiated (deflate.c). */
-  ws__zstream_t* inflater;  /* lent while a compressed message is read;
-                               kept if the peer keeps its context */
-  ws__zstream_t* deflater;  /* kept if we keep our context */
-  uint8_t pmd_tx_bits;      /* the window we compress with, 8..15 */
-  uint8_t pmd_rx_bits;      /* the window the peer compresses with */
-  uint16_t inflate_fail;    /* a close code for what inflating found */
+  /* permessage-deflate's contexts, kept (deflate.c). */
+  ws__zstream_t* inflater;  /* if the peer keeps its context */
+  ws__zstream_t* deflater;  /* if we keep ours */
   uint8_t close_reason_len;
-  unsigned int pmd_tx_keep : 1;   /* we keep our context */
-  unsigned int pmd_rx_keep : 1;   /* the peer keeps its context */
-  unsigned int inflating : 1;     /* the message being read is compressed */
 } ws__conn_extra_t;
 
 /* An idle open connection is this struct alone (test_idle_memory.c). */
@@ -464,9 +464,14 @@ struct ws_conn_s {
   unsigned int paused : 1;        /* ws_conn_pause(): not reading */
   unsigned int sending_fragments : 1; /* ws_conn_send_begin() until fin */
   unsigned int fragment_sent : 1; /* ... and its first frame is queued */
-  unsigned int send_opcode : 4;   /* ... with this opcode */
+  unsigned int send_binary : 1;   /* ... a binary one (else text) */
   unsigned int close_counted : 1; /* our close frame is in the counters */
-  unsigned int pmd : 1;           /* permessage-deflate negotiated */
+  unsigned int pmd : 1;           /* permessage-deflate negotiated, */
+  unsigned int pmd_tx_keep : 1;   /* ... we keep our context, */
+  unsigned int pmd_rx_keep : 1;   /* ... the peer keeps its, */
+  unsigned int pmd_tx_window : 3; /* ... we compress with 8 + this many
+                                     window bits, */
+  unsigned int pmd_rx_window : 3; /* ... the peer with 8 + this many */
   unsigned int counted : 1; /* counts in its server group's connections */
   unsigned int fail_pending : 1;  /* drop it (error) at the next flush */
 };

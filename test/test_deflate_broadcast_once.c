@@ -52,7 +52,7 @@ int main(void) {
     else
       conns[i] = deflate_open(server, "", head, sizeof(head));
     ASSERT_EQ(i < KEPT + SHARED + SMALL, conns[i]->pmd);
-    ASSERT_EQ(i < KEPT, conns[i]->pmd && conns[i]->extra->pmd_tx_keep);
+    ASSERT_EQ(i < KEPT, conns[i]->pmd && conns[i]->pmd_tx_keep);
     ASSERT_EQ(0, ws_room_join(room, conns[i]));
   }
   for (i = 0; i < KEPT; i++) {

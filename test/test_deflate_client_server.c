@@ -94,9 +94,9 @@ int main(void) {
     /* One at a time: the first takes the places that keep a context. */
     RUN_UNTIL(&loop, conns[i]->pmd);
   }
-  ASSERT(conns[0]->extra->pmd_tx_keep);
-  ASSERT(!conns[1]->extra->pmd_tx_keep);
-  ASSERT(!conns[0]->extra->pmd_rx_keep && !conns[1]->extra->pmd_rx_keep);
+  ASSERT(conns[0]->pmd_tx_keep);
+  ASSERT(!conns[1]->pmd_tx_keep);
+  ASSERT(!conns[0]->pmd_rx_keep && !conns[1]->pmd_rx_keep);
   RUN_UNTIL(&loop, closed[0] && closed[1]);
   ASSERT_EQ(MESSAGES, echoes[0]);
   ASSERT_EQ(MESSAGES, echoes[1]);

@@ -135,9 +135,9 @@ static void run_cases(int deflate, int bits, const answer_case_t* cases,
       }
       ASSERT_EQ(cases[i].tx_bits != 0, opened->pmd);
       if (opened->pmd) {
-        ASSERT_EQ(cases[i].tx_bits, opened->extra->pmd_tx_bits);
-        ASSERT_EQ(cases[i].rx_bits, opened->extra->pmd_rx_bits);
-        ASSERT(!opened->extra->pmd_rx_keep);
+        ASSERT_EQ(cases[i].tx_bits, 8 + opened->pmd_tx_window);
+        ASSERT_EQ(cases[i].rx_bits, 8 + opened->pmd_rx_window);
+        ASSERT(!opened->pmd_rx_keep);
       }
       ws_conn_close(opened, 1000, NULL, 0);
     }

@@ -107,7 +107,7 @@ static void expect_answer(ws_server_t* server, const char* headers,
   }
   ASSERT_EQ(tx_bits != 0, conn->pmd);
   if (tx_bits != 0)
-    ASSERT_EQ(tx_bits, conn->extra->pmd_tx_bits);
+    ASSERT_EQ(tx_bits, 8 + conn->pmd_tx_window);
   harness_free(conn);
 }
 
@@ -173,14 +173,14 @@ int main(void) {
                          head, sizeof(head));
   ASSERT_STR_EQ("permessage-deflate; client_max_window_bits=15",
                 deflate_answer(head, value, sizeof(value)));
-  ASSERT(kept[0]->extra->pmd_tx_keep && kept[0]->extra->pmd_rx_keep);
+  ASSERT(kept[0]->pmd_tx_keep && kept[0]->pmd_rx_keep);
   kept[1] = deflate_open(server,
                          "Sec-WebSocket-Extensions: permessage-deflate; "
                          "server_no_context_takeover\r\n",
                          head, sizeof(head));
   ASSERT_STR_EQ("permessage-deflate; server_no_context_takeover",
                 deflate_answer(head, value, sizeof(value)));
-  ASSERT(!kept[1]->extra->pmd_tx_keep && kept[1]->extra->pmd_rx_keep);
+  ASSERT(!kept[1]->pmd_tx_keep && kept[1]->pmd_rx_keep);
   ASSERT_EQ(2, atomic_load(server->hub.takeovers));
   /* The third finds no room left. */
   expect_answer(server, DEFLATE_OFFER, BASE, 15);

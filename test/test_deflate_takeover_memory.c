@@ -50,7 +50,7 @@ static size_t held_per_keeping_conn(int bits, int mem_level) {
   for (i = 0; i < CONNS; i++) {
     before = live_bytes;
     conns[i] = deflate_open(server, offer, head, sizeof(head));
-    ASSERT_EQ(i < KEEPING, conns[i]->extra->pmd_tx_keep);
+    ASSERT_EQ(i < KEEPING, conns[i]->pmd_tx_keep);
     n = deflate_frame(buf, 0, 1, 1, WS_OP_TEXT, packed, plen);
     harness_feed(conns[i], buf, n, 0);
     harness_take(conns[i], buf, sizeof(buf));

@@ -27,7 +27,7 @@ static ws_conn_t* open_keeping(ws_server_t* server) {
   conn = deflate_open(server, DEFLATE_OFFER, head, sizeof(head));
   ASSERT(conn->pmd);
   /* A place holds both contexts, or none. */
-  ASSERT_EQ(conn->extra->pmd_tx_keep, conn->extra->pmd_rx_keep);
+  ASSERT_EQ(conn->pmd_tx_keep, conn->pmd_rx_keep);
   return conn;
 }
 
@@ -49,7 +49,7 @@ static int loop_watch(loop_thread_t* lt) {
       harness_free(conns[1][i]);
     for (i = 0, n = 0; i < PER_LOOP; i++) {
       conns[1][i] = open_keeping(servers[1]);
-      n += conns[1][i]->extra->pmd_tx_keep;
+      n += conns[1][i]->pmd_tx_keep;
     }
     ASSERT_EQ(MAX_TAKEOVER, n);
     for (i = 0; i < PER_LOOP; i++)
@@ -76,7 +76,7 @@ static void loop_setup(loop_thread_t* lt) {
   WAIT_UNTIL(atomic_load(&attached) == LOOPS);
   for (i = 0; i < PER_LOOP; i++) {
     conns[lt->index][i] = open_keeping(servers[lt->index]);
-    if (conns[lt->index][i]->extra->pmd_tx_keep)
+    if (conns[lt->index][i]->pmd_tx_keep)
       atomic_fetch_add(&kept[lt->index], 1);
   }
   atomic_fetch_add(&opened, 1);

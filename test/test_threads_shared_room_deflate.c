@@ -180,7 +180,7 @@ static void loop_setup(loop_thread_t* lt) {
       m->conn = deflate_open(servers[lt->index], offer_of(kind), head,
                              sizeof(head));
       ASSERT_EQ(kind != K_PLAIN, m->conn->pmd);
-      ASSERT_EQ(kind == K_KEPT, m->conn->pmd && m->conn->extra->pmd_tx_keep);
+      ASSERT_EQ(kind == K_KEPT, m->conn->pmd && m->conn->pmd_tx_keep);
       ASSERT_EQ(kind == K_SHARED, ws__deflate_shares(m->conn));
       ASSERT_EQ(0, ws_shared_room_join(room, m->conn));
     }
