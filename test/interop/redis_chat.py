@@ -48,7 +48,8 @@ class Redis:
     def start(self):
         self.proc = subprocess.Popen(
             ["redis-server", "--port", "0", "--unixsocket", self.sock,
-             "--dir", self.dir, "--save", "", "--appendonly", "no"],
+             "--dir", self.dir, "--save", "", "--appendonly", "no",
+             "--enable-debug-command", "yes"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
