@@ -17,13 +17,20 @@
 #define CLUSTER_KEY_MAX 64
 
 /* Now, in ms, from Redis's clock; then the members whose presence ran
- * out leave both sets, and their names are returned as `dead`. */
+ * out leave both sets, and their names are returned as `dead`. A join's
+ * place in the list (order_at()) is now, or just after the last one's if
+ * that is not earlier: joins in one millisecond keep their order. */
 #define CLUSTER_PRELUDE                                                      \
   "local t = redis.call('TIME') "                                            \
   "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "   \
   "local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now) "          \
   "for _, n in ipairs(dead) do redis.call('ZREM', KEYS[2], n) end "          \
-  "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) "
+  "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) "                    \
+  "local function order_at() "                                               \
+  "  local top = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES') "       \
+  "  if top[2] and tonumber(top[2]) >= now then "                            \
+  "    return tonumber(top[2]) + 1 end "                                     \
+  "  return now end "
 
 /* KEYS: seen, order, history. ARGV: name, ttl. */
 static const char cluster__join_lua[] =
@@ -31,7 +38,7 @@ static const char cluster__join_lua[] =
     "if redis.call('ZSCORE', KEYS[1], ARGV[1]) then "
     "  return {0, {}, {}, dead} end "
     "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1]) "
-    "redis.call('ZADD', KEYS[2], now, ARGV[1]) "
+    "redis.call('ZADD', KEYS[2], order_at(), ARGV[1]) "
     "return {1, redis.call('ZRANGE', KEYS[2], 0, -1), "
     "  redis.call('LRANGE', KEYS[3], 0, -1), dead}";
 
@@ -46,7 +53,8 @@ static const char cluster__heartbeat_lua[] =
     CLUSTER_PRELUDE
     "for i = 2, #ARGV do "
     "  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) "
-    "  redis.call('ZADD', KEYS[2], 'NX', now, ARGV[i]) end "
+    "  if not redis.call('ZSCORE', KEYS[2], ARGV[i]) then "
+    "    redis.call('ZADD', KEYS[2], order_at(), ARGV[i]) end end "
     "return {1, {}, {}, dead}";
 
 /* KEYS: seen, order. ARGV: name. */
